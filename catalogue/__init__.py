@@ -1,0 +1,16 @@
+"""Organisations, services and their public listings, search, open data."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+
+def init_app(app: Flask) -> None:
+    from catalogue.demo import load_demo_organisations
+    from catalogue.views import bp
+    from ens_core.accounts.policies import can_use_editor_portal
+    from ens_core.demo import register_demo_loader
+    from ens_core.web.nav import register_nav
+
+    app.register_blueprint(bp)
+    register_nav(30, "editor.home", _l("Espace éditeur"), can_use_editor_portal)
+    register_demo_loader(20, "organisations", load_demo_organisations)

@@ -1,0 +1,40 @@
+"""``ens users ...``: account administration from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from ens_core.accounts import services
+from ens_core.accounts.models import Role
+from ens_core.accounts.passwords import password_problems
+from ens_core.db import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Repeat for several roles.",
+)
+@click.password_option()
+def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create an account with one or more roles."""
+    problems = password_problems(password, email=email)
+    if problems:
+        raise click.ClickException(" ".join(problems))
+    try:
+        user = services.create_user(
+            email=email, name=name, password=password, roles={Role(r) for r in roles}
+        )
+    except services.EmailTaken as exc:
+        raise click.ClickException(f"An account already uses {email}.") from exc
+    db.session.commit()
+    click.echo(f"Created user {user.id} <{user.email}> with roles: {', '.join(sorted(roles))}")

@@ -1,0 +1,129 @@
+"""Account services. Services flush; the request or CLI command commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ens_core.accounts.models import LoginAttempt, LoginLock, Role, User, UserRole
+from ens_core.accounts.passwords import hash_password, verify_password
+from ens_core.accounts.schemas import normalise_email
+from ens_core.db import db, utcnow
+
+
+class EmailTaken(ValueError):
+    """An account already uses this email."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    locked_until: datetime | None = None
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: set[Role] | list[Role],
+    birth_date: date | None = None,
+    is_synthetic: bool = False,
+) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(
+        email=email,
+        name=name.strip(),
+        birth_date=birth_date,
+        password_hash=hash_password(password),
+        is_synthetic=is_synthetic,
+    )
+    user.role_links = [UserRole(role=role) for role in set(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def grant_role(user: User, role: Role) -> None:
+    if role not in user.roles:
+        user.role_links.append(UserRole(role=role))
+        db.session.flush()
+
+
+def register_citizen(data: dict) -> User:
+    return create_user(
+        email=data["email"],
+        name=data["name"],
+        password=data["password"],
+        birth_date=data["birth_date"],
+        roles={Role.CITIZEN},
+    )
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    db.session.flush()
+
+
+def _lock_for(email: str, now: datetime) -> LoginLock | None:
+    lock = db.session.get(LoginLock, email)
+    if lock is not None and lock.locked_until > now:
+        return lock
+    return None
+
+
+def authenticate(
+    email: str, password: str, *, ip: str | None = None, now: datetime | None = None
+) -> LoginResult:
+    """Check credentials, with a per-account lock after repeated failures.
+
+    The same work is done for unknown and known emails, and a locked account is not
+    told whether the password was right: both would let an attacker enumerate accounts.
+    """
+    now = now or utcnow()
+    email = normalise_email(email)
+    config = current_app.config
+    lock = _lock_for(email, now)
+    if lock is not None:
+        return LoginResult(user=None, locked_until=lock.locked_until)
+
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.is_active
+    db.session.add(LoginAttempt(email=email, at=now, succeeded=ok, ip=ip))
+    if ok:
+        db.session.flush()
+        return LoginResult(user=user)
+
+    window_start = now - timedelta(seconds=config["ENS_LOGIN_WINDOW_SECONDS"])
+    failures = db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.email == email,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > window_start,
+        )
+    )
+    # The attempt just added is autoflushed into the count.
+    if failures >= config["ENS_LOGIN_MAX_FAILURES"]:
+        until = now + timedelta(seconds=config["ENS_LOGIN_LOCK_SECONDS"])
+        existing = db.session.get(LoginLock, email)
+        if existing is None:
+            db.session.add(LoginLock(email=email, locked_until=until))
+        else:
+            existing.locked_until = until
+        db.session.flush()
+        return LoginResult(user=None, locked_until=until)
+    db.session.flush()
+    return LoginResult(user=None)

@@ -1,0 +1,76 @@
+"""Configuration read from the environment, with safe defaults.
+
+Every setting an operator may change is an ``ENS_*`` environment variable; the
+``config`` mapping given to :func:`ens_core.create_app` overrides them (tests use it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_ISSUER = "http://127.0.0.1:5000"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app must not start with the configuration it was given."""
+
+
+def _secret_key(instance_path: Path, production: bool) -> str:
+    """The session-signing key: from the environment, else generated once into instance/.
+
+    In production a missing key is an error: a key silently generated on one host would
+    log users out at every deploy and differ between workers on several hosts.
+    """
+    key = os.environ.get("ENS_SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise ConfigurationError("ENS_SECRET_KEY must be set when ENS_ENV=production.")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions before the key is written.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment and ``overrides``."""
+    overrides = dict(overrides or {})
+    instance = Path(instance_path)
+    env = overrides.get("ENS_ENV", os.environ.get("ENS_ENV", "development"))
+    production = env == "production"
+    database_url = os.environ.get("ENS_DATABASE_URL") or f"sqlite:///{instance / 'ens.db'}"
+    issuer = os.environ.get("ENS_ISSUER", DEFAULT_ISSUER).rstrip("/")
+    config = {
+        "ENS_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ENS_ISSUER": issuer,
+        "ENS_REDIS_URL": os.environ.get("ENS_REDIS_URL"),
+        "ENS_SMTP_URL": os.environ.get("ENS_SMTP_URL"),
+        "ENS_DATA_DIR": os.environ.get("ENS_DATA_DIR", str(instance / "data")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": issuer.startswith("https://"),
+        "SESSION_COOKIE_NAME": "ens_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "ENS_LANGUAGES": ("fr", "en"),
+        "ENS_LOGIN_MAX_FAILURES": 10,
+        "ENS_LOGIN_WINDOW_SECONDS": 15 * 60,
+        "ENS_LOGIN_LOCK_SECONDS": 15 * 60,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance, production)
+    return config

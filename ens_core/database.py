@@ -1,0 +1,32 @@
+"""Binding the database and the migrations to the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from ens_core.db import db
+from ens_core.extensions import migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+
+
+def import_all_models() -> None:
+    """Import every package's models so that the metadata (and Alembic) sees them all."""
+    import authz.models  # noqa: F401
+    import catalogue.models  # noqa: F401
+    import ens_core.accounts.models
+    import ens_core.audit.models
+    import ens_core.notifications.models  # noqa: F401
+    import review.models  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    import_all_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)

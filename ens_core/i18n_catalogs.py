@@ -1,0 +1,136 @@
+"""Message catalogues, one per package: extract, update the English .po, compile the .mo.
+
+Source strings are French (the interface language); English lives in
+``<package>/translations/en/LC_MESSAGES/messages.po``. Templates under
+``templates/<package>/`` belong to that package, every other template to ens_core.
+Used by ``ens i18n update`` and by the test that keeps English complete.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("ens_core", "catalogue", "review", "authz")
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+
+
+def po_path(package: str) -> Path:
+    return ROOT / package / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def extract(package: str):
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    catalog = Catalog(locale="en", domain="messages", project="ENS Store")
+    for filename, lineno, message, _comments, _ctx in extract_from_dir(
+        ROOT / package, [("**.py", "python")], keywords=KEYWORDS
+    ):
+        catalog.add(message, locations=[(f"{package}/{filename}", lineno)])
+    for filename, lineno, message, _comments, _ctx in extract_from_dir(
+        ROOT / "templates",
+        [("**.html", "jinja2")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        keywords=KEYWORDS,
+    ):
+        owner = filename.split("/", 1)[0]
+        belongs = owner == package or (package == "ens_core" and owner not in PACKAGES[1:])
+        if belongs:
+            catalog.add(message, locations=[(f"templates/{filename}", lineno)])
+    return catalog
+
+
+def read(package: str):
+    from babel.messages.pofile import read_po
+
+    path = po_path(package)
+    if not path.exists():
+        from babel.messages.catalog import Catalog
+
+        return Catalog(locale="en", domain="messages", project="ENS Store")
+    with path.open("rb") as handle:
+        return read_po(handle, locale="en")
+
+
+def compiled(catalog) -> bytes:
+    from babel.messages.mofile import write_mo
+
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def untranslated(package: str) -> list[str]:
+    catalog = read(package)
+    missing = []
+    for message in extract(package):
+        if not message.id:
+            continue
+        existing = catalog.get(message.id)
+        if existing is None or not (
+            existing.string if isinstance(existing.string, str) else all(existing.string)
+        ):
+            missing.append(message.id if isinstance(message.id, str) else message.id[0])
+    return missing
+
+
+def update(package: str) -> int:
+    """Merge new messages into the .po (keeping translations), write the .mo; returns
+    the number of messages still untranslated."""
+    from babel.messages.pofile import write_po
+
+    catalog = read(package)
+    catalog.update(extract(package), no_fuzzy_matching=True)
+    path = po_path(package)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(
+            handle,
+            catalog,
+            width=100,
+            omit_header=False,
+            ignore_obsolete=True,
+            no_location=False,
+            sort_output=True,
+        )
+    (path.with_suffix(".mo")).write_bytes(compiled(read(package)))
+    return len(untranslated(package))
+
+
+i18n_cli = AppGroup("i18n", help="Translations.")
+
+
+@i18n_cli.command("update")
+def update_command() -> None:
+    """Extract messages, update every package's English .po and compile the .mo."""
+    for package in PACKAGES:
+        missing = update(package)
+        click.echo(f"{package}: {missing} message(s) to translate in {po_path(package)}")
+
+
+@i18n_cli.command("fill")
+@click.argument("translations", type=click.File("r", encoding="utf-8"))
+def fill_command(translations) -> None:
+    """Fill empty English translations from a JSON object {"French": "English"}."""
+    import json
+
+    from babel.messages.pofile import write_po
+
+    wanted = json.load(translations)
+    for package in PACKAGES:
+        update(package)
+        catalog = read(package)
+        filled = 0
+        for message in catalog:
+            if message.id and not message.string and message.id in wanted:
+                message.string = wanted[message.id]
+                filled += 1
+        with po_path(package).open("wb") as handle:
+            write_po(handle, catalog, width=100, sort_output=True, ignore_obsolete=True)
+        po_path(package).with_suffix(".mo").write_bytes(compiled(read(package)))
+        click.echo(f"{package}: {filled} filled, {len(untranslated(package))} still missing")

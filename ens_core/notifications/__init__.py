@@ -1,0 +1,1 @@
+"""In-app notifications (and e-mail, later) sent to users by every package."""

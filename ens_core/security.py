@@ -1,0 +1,60 @@
+"""Secrets at rest, constant-time comparison and the security headers of every response."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import Flask, request
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def new_secret(nbytes: int = 32) -> str:
+    """A long random value (client secret, code, refresh token, invitation link)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def hash_secret(value: str) -> str:
+    """SHA-256 hex digest of a long random secret.
+
+    The value has 256 bits of entropy, so a password KDF would only slow the token
+    endpoint down (see DESIGN.md, "Secrets at rest").
+    """
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def secret_matches(value: str | None, stored_hash: str | None) -> bool:
+    """Constant-time check of ``value`` against a stored :func:`hash_secret` digest."""
+    if not value or not stored_hash:
+        return False
+    return hmac.compare_digest(hash_secret(value), stored_hash)
+
+
+def _set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_set_security_headers)

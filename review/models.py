@@ -1,0 +1,1 @@
+"""Referential, dossiers, commission and decisions (tables added by their issues)."""
