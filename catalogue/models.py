@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
@@ -91,6 +91,93 @@ class Service(db.Model):
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
+    # Set by the referencing decision (review) through catalogue.services.publish_referencing.
+    referenced_at: Mapped[datetime | None]
+    valid_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="services")
+    data_uses: Mapped[list[ServiceDataUse]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="ServiceDataUse.scope"
+    )
+    hosting: Mapped[list[HostingDeclaration]] = relationship(
+        back_populates="service", order_by="HostingDeclaration.effective_from"
+    )
+
+
+class DataPurpose(enum.StrEnum):
+    """The only purposes a service may process health data for."""
+
+    PREVENTION = "prevention"
+    DIAGNOSIS = "diagnosis"
+    CARE = "care"
+    SOCIAL_FOLLOW_UP = "social_follow_up"
+
+    @property
+    def label(self) -> str:
+        return str(PURPOSE_LABELS[self])
+
+
+PURPOSE_LABELS = {
+    DataPurpose.PREVENTION: _l("Prévention"),
+    DataPurpose.DIAGNOSIS: _l("Diagnostic"),
+    DataPurpose.CARE: _l("Soins"),
+    DataPurpose.SOCIAL_FOLLOW_UP: _l("Suivi social ou médico-social"),
+}
+
+
+class ServiceDataUse(db.Model):
+    """One approved data use of a referenced service: a SMART scope, why, for how long.
+
+    Written by the referencing decision; read by the consent screen and the listing.
+    """
+
+    __tablename__ = "service_data_uses"
+    __table_args__ = (UniqueConstraint("service_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(80))
+    purpose: Mapped[DataPurpose] = mapped_column(Enum(DataPurpose, native_enum=False, length=30))
+    retention_days: Mapped[int]
+
+    service: Mapped[Service] = relationship(back_populates="data_uses")
+
+
+class HostingDeclaration(db.Model):
+    """Where a service's health data is hosted, from ``effective_from`` (history kept:
+    a change closes the current row with ``effective_to`` and adds a new one)."""
+
+    __tablename__ = "hosting_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    hds_certificate_number: Mapped[str | None] = mapped_column(String(80))
+    hds_certificate_expiry: Mapped[date | None]
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    service: Mapped[Service] = relationship(back_populates="hosting")
+
+
+class OwnerDeclaration(db.Model):
+    """A controlling owner of an organisation (share %, or declared control), dated."""
+
+    __tablename__ = "owner_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    entity_name: Mapped[str] = mapped_column(String(200))
+    entity_siren: Mapped[str | None] = mapped_column(String(9))
+    parent_group: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    share_percent: Mapped[float]
+    declared_control: Mapped[bool] = mapped_column(default=False)
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -5,10 +5,23 @@ Other packages call these functions rather than touching catalogue tables.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date, datetime
 
-from catalogue.models import MemberRole, Organisation, OrganisationMember, Service
-from ens_core.db import db
+from sqlalchemy import or_, select
+
+from catalogue.models import (
+    DataPurpose,
+    HostingDeclaration,
+    MemberRole,
+    Organisation,
+    OrganisationMember,
+    OwnerDeclaration,
+    Service,
+    ServiceDataUse,
+    ServiceStatus,
+)
+from ens_core.audit.services import record_event
+from ens_core.db import db, utcnow
 
 
 def create_organisation(founder, *, legal_name: str, country: str, **fields) -> Organisation:
@@ -50,3 +63,82 @@ def get_service(service_id: int) -> Service | None:
 
 def get_service_by_slug(slug: str) -> Service | None:
     return db.session.scalar(select(Service).where(Service.slug == slug))
+
+
+def is_operational(service: Service) -> bool:
+    """May tokens be issued to / accepted from this service right now?"""
+    return service.status is ServiceStatus.REFERENCED
+
+
+def set_service_status(service: Service, status: ServiceStatus, *, actor, reason: str) -> None:
+    """Change a service's status (suspension, reinstatement, delisting), audited."""
+    previous = service.status
+    service.status = status
+    service.status_reason = reason
+    service.status_changed_at = utcnow()
+    record_event(
+        actor,
+        "service.status",
+        "service",
+        service.id,
+        previous=str(previous),
+        status=str(status),
+        reason=reason,
+    )
+    db.session.flush()
+
+
+def publish_referencing(
+    service: Service,
+    *,
+    actor,
+    decided_at: datetime,
+    valid_until: date,
+    data_uses: list[tuple[str, DataPurpose, int]],
+) -> None:
+    """Record a referencing decision on the listing: dates and the approved data uses
+    (scope, purpose, retention in days), replacing any earlier set."""
+    service.referenced_at = decided_at
+    service.valid_until = valid_until
+    service.data_uses = [
+        ServiceDataUse(scope=scope, purpose=purpose, retention_days=days)
+        for scope, purpose, days in data_uses
+    ]
+    set_service_status(
+        service, ServiceStatus.REFERENCED, actor=actor, reason="referencing decision"
+    )
+
+
+def _in_force(model, on: date):
+    return (model.effective_from <= on, or_(model.effective_to.is_(None), model.effective_to > on))
+
+
+def hosting_on(service: Service, on: date | None = None) -> list[HostingDeclaration]:
+    """Hosting declarations in force on ``on`` (default today)."""
+    on = on or date.today()
+    return list(
+        db.session.scalars(
+            select(HostingDeclaration)
+            .where(HostingDeclaration.service_id == service.id, *_in_force(HostingDeclaration, on))
+            .order_by(HostingDeclaration.id)
+        )
+    )
+
+
+def hosting_countries(service: Service, on: date | None = None) -> list[str]:
+    return sorted({h.country for h in hosting_on(service, on)})
+
+
+def owners_on(organisation: Organisation, on: date | None = None) -> list[OwnerDeclaration]:
+    """Controlling-owner declarations in force on ``on`` (default today)."""
+    on = on or date.today()
+    return list(
+        db.session.scalars(
+            select(OwnerDeclaration)
+            .where(
+                OwnerDeclaration.organisation_id == organisation.id,
+                *_in_force(OwnerDeclaration, on),
+            )
+            .order_by(OwnerDeclaration.id)
+        )
+    )

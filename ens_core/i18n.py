@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request
 
 from ens_core.extensions import babel
+from ens_core.i18n_catalogs import translation_dirs
 
 LANG_COOKIE = "ens_lang"
-ROOT = Path(__file__).resolve().parent.parent
-# Each package keeps its own catalogue; Flask-Babel merges them under one domain.
-TRANSLATION_DIRS = [
-    str(ROOT / pkg / "translations") for pkg in ("ens_core", "catalogue", "review", "authz")
-]
 
 
 def select_locale() -> str:
@@ -54,7 +49,8 @@ def switch_language_url(lang: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(TRANSLATION_DIRS))
+    # Each package (or sub-package) keeps its own catalogue; Flask-Babel merges them.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs()))
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_language)
     app.jinja_env.globals["switch_language_url"] = switch_language_url

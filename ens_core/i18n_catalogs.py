@@ -1,13 +1,15 @@
 """Message catalogues, one per package: extract, update the English .po, compile the .mo.
 
 Source strings are French (the interface language); English lives in
-``<package>/translations/en/LC_MESSAGES/messages.po``. Templates under
-``templates/<package>/`` belong to that package, every other template to ens_core.
+``<unit>/translations/en/LC_MESSAGES/messages.po``, where a unit is a package or a
+sub-package with its own ``translations/`` folder. Templates under ``templates/<unit>/``
+belong to that unit, every other template to ens_core.
 Used by ``ens i18n update`` and by the test that keeps English complete.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -16,31 +18,53 @@ from flask.cli import AppGroup
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ens_core", "catalogue", "review", "authz")
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
 
 
-def po_path(package: str) -> Path:
-    return ROOT / package / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+def units() -> list[str]:
+    """Every catalogue owner: the four packages, and any sub-package (``review/commission``)
+    with a ``translations/`` folder of its own, so that parallel work never edits one file."""
+    found = list(PACKAGES)
+    for package in PACKAGES:
+        for sub in sorted((ROOT / package).iterdir()):
+            if (sub / "__init__.py").exists() and (sub / "translations").is_dir():
+                found.append(f"{package}/{sub.name}")
+    return found
 
 
-def extract(package: str):
+def translation_dirs() -> list[str]:
+    return [str(ROOT / unit / "translations") for unit in units()]
+
+
+def po_path(unit: str) -> Path:
+    return ROOT / unit / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def _owner(relative: str, all_units: list[str]) -> str:
+    """The unit owning a path relative to the root (longest matching prefix)."""
+    matches = [u for u in all_units if relative == u or relative.startswith(u + "/")]
+    return max(matches, key=len, default="ens_core")
+
+
+def extract(unit: str):
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
+    all_units = units()
     catalog = Catalog(locale="en", domain="messages", project="ENS Store")
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
-        ROOT / package, [("**.py", "python")], keywords=KEYWORDS
+        ROOT / unit, [("**.py", "python")], keywords=KEYWORDS
     ):
-        catalog.add(message, locations=[(f"{package}/{filename}", lineno)])
+        if _owner(f"{unit}/{filename}", all_units) == unit:
+            catalog.add(message, locations=[(f"{unit}/{filename}", lineno)])
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
         ROOT / "templates",
         [("**.html", "jinja2")],
         options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
         keywords=KEYWORDS,
     ):
-        owner = filename.split("/", 1)[0]
-        belongs = owner == package or (package == "ens_core" and owner not in PACKAGES[1:])
-        if belongs:
+        if _owner(filename, all_units) == unit:
             catalog.add(message, locations=[(f"templates/{filename}", lineno)])
     return catalog
 
@@ -86,6 +110,8 @@ def update(package: str) -> int:
 
     catalog = read(package)
     catalog.update(extract(package), no_fuzzy_matching=True)
+    # Fixed dates: regenerating a catalogue must not create diffs (or merge conflicts).
+    catalog.creation_date = catalog.revision_date = FIXED_DATE
     path = po_path(package)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
@@ -108,9 +134,9 @@ i18n_cli = AppGroup("i18n", help="Translations.")
 @i18n_cli.command("update")
 def update_command() -> None:
     """Extract messages, update every package's English .po and compile the .mo."""
-    for package in PACKAGES:
-        missing = update(package)
-        click.echo(f"{package}: {missing} message(s) to translate in {po_path(package)}")
+    for unit in units():
+        missing = update(unit)
+        click.echo(f"{unit}: {missing} message(s) to translate in {po_path(unit)}")
 
 
 @i18n_cli.command("fill")
@@ -122,10 +148,11 @@ def fill_command(translations) -> None:
     from babel.messages.pofile import write_po
 
     wanted = json.load(translations)
-    for package in PACKAGES:
+    for package in units():
         update(package)
         catalog = read(package)
         filled = 0
+        catalog.creation_date = catalog.revision_date = FIXED_DATE
         for message in catalog:
             if message.id and not message.string and message.id in wanted:
                 message.string = wanted[message.id]

@@ -1,1 +1,6 @@
-"""Referential, dossiers, commission and decisions (tables added by their issues)."""
+"""All review tables, imported so that the metadata (and Alembic) knows them.
+
+Each sub-package keeps its own models; add an import here for every new one.
+"""
+
+from review.dossiers.models import Dossier, DossierState, DossierTransition  # noqa: F401

@@ -5,7 +5,7 @@ import pytest
 from ens_core import i18n_catalogs
 
 
-@pytest.mark.parametrize("package", i18n_catalogs.PACKAGES)
+@pytest.mark.parametrize("package", i18n_catalogs.units())
 def test_every_message_has_an_english_translation(package):
     missing = i18n_catalogs.untranslated(package)
     assert not missing, (
@@ -13,7 +13,7 @@ def test_every_message_has_an_english_translation(package):
     )
 
 
-@pytest.mark.parametrize("package", i18n_catalogs.PACKAGES)
+@pytest.mark.parametrize("package", i18n_catalogs.units())
 def test_compiled_catalogues_are_up_to_date(package):
     mo = i18n_catalogs.po_path(package).with_suffix(".mo")
     assert mo.read_bytes() == i18n_catalogs.compiled(i18n_catalogs.read(package)), (

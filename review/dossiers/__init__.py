@@ -1,0 +1,1 @@
+"""Referencing dossiers and their lifecycle."""
