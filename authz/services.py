@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from authz.models import AuthMethod, Client, ClientKind
-from ens_core.db import db
+from authz.models import AuthMethod, Client, ClientKind, Grant
+from ens_core.db import db, utcnow
 from ens_core.security import hash_secret, new_secret
 
 
@@ -55,3 +55,41 @@ def clients_of_service(service) -> list[Client]:
 
 def get_client(client_id: str) -> Client | None:
     return db.session.scalar(select(Client).where(Client.client_id == client_id))
+
+
+def active_grants_of_service(service, now=None) -> list[Grant]:
+    now = now or utcnow()
+    grants = db.session.scalars(
+        select(Grant).where(Grant.service_id == service.id, Grant.revoked_at.is_(None))
+    )
+    return [g for g in grants if g.is_active(now)]
+
+
+def revoke_grant(grant: Grant, *, reason: str, now=None) -> None:
+    """Revoke one grant; every token issued under it stops working at the next request."""
+    if grant.revoked_at is None:
+        grant.revoked_at = now or utcnow()
+        grant.revoked_reason = reason
+        db.session.flush()
+
+
+def revoke_service_grants(service, *, reason: str, now=None) -> int:
+    """Revoke every live grant of ``service`` (delisting, sanction) in one statement."""
+    from sqlalchemy import update
+
+    result = db.session.execute(
+        update(Grant)
+        .where(Grant.service_id == service.id, Grant.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_reason=reason)
+    )
+    db.session.flush()
+    return result.rowcount
+
+
+def set_service_clients_enabled(service, enabled: bool) -> None:
+    """Disable (suspension, delisting) or re-enable a service's production clients."""
+    for client in clients_of_service(service):
+        if client.kind is ClientKind.PRODUCTION:
+            client.is_enabled = enabled
+            client.disabled_at = None if enabled else utcnow()
+    db.session.flush()

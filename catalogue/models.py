@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
@@ -41,6 +41,76 @@ SERVICE_STATUS_LABELS = {
     ServiceStatus.SUSPENDED: _l("Suspendu"),
     ServiceStatus.DELISTED: _l("Déréférencé"),
 }
+
+
+class Category(enum.StrEnum):
+    PREVENTION = "prevention"
+    CHRONIC_DISEASE = "chronic_disease"
+    MENTAL_HEALTH = "mental_health"
+    MATERNITY = "maternity"
+    NUTRITION_ACTIVITY = "nutrition_activity"
+    MEDICATION = "medication"
+    TELEMEDICINE = "telemedicine"
+    HEALTH_ADMIN = "health_admin"
+    DISABILITY_AUTONOMY = "disability_autonomy"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+
+CATEGORY_LABELS = {
+    Category.PREVENTION: _l("Prévention"),
+    Category.CHRONIC_DISEASE: _l("Suivi de maladie chronique"),
+    Category.MENTAL_HEALTH: _l("Santé mentale"),
+    Category.MATERNITY: _l("Maternité et parentalité"),
+    Category.NUTRITION_ACTIVITY: _l("Nutrition et activité physique"),
+    Category.MEDICATION: _l("Médicaments"),
+    Category.TELEMEDICINE: _l("Télémédecine"),
+    Category.HEALTH_ADMIN: _l("Démarches de santé"),
+    Category.DISABILITY_AUTONOMY: _l("Handicap et autonomie"),
+}
+
+
+class Platform(enum.StrEnum):
+    WEB = "web"
+    IOS = "ios"
+    ANDROID = "android"
+
+    @property
+    def label(self) -> str:
+        return {"web": "Web", "ios": "iOS", "android": "Android"}[self.value]
+
+
+class PriceModel(enum.StrEnum):
+    FREE = "free"
+    FREEMIUM = "freemium"
+    PAID = "paid"
+    REIMBURSED = "reimbursed"
+
+    @property
+    def label(self) -> str:
+        return str(PRICE_LABELS[self])
+
+
+PRICE_LABELS = {
+    PriceModel.FREE: _l("Gratuit"),
+    PriceModel.FREEMIUM: _l("Gratuit avec options payantes"),
+    PriceModel.PAID: _l("Payant"),
+    PriceModel.REIMBURSED: _l("Pris en charge par l'Assurance maladie"),
+}
+
+
+class Audience(enum.StrEnum):
+    ADULTS = "adults"
+    MINORS = "minors"
+
+    @property
+    def label(self) -> str:
+        return str(AUDIENCE_LABELS[self])
+
+
+AUDIENCE_LABELS = {Audience.ADULTS: _l("Adultes"), Audience.MINORS: _l("Mineurs")}
 
 
 class Organisation(db.Model):
@@ -86,6 +156,24 @@ class Service(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     short_description: Mapped[str] = mapped_column(String(300), default="")
+    # Listing details, filled from the editor portal (values of the enums above).
+    long_description: Mapped[str] = mapped_column(Text, default="")
+    short_description_en: Mapped[str | None] = mapped_column(String(300))
+    long_description_en: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audiences: Mapped[list[str]] = mapped_column(JSON, default=list)
+    price_model: Mapped[str | None] = mapped_column(String(20))
+    website_url: Mapped[str | None] = mapped_column(String(500))
+    privacy_policy_url: Mapped[str | None] = mapped_column(String(500))
+    accessibility_statement_url: Mapped[str | None] = mapped_column(String(500))
+    logo_path: Mapped[str | None] = mapped_column(String(300))
+    # Public scores, published with the referencing decision: {"security": 92, ...} (0-100).
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    ecoscore_value: Mapped[float | None]
+    ecoscore_grade: Mapped[str | None] = mapped_column(String(1))
+    # The measurements and method behind the écoscore, as shown on the listing.
+    ecoscore_details: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[ServiceStatus] = mapped_column(
         Enum(ServiceStatus, native_enum=False, length=20), default=ServiceStatus.DRAFT, index=True
     )
@@ -103,6 +191,55 @@ class Service(db.Model):
     hosting: Mapped[list[HostingDeclaration]] = relationship(
         back_populates="service", order_by="HostingDeclaration.effective_from"
     )
+    events: Mapped[list[ServiceEvent]] = relationship(
+        back_populates="service", order_by="ServiceEvent.at"
+    )
+
+
+class ServiceEventKind(enum.StrEnum):
+    REFERENCED = "referenced"
+    REFUSED = "refused"
+    RENEWED = "renewed"
+    SUSPENDED = "suspended"
+    REINSTATED = "reinstated"
+    DELISTED = "delisted"
+    SANCTION = "sanction"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS[self])
+
+
+EVENT_LABELS = {
+    ServiceEventKind.REFERENCED: _l("Référencement"),
+    ServiceEventKind.REFUSED: _l("Refus de référencement"),
+    ServiceEventKind.RENEWED: _l("Renouvellement"),
+    ServiceEventKind.SUSPENDED: _l("Suspension"),
+    ServiceEventKind.REINSTATED: _l("Rétablissement"),
+    ServiceEventKind.DELISTED: _l("Déréférencement"),
+    ServiceEventKind.SANCTION: _l("Sanction"),
+    ServiceEventKind.EXPIRED: _l("Fin de validité"),
+}
+
+
+class ServiceEvent(db.Model):
+    """The public history of a listing (decisions, renewals, suspensions, sanctions);
+    the Atom feed of decisions and the listing's history page read it."""
+
+    __tablename__ = "service_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    kind: Mapped[ServiceEventKind] = mapped_column(
+        Enum(ServiceEventKind, native_enum=False, length=20)
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    # e.g. {"deadline": "2027-05-01", "reason": "...", "legal_basis": "..."}
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    service: Mapped[Service] = relationship(back_populates="events")
 
 
 class DataPurpose(enum.StrEnum):
