@@ -100,7 +100,7 @@ def members_of(organisation: Organisation) -> list[tuple[OrganisationMember, Use
             .join(User, User.id == OrganisationMember.user_id)
             .where(OrganisationMember.organisation_id == organisation.id)
             .order_by(User.name)
-        ).tuples()
+        ).all()
     )
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     make_response,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale
@@ -403,10 +403,9 @@ def new_service():
     values: dict = {"organisation_id": str(organisations[0].id)}
     if request.method == "POST":
         values = _form_values(request.form)
-        organisation = next(
-            (o for o in organisations if str(o.id) == request.form.get("organisation_id")),
-            None if len(organisations) > 1 else organisations[0],
-        )
+        chosen = request.form.get("organisation_id")
+        default = organisations[0] if len(organisations) == 1 and not chosen else None
+        organisation = next((o for o in organisations if str(o.id) == chosen), default)
         data, errors = parse_form(ServiceSchema(), request.form)
         if organisation is None:
             errors = {**errors, **field_error("organisation_id", _("Choisissez une organisation."))}
@@ -502,14 +501,14 @@ def serve_logo(service_id: int):
     if found is None:
         abort(404)
     path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=0 if not public else 3600)
+    # Logos are small (512 KB at most): read at once rather than streamed.
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     if mimetype == "image/svg+xml":
         response.headers["Content-Security-Policy"] = (
             "default-src 'none'; style-src 'unsafe-inline'"
         )
     response.headers["X-Content-Type-Options"] = "nosniff"
-    if not public:
-        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
