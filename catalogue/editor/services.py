@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -135,12 +136,14 @@ def invite_colleague(
     db.session.flush()
     record_event(editor, "organisation.invite", "organisation", organisation.id, email=email)
     if existing_user is not None:
+        # The link in the notification leads to the list of invitations addressed to
+        # the user's email: the token itself is never stored in clear.
         notify(
             existing_user,
             "editor.invitation",
             _("Invitation à rejoindre %(name)s", name=organisation.legal_name),
             _("%(who)s vous invite dans l'espace éditeur.", who=editor.name),
-            invitation_link(token),
+            url_for("editor_portal.my_invitations"),
         )
     return invitation, token
 
@@ -156,6 +159,23 @@ def pending_invitations(organisation: Organisation, *, now: datetime | None = No
             select(Invitation)
             .where(
                 Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def invitations_for(user: User, *, now: datetime | None = None) -> list[Invitation]:
+    """Pending invitations addressed to ``user``'s email (accepted without the link)."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.email == user.email,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
                 Invitation.expires_at > now,
@@ -427,6 +447,34 @@ def _check_svg(data: bytes) -> None:
                 raise LogoError(_("Le SVG fait référence à une ressource externe."))
 
 
+def _check_png(data: bytes) -> None:
+    """Walk the chunks: IHDR first, every CRC right, IEND last, nothing after it."""
+    damaged = LogoError(_("Le fichier PNG est endommagé."))
+    offset, first = len(PNG_MAGIC), True
+    while True:
+        if offset + 12 > len(data):
+            raise damaged
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        end = offset + 12 + length
+        if end > len(data) or (first and (kind != b"IHDR" or length != 13)):
+            raise damaged
+        body = data[offset + 4 : offset + 8 + length]
+        if zlib.crc32(body) != int.from_bytes(data[end - 4 : end], "big"):
+            raise damaged
+        if first:
+            width = int.from_bytes(data[offset + 8 : offset + 12], "big")
+            height = int.from_bytes(data[offset + 12 : offset + 16], "big")
+            if not (0 < width <= 4096 and 0 < height <= 4096):
+                raise LogoError(_("Le logo doit mesurer au plus 4096 × 4096 pixels."))
+        first = False
+        offset = end
+        if kind == b"IEND":
+            if offset != len(data):
+                raise damaged
+            return
+
+
 def check_logo(filename: str, data: bytes) -> str:
     """The logo's kind ("png" or "svg"), judged by content; raises :class:`LogoError`."""
     if not data:
@@ -437,8 +485,7 @@ def check_logo(filename: str, data: bytes) -> str:
     if extension not in LOGO_TYPES:
         raise LogoError(_("Le logo doit être un fichier PNG ou SVG."))
     if data.startswith(PNG_MAGIC):
-        if len(data) < 33 or data[12:16] != b"IHDR":
-            raise LogoError(_("Le fichier PNG est endommagé."))
+        _check_png(data)
         kind = "png"
     else:
         _check_svg(data)

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, login_required, login_user
 
 from authz.models import AuthMethod
 from catalogue import policies
@@ -288,6 +288,29 @@ def invitation(token: str):
     return _no_store((response, 400 if errors else 200))
 
 
+@bp.route("/invitations")
+@login_required
+def my_invitations():
+    """Invitations addressed to the logged-in user's email, to accept without the link."""
+    return render_template(
+        "catalogue/editor/my_invitations.html", invitations=services.invitations_for(current_user)
+    )
+
+
+@bp.route("/invitations/<int:invitation_id>/accepter", methods=["POST"])
+@login_required
+def accept_invitation(invitation_id: int):
+    invitation = next(
+        (i for i in services.invitations_for(current_user) if i.id == invitation_id), None
+    )
+    if invitation is None:
+        abort(404)
+    services.accept_invitation(current_user, invitation)
+    db.session.commit()
+    flash(_("Vous avez rejoint %(name)s.", name=invitation.organisation.legal_name), "success")
+    return redirect(url_for("editor.home"))
+
+
 # --- owners -----------------------------------------------------------------------------
 
 
@@ -468,11 +491,9 @@ def edit_service(service_id: int):
     return _service_form(values, errors, service=service, organisation=service.organisation)
 
 
-@bp.route("/services/<int:service_id>/logo", methods=["GET", "POST"])
+@bp.route("/services/<int:service_id>/logo", methods=["POST"])
 @requires(can_use_editor_portal)
 def logo(service_id: int):
-    if request.method == "GET":
-        return serve_logo(service_id)
     service = _service_or_404(service_id)
     upload = request.files.get("logo")
     data = upload.stream.read(services.LOGO_MAX_BYTES + 1) if upload else b""
@@ -489,7 +510,8 @@ def logo(service_id: int):
     return redirect(url_for(".service", service_id=service.id))
 
 
-def serve_logo(service_id: int):
+@bp.route("/services/<int:service_id>/logo", methods=["GET"])
+def logo_image(service_id: int):
     """A service's logo: to its editors and agents, and to everyone once it is listed."""
     service = db.session.get(Service, service_id)
     if service is None:

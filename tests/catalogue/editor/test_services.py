@@ -11,6 +11,7 @@ from catalogue.services import hosting_on, is_member, owners_on
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
 from ens_core.security import hash_secret, secret_matches
+from tests.catalogue.editor.images import SVG, png
 from tests.factories import make_organisation, make_service, make_user
 
 LISTING = {
@@ -258,11 +259,7 @@ def test_owner_declarations_keep_history_and_cap_shares(editor, organisation):
 
 # --- logos ----------------------------------------------------------------------------------
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17 + b"IEND"
-SVG = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
-    b'<style>circle{fill:#000091}</style><circle cx="5" cy="5" r="4"/></svg>'
-)
+PNG = png()
 
 
 def test_good_logos_are_accepted_and_stored_outside_the_web_root(app, editor, organisation):
@@ -283,6 +280,10 @@ def test_good_logos_are_accepted_and_stored_outside_the_web_root(app, editor, or
         ("logo.png", SVG, "ne correspond pas"),
         ("logo.png", PNG + b"\x00" * (512 * 1024), "512 Ko"),
         ("logo.gif", b"GIF89a", "PNG ou SVG"),
+        ("logo.png", PNG[:-6], "endommagé"),  # truncated
+        ("logo.png", PNG[:29] + bytes([PNG[29] ^ 0xFF]) + PNG[30:], "endommagé"),  # bad IHDR CRC
+        ("logo.png", PNG + b"<script>alert(1)</script>", "endommagé"),  # trailing polyglot
+        ("logo.png", png(20000, 1), "4096"),
         ("logo.svg", b"<html><body>hi</body></html>", "ni une image"),
         ("logo.svg", b"not xml at all", "ni une image"),
         (

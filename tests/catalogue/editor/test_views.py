@@ -7,17 +7,22 @@ from sqlalchemy import func, select
 from authz.models import Client
 from catalogue.editor import services
 from catalogue.editor.models import Invitation
-from catalogue.models import HostingDeclaration, Organisation, OwnerDeclaration, Service
+from catalogue.models import (
+    HostingDeclaration,
+    Organisation,
+    OwnerDeclaration,
+    Service,
+    ServiceStatus,
+)
+from catalogue.services import is_member
 from ens_core.accounts.models import Role
 from ens_core.db import db
 from ens_core.security import secret_matches
+from tests.catalogue.editor.images import SVG, png
 from tests.factories import PASSWORD, make_organisation, make_user
 from tests.helpers import csrf_token, login, submit
 
-SVG = (
-    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4"/></svg>'
-)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17 + b"IEND"
+PNG = png()
 
 FORM = {
     "name": "Sommeil Serein",
@@ -185,7 +190,34 @@ def test_non_editors_are_kept_out(client, world):
     login(client, citizen.email, PASSWORD)
     assert client.get("/editeur/services").status_code == 403
     assert client.get(f"/editeur/services/{world['service_a'].id}").status_code == 403
-    assert client.get(f"/editeur/services/{world['service_a'].id}/logo").status_code == 403
+    # A draft's logo is not public: hidden like a missing one.
+    assert client.get(f"/editeur/services/{world['service_a'].id}/logo").status_code == 404
+
+
+def test_a_listed_service_logo_is_public(client, world):
+    service = world["service_a"]
+    service.status = ServiceStatus.REFERENCED
+    db.session.flush()
+    response = client.get(f"/editeur/services/{service.id}/logo")
+    assert response.status_code == 200 and response.data == SVG
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_an_invited_user_accepts_from_their_invitations_page(client, world):
+    colleague = make_user(Role.CITIZEN, email="colleague@a.example")
+    login(client, "b@editeur.example", PASSWORD)  # not the invited address
+    assert "Org A" not in client.get("/editeur/invitations").get_data(as_text=True)
+    token = csrf_token(client, "/editeur/invitations")
+    url = f"/editeur/invitations/{world['invitation_a'].id}/accepter"
+    assert client.post(url, data={"csrf_token": token}).status_code == 404
+    submit(client, "/logout", {}, form_url="/editeur/invitations")
+    login(client, colleague.email, PASSWORD)
+    assert "Org A" in client.get("/editeur/invitations").get_data(as_text=True)
+    response = submit(client, url, {}, form_url="/editeur/invitations")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert is_member(colleague, world["org_a"]) and colleague.has_role(Role.EDITOR)
+    assert not is_member(world["b"], world["org_a"])
 
 
 def test_creating_a_service_shows_the_secret_once(client, app_ctx):
