@@ -69,7 +69,18 @@ ORGANISATION_FIELDS = (
 
 @bp.app_context_processor
 def _helpers():
-    return {"country_name": lambda code: country_name(code, str(get_locale() or "fr"))}
+    return {
+        "country_name": lambda code: country_name(code, str(get_locale() or "fr")),
+        "label_of": _label_of,
+    }
+
+
+def _label_of(enum_cls, value) -> str:
+    """The label of an enum value, or the raw value if another package stored an unknown one."""
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return str(value)
 
 
 def _no_store(response):
