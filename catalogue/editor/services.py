@@ -20,7 +20,7 @@ from defusedxml.common import DefusedXmlException
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from authz import services as authz
 from authz.models import AuthMethod, Client, ClientKind
@@ -34,7 +34,7 @@ from catalogue.models import (
     Service,
     ServiceStatus,
 )
-from catalogue.services import hosting_on, is_member, organisations_of, owners_on
+from catalogue.services import hosting_on, is_member, owners_on
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.services import find_user_by_email, grant_role
 from ens_core.audit.services import record_event
@@ -765,32 +765,3 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
         )
     return steps
 
-
-def organisation_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(OrganisationMember)
-        .where(OrganisationMember.user_id == user.id)
-    )
-
-
-__all__ = [
-    "DECLARATION_LISTENERS",
-    "SANDBOX_SCOPE_CEILING",
-    "EditorError",
-    "LogoError",
-    "accept_invitation",
-    "check_logo",
-    "configure_sandbox_client",
-    "create_service",
-    "declare_hosting",
-    "declare_owner",
-    "find_invitation",
-    "invite_colleague",
-    "organisations_of",
-    "regenerate_secret",
-    "revoke_invitation",
-    "store_logo",
-    "update_organisation",
-    "update_service",
-]
