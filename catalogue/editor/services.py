@@ -764,4 +764,3 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
             )
         )
     return steps
-
