@@ -93,3 +93,31 @@ def set_service_clients_enabled(service, enabled: bool) -> None:
             client.is_enabled = enabled
             client.disabled_at = None if enabled else utcnow()
     db.session.flush()
+
+
+def rotate_client_secret(client: Client) -> str:
+    """Give a confidential client a new secret (returned in clear, shown once); the old
+    one stops working at once since only the new hash is kept."""
+    plain_secret = new_secret()
+    client.secret_hash = hash_secret(plain_secret)
+    db.session.flush()
+    return plain_secret
+
+
+def set_redirect_uris(client: Client, redirect_uris: list[str]) -> None:
+    """Replace the exact-match redirect URI list (validated by the caller)."""
+    client.redirect_uris = list(dict.fromkeys(redirect_uris))
+    db.session.flush()
+
+
+def set_client_auth_method(client: Client, auth_method: AuthMethod) -> str | None:
+    """Switch between public (PKCE, no secret) and ``client_secret_basic``; becoming
+    confidential issues a new secret, returned in clear once."""
+    if auth_method is client.token_endpoint_auth_method:
+        return None
+    client.token_endpoint_auth_method = auth_method
+    if auth_method is AuthMethod.CLIENT_SECRET_BASIC:
+        return rotate_client_secret(client)
+    client.secret_hash = None
+    db.session.flush()
+    return None

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from catalogue import editor
     from catalogue.demo import load_demo_organisations
     from catalogue.views import bp
     from ens_core.accounts.policies import can_use_editor_portal
@@ -12,5 +13,6 @@ def init_app(app: Flask) -> None:
     from ens_core.web.nav import register_nav
 
     app.register_blueprint(bp)
+    editor.init_app(app)
     register_nav(30, "editor.home", _l("Espace éditeur"), can_use_editor_portal)
     register_demo_loader(20, "organisations", load_demo_organisations)

@@ -123,6 +123,9 @@ class Organisation(db.Model):
     country: Mapped[str] = mapped_column(String(2))
     address: Mapped[str | None] = mapped_column(Text)
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Added by the editor portal: the person to contact and their phone number.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[OrganisationMember]] = relationship(

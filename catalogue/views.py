@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import login_user
 
 from catalogue import services
 from ens_core.accounts import services as accounts
@@ -64,6 +64,6 @@ def signup():
 @bp.route("")
 @requires(can_use_editor_portal)
 def home():
-    return render_template(
-        "catalogue/editor_home.html", organisations=services.organisations_of(current_user)
-    )
+    from catalogue.editor.views import render_home
+
+    return render_home()

@@ -15,6 +15,7 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 def import_all_models() -> None:
     """Import every package's models so that the metadata (and Alembic) sees them all."""
     import authz.models  # noqa: F401
+    import catalogue.editor.models
     import catalogue.models  # noqa: F401
     import ens_core.accounts.models
     import ens_core.audit.models

@@ -50,3 +50,19 @@ def make_service(organisation=None, **fields):
     db.session.add(service)
     db.session.flush()
     return service
+
+
+def make_hosting(service, **fields):
+    """A hosting declaration in force (editor portal)."""
+    from catalogue.models import HostingDeclaration
+
+    declaration = HostingDeclaration(
+        service_id=service.id,
+        provider=fields.pop("provider", "OVHcloud"),
+        country=fields.pop("country", "FR"),
+        effective_from=fields.pop("effective_from", date(2024, 1, 1)),
+        **fields,
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    return declaration

@@ -1,0 +1,766 @@
+"""Editor portal services: organisation record, invitations, services and their sandbox
+client, logos, and the hosting and owner declarations (history kept, never overwritten).
+
+Every function takes the acting editor explicitly, flushes and never commits; views check
+the policies of ``catalogue.policies`` before calling them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from authz import services as authz
+from authz.models import AuthMethod, Client, ClientKind
+from catalogue.editor.models import Invitation
+from catalogue.models import (
+    HostingDeclaration,
+    MemberRole,
+    Organisation,
+    OrganisationMember,
+    OwnerDeclaration,
+    Service,
+    ServiceStatus,
+)
+from catalogue.services import hosting_on, is_member, owners_on
+from ens_core.accounts.models import Role, User
+from ens_core.accounts.services import find_user_by_email, grant_role
+from ens_core.audit.services import record_event
+from ens_core.db import db, utcnow
+from ens_core.notifications.services import notify
+from ens_core.security import hash_secret, new_secret
+
+SANDBOX_SCOPE_CEILING = (
+    "patient/Observation.rs patient/Observation.cu patient/DocumentReference.rs "
+    "patient/DocumentReference.c patient/Appointment.rs patient/Appointment.cud "
+    "patient/Patient.r openid fhirUser offline_access launch/patient"
+)
+INVITATION_LIFETIME = timedelta(days=7)
+LOGO_MAX_BYTES = 512 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+LOGO_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+# Called as ``listener(service_or_organisation, declaration)`` after each hosting or owner
+# declaration is flushed (the sovereignty rules evaluate it in the same transaction).
+DECLARATION_LISTENERS: list[Callable[[object, object], None]] = []
+
+
+class EditorError(ValueError):
+    """A check made after validation failed; ``field`` names the form field to flag."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- organisation -----------------------------------------------------------------------
+
+
+def update_organisation(editor: User, organisation: Organisation, data: dict) -> None:
+    siren = data.get("siren")
+    if siren:
+        taken = db.session.scalar(
+            select(Organisation.id).where(
+                Organisation.siren == siren, Organisation.id != organisation.id
+            )
+        )
+        if taken is not None:
+            raise EditorError("siren", _("Une autre organisation est déjà inscrite avec ce SIREN."))
+    for key in (
+        "legal_name",
+        "siren",
+        "foreign_registration",
+        "country",
+        "address",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    ):
+        setattr(organisation, key, data.get(key))
+    record_event(editor, "organisation.update", "organisation", organisation.id)
+    db.session.flush()
+
+
+def members_of(organisation: Organisation) -> list[tuple[OrganisationMember, User]]:
+    return list(
+        db.session.execute(
+            select(OrganisationMember, User)
+            .join(User, User.id == OrganisationMember.user_id)
+            .where(OrganisationMember.organisation_id == organisation.id)
+            .order_by(User.name)
+        ).all()
+    )
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def invite_colleague(
+    editor: User, organisation: Organisation, email: str, *, now: datetime | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation; returns it with the token in clear (for the link, shown once).
+
+    An earlier pending invitation to the same address is revoked: one live link per person.
+    """
+    now = now or utcnow()
+    email = email.strip().lower()
+    existing_user = find_user_by_email(email)
+    if existing_user is not None and is_member(existing_user, organisation):
+        raise EditorError("email", _("Cette personne est déjà membre de l'organisation."))
+    for invitation in pending_invitations(organisation, now=now):
+        if invitation.email == email:
+            invitation.revoked_at = now
+    token = new_secret(32)
+    invitation = Invitation(
+        organisation_id=organisation.id,
+        email=email,
+        token_hash=hash_secret(token),
+        invited_by_id=editor.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record_event(editor, "organisation.invite", "organisation", organisation.id, email=email)
+    if existing_user is not None:
+        # The link in the notification leads to the list of invitations addressed to
+        # the user's email: the token itself is never stored in clear.
+        notify(
+            existing_user,
+            "editor.invitation",
+            _("Invitation à rejoindre %(name)s", name=organisation.legal_name),
+            _("%(who)s vous invite dans l'espace éditeur.", who=editor.name),
+            url_for("editor_portal.my_invitations"),
+        )
+    return invitation, token
+
+
+def invitation_link(token: str) -> str:
+    return url_for("editor_portal.invitation", token=token, _external=True)
+
+
+def pending_invitations(organisation: Organisation, *, now: datetime | None = None):
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def invitations_for(user: User, *, now: datetime | None = None) -> list[Invitation]:
+    """Pending invitations addressed to ``user``'s email (accepted without the link)."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.email == user.email,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+            .order_by(Invitation.created_at)
+        )
+    )
+
+
+def find_invitation(token: str, *, now: datetime | None = None) -> Invitation | None:
+    """The pending invitation behind a link, or None (unknown, used, revoked or expired)."""
+    if not token or len(token) > 100:
+        return None
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_secret(token))
+    )
+    if invitation is None or not invitation.is_pending(now or utcnow()):
+        return None
+    return invitation
+
+
+def accept_invitation(user: User, invitation: Invitation, *, now: datetime | None = None) -> None:
+    """``user`` joins the organisation as a member with the editor role; the link is spent."""
+    now = now or utcnow()
+    if not invitation.is_pending(now):
+        raise EditorError("_schema", _("Cette invitation n'est plus valable."))
+    if user.email != invitation.email:
+        raise EditorError(
+            "_schema",
+            _("Cette invitation a été envoyée à une autre adresse électronique."),
+        )
+    if not is_member(user, invitation.organisation):
+        db.session.add(
+            OrganisationMember(
+                organisation_id=invitation.organisation_id,
+                user_id=user.id,
+                role=MemberRole.MEMBER,
+            )
+        )
+    grant_role(user, Role.EDITOR)
+    invitation.accepted_at = now
+    invitation.accepted_by_id = user.id
+    db.session.flush()
+    record_event(
+        user, "organisation.join", "organisation", invitation.organisation_id, via="invitation"
+    )
+
+
+def revoke_invitation(editor: User, invitation: Invitation, *, now: datetime | None = None):
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = now or utcnow()
+        db.session.flush()
+        record_event(
+            editor,
+            "organisation.invitation_revoke",
+            "organisation",
+            invitation.organisation_id,
+            email=invitation.email,
+        )
+
+
+# --- services ---------------------------------------------------------------------------
+
+SERVICE_FIELDS = (
+    "name",
+    "short_description",
+    "long_description",
+    "short_description_en",
+    "long_description_en",
+    "categories",
+    "platforms",
+    "audiences",
+    "price_model",
+    "website_url",
+    "privacy_policy_url",
+    "accessibility_statement_url",
+)
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:100].strip("-") or "service"
+
+
+def _slug_taken(slug: str, exclude_id: int | None = None) -> bool:
+    query = select(Service.id).where(Service.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Service.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while _slug_taken(slug):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def services_of(user: User) -> list[Service]:
+    return list(
+        db.session.scalars(
+            select(Service)
+            .join(OrganisationMember, OrganisationMember.organisation_id == Service.organisation_id)
+            .where(OrganisationMember.user_id == user.id)
+            .order_by(Service.name)
+        )
+    )
+
+
+def create_service(
+    editor: User, organisation: Organisation, data: dict
+) -> tuple[Service, Client, str | None]:
+    """Declare a draft service and give it its sandbox client at once; returns the
+    client's secret in clear (shown once)."""
+    slug = data.get("slug")
+    if slug and _slug_taken(slug):
+        raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
+    service = Service(
+        organisation_id=organisation.id,
+        slug=slug or unique_slug(data["name"]),
+        status=ServiceStatus.DRAFT,
+        **{key: data.get(key) for key in SERVICE_FIELDS},
+    )
+    db.session.add(service)
+    db.session.flush()
+    record_event(editor, "service.create", "service", service.id, slug=service.slug)
+    client, secret = create_sandbox_client(editor, service)
+    return service, client, secret
+
+
+def update_service(editor: User, service: Service, data: dict) -> None:
+    slug = data.get("slug") or service.slug
+    if slug != service.slug:
+        if service.status is not ServiceStatus.DRAFT:
+            raise EditorError(
+                "slug",
+                _(
+                    "L'adresse d'un service publié ne change plus : ses liens doivent rester valides."
+                ),
+            )
+        if _slug_taken(slug, exclude_id=service.id):
+            raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
+        service.slug = slug
+    for key in SERVICE_FIELDS:
+        setattr(service, key, data.get(key))
+    record_event(editor, "service.update", "service", service.id)
+    db.session.flush()
+
+
+# --- sandbox client ---------------------------------------------------------------------
+
+
+def sandbox_client(service: Service) -> Client | None:
+    return next(
+        (c for c in authz.clients_of_service(service) if c.kind is ClientKind.SANDBOX), None
+    )
+
+
+def create_sandbox_client(
+    editor: User,
+    service: Service,
+    *,
+    redirect_uris: list[str] | None = None,
+    auth_method: AuthMethod = AuthMethod.CLIENT_SECRET_BASIC,
+    client_id: str | None = None,
+    secret: str | None = None,
+) -> tuple[Client, str | None]:
+    client, plain = authz.create_client(
+        service,
+        kind=ClientKind.SANDBOX,
+        name=f"{service.name} (bac à sable)",
+        redirect_uris=redirect_uris or [],
+        scope_ceiling=SANDBOX_SCOPE_CEILING,
+        auth_method=auth_method,
+        client_id=client_id,
+        secret=secret,
+    )
+    record_event(editor, "client.create", "service", service.id, client_id=client.client_id)
+    return client, plain
+
+
+def configure_sandbox_client(
+    editor: User, client: Client, *, auth_method: AuthMethod, redirect_uris: list[str]
+) -> str | None:
+    """Set the redirect URIs and the client type; returns a new secret in clear when the
+    client becomes confidential."""
+    authz.set_redirect_uris(client, redirect_uris)
+    secret = authz.set_client_auth_method(client, auth_method)
+    record_event(
+        editor,
+        "client.configure",
+        "service",
+        client.service_id,
+        client_id=client.client_id,
+        auth_method=str(auth_method),
+        redirect_uris=list(redirect_uris),
+    )
+    return secret
+
+
+def regenerate_secret(editor: User, client: Client) -> str:
+    if client.token_endpoint_auth_method is not AuthMethod.CLIENT_SECRET_BASIC:
+        raise EditorError("_schema", _("Un client public (PKCE) n'a pas de secret."))
+    secret = authz.rotate_client_secret(client)
+    record_event(
+        editor, "client.secret_rotate", "service", client.service_id, client_id=client.client_id
+    )
+    return secret
+
+
+# --- logos ------------------------------------------------------------------------------
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_FORBIDDEN_ELEMENTS = {
+    "script",
+    "foreignobject",
+    "iframe",
+    "embed",
+    "object",
+    "handler",
+    "listener",
+    "image",
+    "feimage",
+}
+_HREF_ATTRIBUTES = {"href", "{http://www.w3.org/1999/xlink}href"}
+_CSS_EXTERNAL = re.compile(r"@import|url\(\s*['\"]?\s*(?!#)|expression\(|javascript:", re.I)
+
+
+class LogoError(EditorError):
+    def __init__(self, message: str):
+        super().__init__("logo", message)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _check_svg(data: bytes) -> None:
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True)
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        raise LogoError(_("Le fichier n'est ni une image PNG ni une image SVG valide.")) from None
+    if root.tag != f"{_SVG_NS}svg":
+        raise LogoError(_("Le fichier n'est ni une image PNG ni une image SVG valide."))
+    for element in root.iter():
+        name = _local(element.tag)
+        if name in _FORBIDDEN_ELEMENTS:
+            raise LogoError(
+                _(
+                    "Le SVG contient un élément interdit (%(name)s).",
+                    name=element.tag.split("}")[-1],
+                )
+            )
+        if name == "style" and element.text and _CSS_EXTERNAL.search(element.text):
+            raise LogoError(_("Le SVG fait référence à une ressource externe."))
+        for attribute, value in element.attrib.items():
+            attr = _local(attribute)
+            if attr.startswith("on"):
+                raise LogoError(
+                    _("Le SVG contient un gestionnaire d'événement (%(name)s).", name=attr)
+                )
+            if attribute in _HREF_ATTRIBUTES and not value.strip().startswith("#"):
+                raise LogoError(_("Le SVG fait référence à une ressource externe."))
+            if attr == "attributename" and value.strip().lower().endswith("href"):
+                raise LogoError(_("Le SVG fait référence à une ressource externe."))
+            if _CSS_EXTERNAL.search(value):
+                raise LogoError(_("Le SVG fait référence à une ressource externe."))
+
+
+def _check_png(data: bytes) -> None:
+    """Walk the chunks: IHDR first, every CRC right, IEND last, nothing after it."""
+    damaged = LogoError(_("Le fichier PNG est endommagé."))
+    offset, first = len(PNG_MAGIC), True
+    while True:
+        if offset + 12 > len(data):
+            raise damaged
+        length = int.from_bytes(data[offset : offset + 4], "big")
+        kind = data[offset + 4 : offset + 8]
+        end = offset + 12 + length
+        if end > len(data) or (first and (kind != b"IHDR" or length != 13)):
+            raise damaged
+        body = data[offset + 4 : offset + 8 + length]
+        if zlib.crc32(body) != int.from_bytes(data[end - 4 : end], "big"):
+            raise damaged
+        if first:
+            width = int.from_bytes(data[offset + 8 : offset + 12], "big")
+            height = int.from_bytes(data[offset + 12 : offset + 16], "big")
+            if not (0 < width <= 4096 and 0 < height <= 4096):
+                raise LogoError(_("Le logo doit mesurer au plus 4096 × 4096 pixels."))
+        first = False
+        offset = end
+        if kind == b"IEND":
+            if offset != len(data):
+                raise damaged
+            return
+
+
+def check_logo(filename: str, data: bytes) -> str:
+    """The logo's kind ("png" or "svg"), judged by content; raises :class:`LogoError`."""
+    if not data:
+        raise LogoError(_("Choisissez un fichier."))
+    if len(data) > LOGO_MAX_BYTES:
+        raise LogoError(_("Le logo dépasse 512 Ko."))
+    extension = Path(filename or "").suffix.lower().lstrip(".")
+    if extension not in LOGO_TYPES:
+        raise LogoError(_("Le logo doit être un fichier PNG ou SVG."))
+    if data.startswith(PNG_MAGIC):
+        _check_png(data)
+        kind = "png"
+    else:
+        _check_svg(data)
+        kind = "svg"
+    if kind != extension:
+        raise LogoError(
+            _(
+                "Le contenu du fichier (%(kind)s) ne correspond pas à son extension.",
+                kind=kind.upper(),
+            )
+        )
+    return kind
+
+
+def _logo_dir() -> Path:
+    return Path(current_app.config["ENS_DATA_DIR"]) / "logos"
+
+
+def store_logo(editor: User, service: Service, filename: str, data: bytes) -> str | None:
+    """Check and store a logo outside the web root; returns the previous file's relative
+    path (for the caller to delete once the transaction is committed)."""
+    kind = check_logo(filename, data)
+    directory = _logo_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    relative = f"logos/{service.id}-{new_secret(12)}.{kind}"
+    (Path(current_app.config["ENS_DATA_DIR"]) / relative).write_bytes(data)
+    previous = service.logo_path
+    service.logo_path = relative
+    record_event(editor, "service.logo", "service", service.id, kind=kind, size=len(data))
+    db.session.flush()
+    return previous
+
+
+def logo_file(service: Service) -> tuple[Path, str] | None:
+    """The stored logo of ``service`` and its content type, or None."""
+    if not service.logo_path:
+        return None
+    base = Path(current_app.config["ENS_DATA_DIR"]).resolve()
+    path = (base / service.logo_path).resolve()
+    kind = path.suffix.lstrip(".")
+    if base not in path.parents or kind not in LOGO_TYPES or not path.is_file():
+        return None
+    return path, LOGO_TYPES[kind]
+
+
+def delete_logo_file(relative: str | None) -> None:
+    if not relative:
+        return
+    base = Path(current_app.config["ENS_DATA_DIR"]).resolve()
+    path = (base / relative).resolve()
+    if base in path.parents and path.is_file():
+        path.unlink()
+
+
+# --- declarations -----------------------------------------------------------------------
+
+
+def _notify_listeners(subject, declaration) -> None:
+    for listener in list(DECLARATION_LISTENERS):
+        listener(subject, declaration)
+
+
+def _close_replaced(model, replaces_id, owner_filter, effective_from: date):
+    if replaces_id is None:
+        return None
+    current = db.session.get(model, replaces_id)
+    if current is None or not owner_filter(current) or current.effective_to is not None:
+        raise EditorError(
+            "replaces_id", _("La déclaration à remplacer n'existe pas ou est déjà close.")
+        )
+    if effective_from <= current.effective_from:
+        raise EditorError(
+            "effective_from",
+            _(
+                "La nouvelle déclaration doit prendre effet après le %(date)s, début de celle qu'elle remplace.",
+                date=current.effective_from.strftime("%d/%m/%Y"),
+            ),
+        )
+    current.effective_to = effective_from
+    return current
+
+
+def declare_hosting(editor: User, service: Service, data: dict) -> HostingDeclaration:
+    """Declare a hosting location; with ``replaces_id`` the current declaration it
+    replaces is closed (``effective_to``) on the new one's ``effective_from``."""
+    replaced = _close_replaced(
+        HostingDeclaration,
+        data.get("replaces_id"),
+        lambda row: row.service_id == service.id,
+        data["effective_from"],
+    )
+    declaration = HostingDeclaration(
+        service_id=service.id,
+        provider=data["provider"],
+        country=data["country"],
+        hds_certificate_number=data.get("hds_certificate_number"),
+        hds_certificate_expiry=data.get("hds_certificate_expiry"),
+        effective_from=data["effective_from"],
+        declared_by_id=getattr(editor, "id", None),
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    record_event(
+        editor,
+        "service.hosting_declare",
+        "service",
+        service.id,
+        declaration=declaration.id,
+        country=declaration.country,
+        replaces=getattr(replaced, "id", None),
+    )
+    _notify_listeners(service, declaration)
+    return declaration
+
+
+def end_hosting(editor: User, service: Service, declaration: HostingDeclaration, on: date):
+    """Close a hosting location that is not replaced (e.g. a second site is dropped)."""
+    if declaration.service_id != service.id or declaration.effective_to is not None:
+        raise EditorError("_schema", _("Cette déclaration est déjà close."))
+    if on <= declaration.effective_from:
+        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
+    declaration.effective_to = on
+    db.session.flush()
+    record_event(editor, "service.hosting_end", "service", service.id, declaration=declaration.id)
+    _notify_listeners(service, declaration)
+
+
+def declare_owner(editor: User, organisation: Organisation, data: dict) -> OwnerDeclaration:
+    """Declare a controlling owner; with ``replaces_id`` the current declaration it
+    replaces is closed on the new one's ``effective_from``. Shares in force may not
+    exceed 100 %."""
+    on = data["effective_from"]
+    others = [
+        row
+        for row in owners_on(organisation, on) + owners_on(organisation)
+        if row.id != data.get("replaces_id")
+    ]
+    total = sum({row.id: row.share_percent for row in others}.values())
+    if total + data["share_percent"] > 100.0001:
+        raise EditorError(
+            "share_percent",
+            _(
+                "Les parts déclarées dépasseraient 100 %% (%(total)s %% déjà déclarés).",
+                total=f"{total:g}",
+            ),
+        )
+    replaced = _close_replaced(
+        OwnerDeclaration,
+        data.get("replaces_id"),
+        lambda row: row.organisation_id == organisation.id,
+        on,
+    )
+    declaration = OwnerDeclaration(
+        organisation_id=organisation.id,
+        entity_name=data["entity_name"],
+        entity_siren=data.get("entity_siren"),
+        parent_group=data.get("parent_group"),
+        country=data["country"],
+        share_percent=data["share_percent"],
+        declared_control=bool(data.get("declared_control")),
+        effective_from=on,
+        declared_by_id=getattr(editor, "id", None),
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    record_event(
+        editor,
+        "organisation.owner_declare",
+        "organisation",
+        organisation.id,
+        declaration=declaration.id,
+        country=declaration.country,
+        replaces=getattr(replaced, "id", None),
+    )
+    _notify_listeners(organisation, declaration)
+    return declaration
+
+
+def end_owner(editor: User, organisation: Organisation, declaration: OwnerDeclaration, on: date):
+    """Close an owner declaration without a successor (the owner sold its shares)."""
+    if declaration.organisation_id != organisation.id or declaration.effective_to is not None:
+        raise EditorError("_schema", _("Cette déclaration est déjà close."))
+    if on <= declaration.effective_from:
+        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
+    declaration.effective_to = on
+    db.session.flush()
+    record_event(
+        editor,
+        "organisation.owner_end",
+        "organisation",
+        organisation.id,
+        declaration=declaration.id,
+    )
+    _notify_listeners(organisation, declaration)
+
+
+def hosting_history(service: Service) -> list[HostingDeclaration]:
+    return list(
+        db.session.scalars(
+            select(HostingDeclaration)
+            .where(HostingDeclaration.service_id == service.id)
+            .order_by(HostingDeclaration.effective_from.desc(), HostingDeclaration.id.desc())
+        )
+    )
+
+
+def owner_history(organisation: Organisation) -> list[OwnerDeclaration]:
+    return list(
+        db.session.scalars(
+            select(OwnerDeclaration)
+            .where(OwnerDeclaration.organisation_id == organisation.id)
+            .order_by(OwnerDeclaration.effective_from.desc(), OwnerDeclaration.id.desc())
+        )
+    )
+
+
+def open_declarations(rows) -> list:
+    """Declarations not closed yet (in force, or taking effect later)."""
+    return [row for row in rows if row.effective_to is None]
+
+
+# --- home -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    url: str
+
+
+def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]:
+    """What the editor should do next for ``service``, most urgent first."""
+    today = today or date.today()
+    steps = []
+    hosting = hosting_on(service, today)
+    if not hosting:
+        steps.append(
+            NextStep(
+                str(_l("Déclarer l'hébergement des données de santé")),
+                url_for("editor_portal.hosting", service_id=service.id),
+            )
+        )
+    for row in hosting:
+        if row.hds_certificate_expiry and row.hds_certificate_expiry <= today + timedelta(days=60):
+            steps.append(
+                NextStep(
+                    str(
+                        _l(
+                            "Renouveler le certificat HDS de %(provider)s (expire le %(date)s)",
+                            provider=row.provider,
+                            date=row.hds_certificate_expiry.strftime("%d/%m/%Y"),
+                        )
+                    ),
+                    url_for("editor_portal.hosting", service_id=service.id),
+                )
+            )
+    if not service.logo_path:
+        steps.append(
+            NextStep(
+                str(_l("Ajouter un logo")), url_for("editor_portal.service", service_id=service.id)
+            )
+        )
+    client = sandbox_client(service)
+    if client is None or not client.redirect_uris:
+        steps.append(
+            NextStep(
+                str(_l("Enregistrer les adresses de redirection du bac à sable")),
+                url_for("editor_portal.sandbox", service_id=service.id),
+            )
+        )
+    if service.status is ServiceStatus.DRAFT and not steps:
+        steps.append(
+            NextStep(
+                str(_l("Déposer un dossier de référencement")),
+                url_for("editor_portal.service", service_id=service.id),
+            )
+        )
+    return steps

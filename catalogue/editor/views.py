@@ -1,0 +1,669 @@
+"""Editor portal pages. Thin: load and authorise the object, parse, call a service,
+commit once, render. Objects of another organisation answer 404 (their existence is
+not disclosed)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from authz.models import AuthMethod
+from catalogue import policies
+from catalogue.editor import services
+from catalogue.editor.models import Invitation
+from catalogue.editor.schemas import (
+    ClientSettingsSchema,
+    HostingSchema,
+    InvitationSchema,
+    InvitationSignupSchema,
+    OrganisationSchema,
+    OwnerSchema,
+    ServiceSchema,
+    country_choices,
+    country_name,
+)
+from catalogue.models import (
+    Audience,
+    Category,
+    HostingDeclaration,
+    Organisation,
+    OwnerDeclaration,
+    Platform,
+    PriceModel,
+    Service,
+    ServiceStatus,
+)
+from catalogue.services import hosting_on, organisations_of, owners_on
+from ens_core.accounts import services as accounts
+from ens_core.accounts.models import Role
+from ens_core.accounts.passwords import PASSWORD_RULES
+from ens_core.accounts.policies import can_use_editor_portal, requires
+from ens_core.db import db
+from ens_core.forms import field_error, parse_form
+
+bp = Blueprint("editor_portal", __name__, url_prefix="/editeur")
+
+ORGANISATION_FIELDS = (
+    "legal_name",
+    "siren",
+    "foreign_registration",
+    "country",
+    "address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+@bp.app_context_processor
+def _helpers():
+    return {
+        "country_name": lambda code: country_name(code, str(get_locale() or "fr")),
+        "label_of": _label_of,
+    }
+
+
+def _label_of(enum_cls, value) -> str:
+    """The label of an enum value, or the raw value if another package stored an unknown one."""
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return str(value)
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _organisation_or_404(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not policies.can_manage_organisation(current_user, organisation):
+        abort(404)
+    return organisation
+
+
+def _service_or_404(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or not policies.can_manage_service(current_user, service):
+        abort(404)
+    return service
+
+
+def _error_dict(error: services.EditorError) -> dict:
+    return field_error(error.field, error.message)
+
+
+# --- home -------------------------------------------------------------------------------
+
+
+def render_home():
+    """The editor's home (endpoint ``editor.home``): organisations, services, next steps."""
+    organisations = organisations_of(current_user)
+    rows = {
+        organisation.id: [
+            (service, services.next_steps(service))
+            for service in sorted(organisation.services, key=lambda s: s.name)
+        ]
+        for organisation in organisations
+    }
+    return render_template("catalogue/editor/home.html", organisations=organisations, rows=rows)
+
+
+# --- organisation -----------------------------------------------------------------------
+
+
+@bp.route("/organisation")
+@requires(can_use_editor_portal)
+def organisation_entry():
+    organisations = organisations_of(current_user)
+    if len(organisations) == 1:
+        return redirect(url_for(".organisation", organisation_id=organisations[0].id))
+    return render_template("catalogue/editor/organisations.html", organisations=organisations)
+
+
+def _organisation_page(organisation, *, errors=None, values=None, link=None, status=200):
+    return _no_store(
+        (
+            render_template(
+                "catalogue/editor/organisation.html",
+                organisation=organisation,
+                members=services.members_of(organisation),
+                invitations=services.pending_invitations(organisation),
+                owners=owners_on(organisation),
+                errors=errors or {},
+                values=values or {},
+                invitation_url=link,
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/organisations/<int:organisation_id>")
+@requires(can_use_editor_portal)
+def organisation(organisation_id: int):
+    return _organisation_page(_organisation_or_404(organisation_id))
+
+
+@bp.route("/organisations/<int:organisation_id>/modifier", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def edit_organisation(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    errors: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = parse_form(OrganisationSchema(), request.form)
+        if data is not None:
+            try:
+                services.update_organisation(current_user, organisation, data)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(_("La fiche de l'organisation est enregistrée."), "success")
+                return redirect(url_for(".organisation", organisation_id=organisation.id))
+    else:
+        values = {key: getattr(organisation, key) or "" for key in ORGANISATION_FIELDS}
+    return render_template(
+        "catalogue/editor/organisation_form.html",
+        organisation=organisation,
+        errors=errors,
+        values=values,
+        countries=country_choices(str(get_locale() or "fr")),
+    ), (400 if errors else 200)
+
+
+@bp.route("/organisations/<int:organisation_id>/invitations", methods=["POST"])
+@requires(can_use_editor_portal)
+def invite(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    data, errors = parse_form(InvitationSchema(), request.form)
+    if data is not None:
+        try:
+            _invitation, token = services.invite_colleague(
+                current_user, organisation, data["email"]
+            )
+        except services.EditorError as error:
+            db.session.rollback()
+            errors = _error_dict(error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Invitation créée pour %(email)s. Transmettez-lui le lien ci-dessous.",
+                    email=data["email"],
+                ),
+                "success",
+            )
+            return _organisation_page(organisation, link=services.invitation_link(token))
+    return _organisation_page(
+        organisation, errors=errors, values=request.form.to_dict(), status=400
+    )
+
+
+@bp.route(
+    "/organisations/<int:organisation_id>/invitations/<int:invitation_id>/revoquer",
+    methods=["POST"],
+)
+@requires(can_use_editor_portal)
+def revoke_invitation(organisation_id: int, invitation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        abort(404)
+    services.revoke_invitation(current_user, invitation)
+    db.session.commit()
+    flash(_("L'invitation de %(email)s est révoquée.", email=invitation.email), "success")
+    return redirect(url_for(".organisation", organisation_id=organisation.id))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """Accept an invitation: logged in (same email), or by creating an editor account."""
+    found = services.find_invitation(token)
+    if found is None:
+        return render_template("catalogue/editor/invitation_invalid.html"), 404
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        if current_user.is_authenticated:
+            try:
+                services.accept_invitation(current_user, found)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(
+                    _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name),
+                    "success",
+                )
+                return redirect(url_for("editor.home"))
+        else:
+            form = request.form.copy()
+            form["email"] = found.email
+            values = {"name": request.form.get("name", "")}
+            data, errors = parse_form(InvitationSignupSchema(), form)
+            if data is not None:
+                try:
+                    user = accounts.create_user(
+                        email=found.email,
+                        name=data["name"],
+                        password=data["password"],
+                        roles={Role.EDITOR},
+                    )
+                except accounts.EmailTaken:
+                    db.session.rollback()
+                    errors = field_error(
+                        "_schema",
+                        _(
+                            "Un compte existe déjà avec cette adresse : connectez-vous pour accepter."
+                        ),
+                    )
+                else:
+                    services.accept_invitation(user, found)
+                    db.session.commit()
+                    login_user(user)
+                    flash(
+                        _(
+                            "Votre compte est créé et vous avez rejoint %(name)s.",
+                            name=found.organisation.legal_name,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("editor.home"))
+    response = render_template(
+        "catalogue/editor/invitation.html",
+        invitation=found,
+        token=token,
+        errors=errors,
+        values=values,
+        rules=PASSWORD_RULES,
+        email_matches=current_user.is_authenticated and current_user.email == found.email,
+    )
+    return _no_store((response, 400 if errors else 200))
+
+
+@bp.route("/invitations")
+@login_required
+def my_invitations():
+    """Invitations addressed to the logged-in user's email, to accept without the link."""
+    return render_template(
+        "catalogue/editor/my_invitations.html", invitations=services.invitations_for(current_user)
+    )
+
+
+@bp.route("/invitations/<int:invitation_id>/accepter", methods=["POST"])
+@login_required
+def accept_invitation(invitation_id: int):
+    invitation = next(
+        (i for i in services.invitations_for(current_user) if i.id == invitation_id), None
+    )
+    if invitation is None:
+        abort(404)
+    services.accept_invitation(current_user, invitation)
+    db.session.commit()
+    flash(_("Vous avez rejoint %(name)s.", name=invitation.organisation.legal_name), "success")
+    return redirect(url_for("editor.home"))
+
+
+# --- owners -----------------------------------------------------------------------------
+
+
+@bp.route("/organisations/<int:organisation_id>/actionnaires", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def owners(organisation_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = parse_form(OwnerSchema(), request.form)
+        if data is not None:
+            try:
+                services.declare_owner(current_user, organisation, data)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(_("La déclaration d'actionnaire est enregistrée."), "success")
+                return redirect(url_for(".owners", organisation_id=organisation.id))
+    return _owners_page(organisation, errors, values)
+
+
+def _owners_page(organisation, errors, values):
+    history = services.owner_history(organisation)
+    return render_template(
+        "catalogue/editor/owners.html",
+        organisation=organisation,
+        history=history,
+        open_rows=services.open_declarations(history),
+        in_force=owners_on(organisation),
+        errors=errors,
+        values=values,
+        countries=country_choices(str(get_locale() or "fr")),
+    ), (400 if errors else 200)
+
+
+@bp.route(
+    "/organisations/<int:organisation_id>/actionnaires/<int:declaration_id>/fin",
+    methods=["POST"],
+)
+@requires(can_use_editor_portal)
+def end_owner(organisation_id: int, declaration_id: int):
+    organisation = _organisation_or_404(organisation_id)
+    declaration = db.session.get(OwnerDeclaration, declaration_id)
+    if declaration is None or declaration.organisation_id != organisation.id:
+        abort(404)
+    on = _parse_end_date()
+    try:
+        if on is None:
+            raise services.EditorError("effective_to", _("Saisissez une date valide."))
+        services.end_owner(current_user, organisation, declaration, on)
+    except services.EditorError as error:
+        db.session.rollback()
+        return _owners_page(organisation, _error_dict(error), {})
+    db.session.commit()
+    flash(_("La déclaration est close."), "success")
+    return redirect(url_for(".owners", organisation_id=organisation.id))
+
+
+def _parse_end_date():
+    from marshmallow import Schema, fields
+
+    data, errors = parse_form(
+        Schema.from_dict({"effective_to": fields.Date(required=True)})(), request.form
+    )
+    return None if errors else data["effective_to"]
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+def _service_form(template_values, errors, *, service=None, organisation=None, organisations=()):
+    return render_template(
+        "catalogue/editor/service_form.html",
+        service=service,
+        organisation=organisation,
+        organisations=organisations,
+        errors=errors,
+        values=template_values,
+        organisation_options=[(str(o.id), o.legal_name) for o in organisations],
+        categories=[(m.value, m.label) for m in Category],
+        platforms=[(m.value, m.label) for m in Platform],
+        audiences=[(m.value, m.label) for m in Audience],
+        prices=[(m.value, m.label) for m in PriceModel],
+    ), (400 if errors else 200)
+
+
+def _form_values(form) -> dict:
+    values = form.to_dict()
+    for key in ("categories", "platforms", "audiences"):
+        values[key] = form.getlist(f"{key}[]")
+    return values
+
+
+@bp.route("/services")
+@requires(can_use_editor_portal)
+def service_list():
+    return render_template(
+        "catalogue/editor/services.html", services=services.services_of(current_user)
+    )
+
+
+@bp.route("/services/nouveau", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def new_service():
+    organisations = organisations_of(current_user)
+    if not organisations:
+        abort(403)
+    errors: dict = {}
+    values: dict = {"organisation_id": str(organisations[0].id)}
+    if request.method == "POST":
+        values = _form_values(request.form)
+        chosen = request.form.get("organisation_id")
+        default = organisations[0] if len(organisations) == 1 and not chosen else None
+        organisation = next((o for o in organisations if str(o.id) == chosen), default)
+        data, errors = parse_form(ServiceSchema(), request.form)
+        if organisation is None:
+            errors = {**errors, **field_error("organisation_id", _("Choisissez une organisation."))}
+        elif data is not None:
+            try:
+                service, client, secret = services.create_service(current_user, organisation, data)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(_("Le service est créé, avec ses identifiants de bac à sable."), "success")
+                return _sandbox_page(service, client, secret=secret, status=201)
+    return _service_form(values, errors, organisations=organisations)
+
+
+@bp.route("/services/<int:service_id>")
+@requires(can_use_editor_portal)
+def service(service_id: int):
+    service = _service_or_404(service_id)
+    return _service_page(service)
+
+
+def _service_page(service, *, errors=None, status=200):
+    return render_template(
+        "catalogue/editor/service.html",
+        service=service,
+        client=services.sandbox_client(service),
+        hosting=hosting_on(service),
+        steps=services.next_steps(service),
+        errors=errors or {},
+        Category=Category,
+        Platform=Platform,
+        Audience=Audience,
+        PriceModel=PriceModel,
+    ), status
+
+
+@bp.route("/services/<int:service_id>/modifier", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def edit_service(service_id: int):
+    service = _service_or_404(service_id)
+    errors: dict = {}
+    if request.method == "POST":
+        values = _form_values(request.form)
+        data, errors = parse_form(ServiceSchema(), request.form)
+        if data is not None:
+            try:
+                services.update_service(current_user, service, data)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(_("Le service est enregistré."), "success")
+                return redirect(url_for(".service", service_id=service.id))
+    else:
+        values = {key: getattr(service, key) for key in services.SERVICE_FIELDS}
+        values["slug"] = service.slug
+    return _service_form(values, errors, service=service, organisation=service.organisation)
+
+
+@bp.route("/services/<int:service_id>/logo", methods=["POST"])
+@requires(can_use_editor_portal)
+def logo(service_id: int):
+    service = _service_or_404(service_id)
+    upload = request.files.get("logo")
+    data = upload.stream.read(services.LOGO_MAX_BYTES + 1) if upload else b""
+    try:
+        previous = services.store_logo(
+            current_user, service, upload.filename if upload else "", data
+        )
+    except services.EditorError as error:
+        db.session.rollback()
+        return _service_page(service, errors=_error_dict(error), status=400)
+    db.session.commit()
+    services.delete_logo_file(previous)
+    flash(_("Le logo est enregistré."), "success")
+    return redirect(url_for(".service", service_id=service.id))
+
+
+@bp.route("/services/<int:service_id>/logo", methods=["GET"])
+def logo_image(service_id: int):
+    """A service's logo: to its editors and agents, and to everyone once it is listed."""
+    service = db.session.get(Service, service_id)
+    if service is None:
+        abort(404)
+    public = service.status in (ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED)
+    if not public and not policies.can_view_service_internals(current_user, service):
+        abort(404)
+    found = services.logo_file(service)
+    if found is None:
+        abort(404)
+    path, mimetype = found
+    # Logos are small (512 KB at most): read at once rather than streamed.
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    if mimetype == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'"
+        )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- sandbox client ---------------------------------------------------------------------
+
+
+def _sandbox_page(service, client, *, secret=None, errors=None, values=None, status=200):
+    return _no_store(
+        (
+            render_template(
+                "catalogue/editor/sandbox.html",
+                service=service,
+                client=client,
+                secret=secret,
+                errors=errors or {},
+                values=values,
+                AuthMethod=AuthMethod,
+                scopes=services.SANDBOX_SCOPE_CEILING.split(),
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def sandbox(service_id: int):
+    service = _service_or_404(service_id)
+    client = services.sandbox_client(service)
+    if request.method == "GET":
+        return _sandbox_page(service, client)
+    if client is None:
+        client, secret = services.create_sandbox_client(current_user, service)
+        db.session.commit()
+        flash(_("Les identifiants de bac à sable sont créés."), "success")
+        return _sandbox_page(service, client, secret=secret, status=201)
+    data, errors = parse_form(ClientSettingsSchema(), request.form)
+    if data is None:
+        return _sandbox_page(
+            service, client, errors=errors, values=request.form.to_dict(), status=400
+        )
+    secret = services.configure_sandbox_client(
+        current_user, client, auth_method=data["auth_method"], redirect_uris=data["redirect_uris"]
+    )
+    db.session.commit()
+    flash(_("Les réglages du client sont enregistrés."), "success")
+    if secret:
+        return _sandbox_page(service, client, secret=secret)
+    return redirect(url_for(".sandbox", service_id=service.id))
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/secret", methods=["POST"])
+@requires(can_use_editor_portal)
+def regenerate_secret(service_id: int):
+    service = _service_or_404(service_id)
+    client = services.sandbox_client(service)
+    if client is None:
+        abort(404)
+    try:
+        secret = services.regenerate_secret(current_user, client)
+    except services.EditorError as error:
+        db.session.rollback()
+        return _sandbox_page(service, client, errors=_error_dict(error), status=400)
+    db.session.commit()
+    flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
+    return _sandbox_page(service, client, secret=secret)
+
+
+# --- hosting ----------------------------------------------------------------------------
+
+
+@bp.route("/services/<int:service_id>/hebergement", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def hosting(service_id: int):
+    service = _service_or_404(service_id)
+    errors: dict = {}
+    values: dict = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = parse_form(HostingSchema(), request.form)
+        if data is not None:
+            try:
+                services.declare_hosting(current_user, service, data)
+            except services.EditorError as error:
+                db.session.rollback()
+                errors = _error_dict(error)
+            else:
+                db.session.commit()
+                flash(_("La déclaration d'hébergement est enregistrée."), "success")
+                return redirect(url_for(".hosting", service_id=service.id))
+    return _hosting_page(service, errors, values)
+
+
+def _hosting_page(service, errors, values):
+    history = services.hosting_history(service)
+    return render_template(
+        "catalogue/editor/hosting.html",
+        service=service,
+        history=history,
+        open_rows=services.open_declarations(history),
+        in_force=hosting_on(service),
+        errors=errors,
+        values=values,
+        countries=country_choices(str(get_locale() or "fr")),
+    ), (400 if errors else 200)
+
+
+@bp.route("/services/<int:service_id>/hebergement/<int:declaration_id>/fin", methods=["POST"])
+@requires(can_use_editor_portal)
+def end_hosting(service_id: int, declaration_id: int):
+    service = _service_or_404(service_id)
+    declaration = db.session.get(HostingDeclaration, declaration_id)
+    if declaration is None or declaration.service_id != service.id:
+        abort(404)
+    on = _parse_end_date()
+    try:
+        if on is None:
+            raise services.EditorError("effective_to", _("Saisissez une date valide."))
+        services.end_hosting(current_user, service, declaration, on)
+    except services.EditorError as error:
+        db.session.rollback()
+        return _hosting_page(service, _error_dict(error), {})
+    db.session.commit()
+    flash(_("La déclaration est close."), "success")
+    return redirect(url_for(".hosting", service_id=service.id))
