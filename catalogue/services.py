@@ -18,6 +18,8 @@ from catalogue.models import (
     OwnerDeclaration,
     Service,
     ServiceDataUse,
+    ServiceEvent,
+    ServiceEventKind,
     ServiceStatus,
 )
 from ens_core.audit.services import record_event
@@ -88,6 +90,18 @@ def set_service_status(service: Service, status: ServiceStatus, *, actor, reason
     db.session.flush()
 
 
+def record_listing_event(
+    service: Service, kind: ServiceEventKind, summary: str, *, at: datetime | None = None, **details
+) -> ServiceEvent:
+    """Add an entry to the listing's public history (decision, suspension, sanction…)."""
+    event = ServiceEvent(
+        service_id=service.id, kind=kind, summary=summary, at=at or utcnow(), details=details
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
 def publish_referencing(
     service: Service,
     *,
@@ -95,17 +109,34 @@ def publish_referencing(
     decided_at: datetime,
     valid_until: date,
     data_uses: list[tuple[str, DataPurpose, int]],
+    scores: dict[str, int] | None = None,
+    ecoscore_value: float | None = None,
+    ecoscore_grade: str | None = None,
+    ecoscore_details: dict | None = None,
+    summary: str = "Service référencé",
 ) -> None:
-    """Record a referencing decision on the listing: dates and the approved data uses
-    (scope, purpose, retention in days), replacing any earlier set."""
+    """Publish a referencing decision on the listing: dates, the approved data uses
+    (scope, purpose, retention in days; replacing any earlier set), public scores and
+    écoscore, status referenced, and an entry in the public history."""
     service.referenced_at = decided_at
     service.valid_until = valid_until
     service.data_uses = [
         ServiceDataUse(scope=scope, purpose=purpose, retention_days=days)
         for scope, purpose, days in data_uses
     ]
+    service.scores = dict(scores or {})
+    service.ecoscore_value = ecoscore_value
+    service.ecoscore_grade = ecoscore_grade
+    service.ecoscore_details = dict(ecoscore_details or {})
     set_service_status(
         service, ServiceStatus.REFERENCED, actor=actor, reason="referencing decision"
+    )
+    record_listing_event(
+        service,
+        ServiceEventKind.REFERENCED,
+        summary,
+        at=decided_at,
+        valid_until=valid_until.isoformat(),
     )
 
 
