@@ -62,7 +62,9 @@ class Section(enum.StrEnum):
 
 
 SECTION_LABELS = {
-    Section.MAIN_ACTIVITY: _l("Activité professionnelle principale (actuelle et 5 dernières années)"),
+    Section.MAIN_ACTIVITY: _l(
+        "Activité professionnelle principale (actuelle et 5 dernières années)"
+    ),
     Section.BOARDS: _l("Participation à des organes de direction ou de surveillance"),
     Section.CONSULTING: _l("Activités de conseil"),
     Section.RESEARCH: _l("Études et travaux de recherche"),
@@ -200,7 +202,8 @@ class DeclarationLink(db.Model):
         """One line per link, stable across versions: what the diff compares."""
         parts = [
             self.section.label,
-            self.organisation_name + (f" (SIREN {self.organisation_siren})" if self.organisation_siren else ""),
+            self.organisation_name
+            + (f" (SIREN {self.organisation_siren})" if self.organisation_siren else ""),
             self.sector.label,
             self.nature,
             f"{self.starts_on.isoformat() if self.starts_on else '…'} → "

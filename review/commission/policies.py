@@ -35,7 +35,9 @@ def has_valid_mandate(member: Member | None, on: date | None = None) -> bool:
     return member is not None and member.mandate_on(on or date.today()) is not None
 
 
-def sitting_refusal(member: Member | None, session: CommissionSession, on: date | None = None) -> str:
+def sitting_refusal(
+    member: Member | None, session: CommissionSession, on: date | None = None
+) -> str:
     from review.commission.services import declaration_status
 
     if member is None:
@@ -78,15 +80,17 @@ def can_see_dossier(user_or_member, dossier) -> bool:
     from ens_core.db import db
 
     on_agenda = db.session.scalar(
-        select(AgendaItem.id).where(
-            AgendaItem.dossier_id == dossier.id, AgendaItem.status != ItemStatus.WITHDRAWN
-        ).limit(1)
+        select(AgendaItem.id)
+        .where(AgendaItem.dossier_id == dossier.id, AgendaItem.status != ItemStatus.WITHDRAWN)
+        .limit(1)
     )
     return on_agenda is not None and not is_recused(member, dossier.id)
 
 
 def can_see_item(user_or_member, item: AgendaItem) -> bool:
-    return can_see_dossier(user_or_member, item.dossier) and can_see_session(user_or_member, item.session)
+    return can_see_dossier(user_or_member, item.dossier) and can_see_session(
+        user_or_member, item.session
+    )
 
 
 def vote_refusal(member: Member | None, item: AgendaItem) -> str:
@@ -126,7 +130,3 @@ def can_chair(user, session: CommissionSession) -> bool:
 def can_manage_commission(user) -> bool:
     """Agents and administrators run the secretariat: members, sessions, minutes."""
     return can_use_agent_portal(user)
-
-
-def can_read_minutes(user, session: CommissionSession) -> bool:
-    return can_manage_commission(user) or is_presiding(user, session)

@@ -37,8 +37,8 @@ from review.commission.models import (
     Recusal,
     RecusalOrigin,
     SessionStatus,
-    VoteChoice,
     Vote,
+    VoteChoice,
 )
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import Dossier, DossierState
@@ -176,15 +176,23 @@ def end_mandate_early(actor, mandate: Mandate, *, on: date, reason: str) -> None
     if not mandate.starts_on <= on <= mandate.ends_on:
         raise CommissionError(_("La date de fin doit tomber pendant le mandat."), "ends_on")
     mandate.ends_on = on
-    record_event(actor, "commission.mandate_ended", "commission_member", mandate.member_id,
-                 on=on.isoformat(), reason=reason)
+    record_event(
+        actor,
+        "commission.mandate_ended",
+        "commission_member",
+        mandate.member_id,
+        on=on.isoformat(),
+        reason=reason,
+    )
     db.session.flush()
 
 
 # ---------------------------------------------------------------------- declarations
 
 
-def file_declaration(member: Member, links: list[dict], *, statement: str = "", now=None) -> Declaration:
+def file_declaration(
+    member: Member, links: list[dict], *, statement: str = "", now=None
+) -> Declaration:
     """File a new version; earlier versions stay unchanged (public and diffable)."""
     now = now or utcnow()
     version = (member.latest_declaration.version + 1) if member.declarations else 1
@@ -221,10 +229,16 @@ def file_declaration(member: Member, links: list[dict], *, statement: str = "", 
     return declaration
 
 
+def declaration_on(member: Member, on: date) -> Declaration | None:
+    """The latest version filed on or before ``on``."""
+    filed = [d for d in member.declarations if d.filed_at.date() <= on]
+    return filed[-1] if filed else None
+
+
 def declaration_status(member: Member, on: date) -> str:
     """``missing``, ``stale`` (older than 12 months on ``on``) or ``current``."""
-    latest = member.latest_declaration
-    if latest is None or latest.filed_at.date() > on:
+    latest = declaration_on(member, on)
+    if latest is None:
         return "missing"
     if on - latest.filed_at.date() > DECLARATION_MAX_AGE:
         return "stale"
@@ -237,7 +251,9 @@ def _overlaps(link: DeclarationLink, start: date, end: date) -> bool:
     )
 
 
-def excluded_sector_links(member: Member, declaration: Declaration | None = None) -> list[DeclarationLink]:
+def excluded_sector_links(
+    member: Member, declaration: Declaration | None = None
+) -> list[DeclarationLink]:
     """Links to pharma/medtech or large IT groups that overlap one of the member's terms."""
     declaration = declaration or member.latest_declaration
     if declaration is None:
@@ -251,19 +267,13 @@ def excluded_sector_links(member: Member, declaration: Declaration | None = None
 
 
 def co_chairs_on(on: date) -> list[Member]:
-    return [
-        m
-        for m in members_with_mandate_on(on)
-        if m.mandate_on(on).college is College.CO_CHAIR
-    ]
+    return [m for m in members_with_mandate_on(on) if m.mandate_on(on).college is College.CO_CHAIR]
 
 
 def declaration_is_public(member: Member, on: date | None = None) -> bool:
     """Public during a term and 5 years after its end."""
     on = on or date.today()
-    return any(
-        m.starts_on <= on <= m.ends_on + PUBLIC_AFTER_MANDATE for m in member.mandates
-    )
+    return any(m.starts_on <= on <= m.ends_on + PUBLIC_AFTER_MANDATE for m in member.mandates)
 
 
 def declaration_diff(old: Declaration | None, new: Declaration) -> list[tuple[str, str]]:
@@ -340,7 +350,9 @@ def detect_conflicts(item: AgendaItem) -> list[PotentialConflict]:
                 continue
             matched_on, target = match
             conflict = PotentialConflict(
-                member_id=member.id, link_id=link.id, matched_on=matched_on,
+                member_id=member.id,
+                link_id=link.id,
+                matched_on=matched_on,
                 matched_entity=target.name,
             )
             item.conflicts.append(conflict)
@@ -353,7 +365,10 @@ def detect_conflicts(item: AgendaItem) -> list[PotentialConflict]:
             chair.user,
             "commission.conflict",
             _("Conflits d'intérêts potentiels à examiner"),
-            _("%(count)s lien(s) déclaré(s) concernent un dossier à l'ordre du jour.", count=len(found)),
+            _(
+                "%(count)s lien(s) déclaré(s) concernent un dossier à l'ordre du jour.",
+                count=len(found),
+            ),
             f"/commission/seances/{item.session_id}/conflits",
         )
     return found
@@ -373,8 +388,13 @@ def decide_conflict(actor, conflict: PotentialConflict, *, confirm: bool, reason
     conflict.decided_by_id = actor.id
     conflict.decided_at = utcnow()
     if confirm:
-        _recuse(conflict.item, conflict.member, RecusalOrigin.CONFLICT, reason
-                or _("Lien déclaré avec %(entity)s", entity=conflict.matched_entity), actor)
+        _recuse(
+            conflict.item,
+            conflict.member,
+            RecusalOrigin.CONFLICT,
+            reason or _("Lien déclaré avec %(entity)s", entity=conflict.matched_entity),
+            actor,
+        )
     db.session.flush()
 
 
@@ -382,12 +402,14 @@ def _recuse(item: AgendaItem, member: Member, origin: RecusalOrigin, reason: str
     for recusal in item.recusals:
         if recusal.member_id == member.id:
             return recusal
-    recusal = Recusal(member_id=member.id, origin=origin, reason=reason,
-                      recorded_by_id=getattr(actor, "id", None))
+    recusal = Recusal(
+        member_id=member.id, origin=origin, reason=reason, recorded_by_id=getattr(actor, "id", None)
+    )
     item.recusals.append(recusal)
     db.session.flush()
-    record_event(actor, "commission.recusal", "agenda_item", item.id, member=member.id,
-                 origin=str(origin))
+    record_event(
+        actor, "commission.recusal", "agenda_item", item.id, member=member.id, origin=str(origin)
+    )
     return recusal
 
 
@@ -424,11 +446,20 @@ def get_item(item_id: int) -> AgendaItem | None:
 
 
 def list_sessions() -> list[CommissionSession]:
-    return list(db.session.scalars(select(CommissionSession).order_by(CommissionSession.held_at.desc())))
+    return list(
+        db.session.scalars(select(CommissionSession).order_by(CommissionSession.held_at.desc()))
+    )
 
 
-def create_session(actor, *, title: str, held_at: datetime, presiding: Member, location: str = "",
-                   reconvened_from: CommissionSession | None = None) -> CommissionSession:
+def create_session(
+    actor,
+    *,
+    title: str,
+    held_at: datetime,
+    presiding: Member,
+    location: str = "",
+    reconvened_from: CommissionSession | None = None,
+) -> CommissionSession:
     mandate = presiding.mandate_on(held_at.date())
     if mandate is None or mandate.college is not College.CO_CHAIR:
         raise CommissionError(
@@ -436,8 +467,11 @@ def create_session(actor, *, title: str, held_at: datetime, presiding: Member, l
             "presiding_member_id",
         )
     session = CommissionSession(
-        title=title.strip(), held_at=held_at, location=location.strip(),
-        presiding_member_id=presiding.id, created_by_id=actor.id,
+        title=title.strip(),
+        held_at=held_at,
+        location=location.strip(),
+        presiding_member_id=presiding.id,
+        created_by_id=actor.id,
         reconvened_from_id=reconvened_from.id if reconvened_from else None,
     )
     db.session.add(session)
@@ -447,9 +481,11 @@ def create_session(actor, *, title: str, held_at: datetime, presiding: Member, l
 
 
 def schedulable_dossiers() -> list[Dossier]:
-    return list(db.session.scalars(
-        select(Dossier).where(Dossier.state == DossierState.EVALUATED).order_by(Dossier.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Dossier).where(Dossier.state == DossierState.EVALUATED).order_by(Dossier.id)
+        )
+    )
 
 
 def put_on_agenda(actor, session: CommissionSession, dossier: Dossier) -> AgendaItem:
@@ -460,8 +496,12 @@ def put_on_agenda(actor, session: CommissionSession, dossier: Dossier) -> Agenda
         raise CommissionError(
             _("Seuls les dossiers évalués peuvent être inscrits à l'ordre du jour."), "dossier_id"
         )
-    transition(dossier, DossierState.SCHEDULED, actor=actor,
-               comment=_("Inscrit à la séance « %(title)s »", title=session.title))
+    transition(
+        dossier,
+        DossierState.SCHEDULED,
+        actor=actor,
+        comment=_("Inscrit à la séance « %(title)s »", title=session.title),
+    )
     return _add_item(session, dossier)
 
 
@@ -478,8 +518,9 @@ def withdraw_from_agenda(actor, item: AgendaItem) -> None:
     if item.status is not ItemStatus.PENDING:
         raise CommissionError(_("Seul un point non encore délibéré peut être retiré."))
     item.status = ItemStatus.WITHDRAWN
-    transition(item.dossier, DossierState.EVALUATED, actor=actor,
-               comment=_("Retiré de l'ordre du jour"))
+    transition(
+        item.dossier, DossierState.EVALUATED, actor=actor, comment=_("Retiré de l'ordre du jour")
+    )
 
 
 def convene(actor, session: CommissionSession) -> int:
@@ -487,11 +528,14 @@ def convene(actor, session: CommissionSession) -> int:
     count = 0
     for member in members_with_mandate_on(session.held_on):
         notify(
-            member.user, "commission.convocation",
+            member.user,
+            "commission.convocation",
             _("Convocation : %(title)s", title=session.title),
-            _("Séance du %(date)s. %(count)s dossier(s) à l'ordre du jour.",
-              date=session.held_at.strftime("%d/%m/%Y %H:%M"),
-              count=sum(1 for i in session.items if i.status is not ItemStatus.WITHDRAWN)),
+            _(
+                "Séance du %(date)s. %(count)s dossier(s) à l'ordre du jour.",
+                date=session.held_at.strftime("%d/%m/%Y %H:%M"),
+                count=sum(1 for i in session.items if i.status is not ItemStatus.WITHDRAWN),
+            ),
             f"/commission/seances/{session.id}",
         )
         count += 1
@@ -564,7 +608,9 @@ def open_deliberation(actor, item: AgendaItem) -> bool:
         )
     quorum = quorum_for(item)
     item.eligible_count, item.present_count, item.quorum_met = (
-        quorum.eligible, quorum.present, quorum.met
+        quorum.eligible,
+        quorum.present,
+        quorum.met,
     )
     item.opened_at = utcnow()
     if quorum.met or item.session.is_reconvened:
@@ -574,21 +620,34 @@ def open_deliberation(actor, item: AgendaItem) -> bool:
         return True
     item.status = ItemStatus.POSTPONED
     db.session.flush()
-    record_event(actor, "commission.postponed", "agenda_item", item.id,
-                 present=quorum.present, required=quorum.required)
+    record_event(
+        actor,
+        "commission.postponed",
+        "agenda_item",
+        item.id,
+        present=quorum.present,
+        required=quorum.required,
+    )
     return False
 
 
-def reconvene(actor, session: CommissionSession, *, held_at: datetime, title: str = "") -> CommissionSession:
+def reconvene(
+    actor, session: CommissionSession, *, held_at: datetime, title: str = ""
+) -> CommissionSession:
     """A new session for the items postponed for want of quorum (recusals carried over)."""
-    postponed = [i for i in session.items if i.status is ItemStatus.POSTPONED and i.postponed_to_id is None]
+    postponed = [
+        i for i in session.items if i.status is ItemStatus.POSTPONED and i.postponed_to_id is None
+    ]
     if not postponed:
         raise CommissionError(_("Aucun point n'a été reporté faute de quorum."))
     if held_at <= session.held_at:
         raise CommissionError(_("La séance reconvoquée doit suivre la séance initiale."), "held_at")
     new = create_session(
-        actor, title=title or _("%(title)s (reconvocation)", title=session.title),
-        held_at=held_at, presiding=session.presiding_member, location=session.location,
+        actor,
+        title=title or _("%(title)s (reconvocation)", title=session.title),
+        held_at=held_at,
+        presiding=session.presiding_member,
+        location=session.location,
         reconvened_from=session,
     )
     for old in postponed:
@@ -610,7 +669,9 @@ def reconvene(actor, session: CommissionSession, *, held_at: datetime, title: st
 # ----------------------------------------------------------------------------- votes
 
 
-def cast_vote(member: Member, item: AgendaItem, choice: VoteChoice, reservations: str = "") -> Vote | None:
+def cast_vote(
+    member: Member, item: AgendaItem, choice: VoteChoice, reservations: str = ""
+) -> Vote | None:
     """Store the member's vote once; returns None when a vote was already stored (a double
     submission, even concurrent, keeps the first one)."""
     from review.commission.policies import vote_refusal
@@ -625,7 +686,9 @@ def cast_vote(member: Member, item: AgendaItem, choice: VoteChoice, reservations
         reservations = ""
     try:
         with db.session.begin_nested():
-            vote = Vote(item_id=item.id, member_id=member.id, choice=choice, reservations=reservations)
+            vote = Vote(
+                item_id=item.id, member_id=member.id, choice=choice, reservations=reservations
+            )
             db.session.add(vote)
             db.session.flush()
     except IntegrityError:
@@ -694,8 +757,9 @@ def close_item(actor, item: AgendaItem) -> VoteChoice:
         )
     item.status = ItemStatus.CLOSED
     item.closed_at = utcnow()
-    transition(item.dossier, DossierState.OPINION_GIVEN, actor=actor,
-               comment=str(result.opinion.label))
+    transition(
+        item.dossier, DossierState.OPINION_GIVEN, actor=actor, comment=str(result.opinion.label)
+    )
     record_event(actor, "commission.opinion", "agenda_item", item.id, opinion=str(result.opinion))
     db.session.flush()
     return result.opinion

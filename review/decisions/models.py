@@ -37,9 +37,7 @@ class Outcome(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str(
-            {Outcome.REFERENCED: _l("Référencement"), Outcome.REFUSED: _l("Refus")}[self]
-        )
+        return str({Outcome.REFERENCED: _l("Référencement"), Outcome.REFUSED: _l("Refus")}[self])
 
 
 class Decision(db.Model):

@@ -48,7 +48,9 @@ def has_permission(user, permission: Permission) -> bool:
 def grant_permission(actor, user, permission: Permission) -> None:
     if not has_permission(user, permission):
         db.session.add(
-            UserPermission(user_id=user.id, permission=permission, granted_by_id=getattr(actor, "id", None))
+            UserPermission(
+                user_id=user.id, permission=permission, granted_by_id=getattr(actor, "id", None)
+            )
         )
         db.session.flush()
         record_event(actor, "permission.grant", "user", user.id, permission=str(permission))
@@ -73,7 +75,9 @@ def awaiting_decision() -> list[Dossier]:
 
 
 def recent_decisions(limit: int = 20) -> list[Decision]:
-    return list(db.session.scalars(select(Decision).order_by(Decision.decided_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(select(Decision).order_by(Decision.decided_at.desc()).limit(limit))
+    )
 
 
 def departs_from(opinion: VoteChoice | None, outcome: Outcome) -> bool:
@@ -132,11 +136,14 @@ def record_decision(
         db.session.add(decision)
         transition(dossier, DossierState.REFUSED, actor=agent, comment=reasons)
         sources.listing_event(
-            service, ServiceEventKind.REFUSED, _("Refus de référencement"),
+            service,
+            ServiceEventKind.REFUSED,
+            _("Refus de référencement"),
             {"reason": reasons, "decision_id": decision_id_after_flush(decision)},
         )
-        _notify_editor(service, _("Référencement refusé : %(name)s", name=service.name), reasons,
-                       dossier)
+        _notify_editor(
+            service, _("Référencement refusé : %(name)s", name=service.name), reasons, dossier
+        )
         record_event(agent, "decision.refused", "dossier", dossier.id)
         return decision
 
@@ -146,7 +153,8 @@ def record_decision(
     uses = _check_uses(dossier, approved_uses or [])
     decision.valid_until = valid_until
     decision.approved_uses = [
-        {"scope": u.scope, "purpose": str(u.purpose), "retention_days": u.retention_days} for u in uses
+        {"scope": u.scope, "purpose": str(u.purpose), "retention_days": u.retention_days}
+        for u in uses
     ]
     sandbox = _sandbox_client(service)
     technical = set((sandbox.scope_ceiling if sandbox else "").split()) & set(TECHNICAL_SCOPES)
@@ -157,8 +165,12 @@ def record_decision(
     db.session.add(decision)
     if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
         decision.suspensive_reservations = item.opinion_reservations or str(opinion.label)
-        transition(dossier, DossierState.REFERENCED_PENDING, actor=agent,
-                   comment=_("En attente de la levée des réserves suspensives"))
+        transition(
+            dossier,
+            DossierState.REFERENCED_PENDING,
+            actor=agent,
+            comment=_("En attente de la levée des réserves suspensives"),
+        )
         _notify_editor(
             service,
             _("Référencement sous réserves suspensives : %(name)s", name=service.name),
@@ -205,7 +217,9 @@ def _put_in_force(agent, decision: Decision, service) -> None:
         name=f"{service.name} (production)",
         redirect_uris=list(sandbox.redirect_uris) if sandbox else [],
         scope_ceiling=decision.scope_ceiling,
-        auth_method=sandbox.token_endpoint_auth_method if sandbox else AuthMethod.CLIENT_SECRET_BASIC,
+        auth_method=sandbox.token_endpoint_auth_method
+        if sandbox
+        else AuthMethod.CLIENT_SECRET_BASIC,
         jwks=sandbox.jwks if sandbox else None,
     )
     decision.client_id = client.id
@@ -241,7 +255,9 @@ def _put_in_force(agent, decision: Decision, service) -> None:
         ),
         decision.dossier,
     )
-    record_event(agent, "decision.referenced", "dossier", decision.dossier_id, client=client.client_id)
+    record_event(
+        agent, "decision.referenced", "dossier", decision.dossier_id, client=client.client_id
+    )
     db.session.flush()
 
 
@@ -259,15 +275,21 @@ def _check_uses(dossier: Dossier, uses: list[sources.DataUse]) -> list[sources.D
     for use in uses:
         if not SCOPE_SYNTAX.match(use.scope):
             raise DecisionError(
-                _("« %(scope)s » n'est pas un scope SMART (ex. patient/Observation.rs).", scope=use.scope),
+                _(
+                    "« %(scope)s » n'est pas un scope SMART (ex. patient/Observation.rs).",
+                    scope=use.scope,
+                ),
                 "uses",
             )
         if use.scope in seen:
-            raise DecisionError(_("Le scope « %(scope)s » figure deux fois.", scope=use.scope), "uses")
+            raise DecisionError(
+                _("Le scope « %(scope)s » figure deux fois.", scope=use.scope), "uses"
+            )
         seen.add(use.scope)
         if allowed is not None and use.scope not in allowed:
             raise DecisionError(
-                _("Le scope « %(scope)s » n'a pas été demandé par l'éditeur.", scope=use.scope), "uses"
+                _("Le scope « %(scope)s » n'a pas été demandé par l'éditeur.", scope=use.scope),
+                "uses",
             )
         if use.retention_days <= 0:
             raise DecisionError(_("La durée de conservation doit être positive."), "uses")
