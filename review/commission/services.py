@@ -506,6 +506,12 @@ def put_on_agenda(actor, session: CommissionSession, dossier: Dossier) -> Agenda
 
 
 def _add_item(session: CommissionSession, dossier: Dossier) -> AgendaItem:
+    item = next((i for i in session.items if i.dossier_id == dossier.id), None)
+    if item is not None:  # taken off earlier, put back
+        item.status = ItemStatus.PENDING
+        db.session.flush()
+        detect_conflicts(item)
+        return item
     item = AgendaItem(dossier_id=dossier.id, position=len(session.items) + 1)
     session.items.append(item)
     db.session.flush()
@@ -613,7 +619,7 @@ def open_deliberation(actor, item: AgendaItem) -> bool:
         quorum.met,
     )
     item.opened_at = utcnow()
-    if quorum.met or item.session.is_reconvened:
+    if quorum.met or (item.session.is_reconvened and is_carried_over(item)):
         item.without_quorum = not quorum.met
         item.status = ItemStatus.VOTING
         db.session.flush()
@@ -629,6 +635,14 @@ def open_deliberation(actor, item: AgendaItem) -> bool:
         required=quorum.required,
     )
     return False
+
+
+def is_carried_over(item: AgendaItem) -> bool:
+    """Was this item postponed to here from a session that lacked quorum?"""
+    return (
+        db.session.scalar(select(AgendaItem.id).where(AgendaItem.postponed_to_id == item.id))
+        is not None
+    )
 
 
 def reconvene(
@@ -782,7 +796,3 @@ def opinion_of(dossier: Dossier) -> AgendaItem | None:
         .order_by(AgendaItem.closed_at.desc())
         .limit(1)
     )
-
-
-def sessions_for_member(member: Member) -> list[CommissionSession]:
-    return list_sessions()

@@ -156,19 +156,25 @@ def sessions():
 @requires(can_use_commission_portal)
 def session(session_id: int):
     session = _or_404(services.get_session(session_id))
-    member = _me()
-    if not policies.can_see_session(member, session):
+    if not policies.can_see_session(_me(), session):
         abort(403)
-    return render_template(
-        "review/commission/session.html",
-        session=session,
-        member=member,
-        sitting_refusal=policies.sitting_refusal(member, session),
-        can_chair=policies.can_chair(member, session),
-        quorum={i.id: services.quorum_for(i) for i in session.items},
-        members=services.members_with_mandate_on(session.held_on),
-        present=services.present_member_ids(session),
-        errors={},
+    return _render_member_session(session)
+
+
+def _render_member_session(session, errors=None, status=200):
+    member = _me()
+    return (
+        render_template(
+            "review/commission/session.html",
+            session=session,
+            member=member,
+            sitting_refusal=policies.sitting_refusal(member, session),
+            can_chair=policies.can_chair(member, session),
+            members=services.members_with_mandate_on(session.held_on),
+            present=services.present_member_ids(session),
+            errors=errors or {},
+        ),
+        status,
     )
 
 
@@ -319,8 +325,8 @@ def chair_attendance(session_id: int):
         except services.CommissionError as error:
             errors = _error(error)
     if errors:
-        flash(errors[next(iter(errors))][0], "error")
-        return redirect(url_for("commission.session", session_id=session.id), 303)
+        db.session.rollback()
+        return _render_member_session(services.get_session(session_id), errors, 400)
     db.session.commit()
     flash(_("Présences enregistrées."), "success")
     return redirect(url_for("commission.session", session_id=session.id), 303)

@@ -302,4 +302,4 @@ def _notify_editor(service, title: str, body: str, dossier: Dossier) -> None:
     for membership in service.organisation.members:
         user = db.session.get(User, membership.user_id)
         if user is not None:
-            notify(user, "decision", title, body, f"/editeur/dossiers/{dossier.id}")
+            notify(user, "decision", title, body, "/editeur")

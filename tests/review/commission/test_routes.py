@@ -385,3 +385,53 @@ def test_secretariat_forms_re_render_with_errors(app, app_ctx):
     assert "troisième mandat consécutif" in refused.get_data(as_text=True)
     assert client.get("/agent/commission/membres/999999").status_code == 404
     assert client.get("/agent/commission/seances/999999").status_code == 404
+
+
+def test_presiding_chair_records_attendance_in_the_portal(app, app_ctx):
+    agent = make_user(Role.AGENT)
+    chair = make_member(College.CO_CHAIR)
+    member = make_member()
+    undeclared = make_member(declared=False)
+    session = make_commission_session(chair, agent=agent)
+    url = f"/commission/seances/{session.id}"
+    client = _client_for(app, chair.user)
+    token = csrf_token(client, url)
+    refused = client.post(
+        f"{url}/presences",
+        data={"csrf_token": token, "present": [str(chair.id), str(undeclared.id)]},
+    )
+    assert refused.status_code == 400
+    assert "Déclaration" in refused.get_data(as_text=True)
+    ok = client.post(
+        f"{url}/presences", data={"csrf_token": token, "present": [str(chair.id), str(member.id)]}
+    )
+    assert ok.status_code == 303
+    db.session.expire_all()
+    assert services.present_member_ids(session) == {chair.id, member.id}
+    other = _client_for(app, member.user)
+    assert (
+        other.post(
+            f"{url}/presences", data={"csrf_token": csrf_token(other, url), "present": []}
+        ).status_code
+        == 403
+    )
+
+
+def test_agent_reconvenes_postponed_items(app, app_ctx):
+    agent = make_user(Role.AGENT)
+    chair = make_member(College.CO_CHAIR)
+    for _ in range(3):
+        make_member()
+    session = make_commission_session(chair, agent=agent)
+    item = services.put_on_agenda(agent, session, make_evaluated_dossier())
+    services.record_attendance(agent, session, {chair.id})
+    services.open_deliberation(agent, item)
+    client = _client_for(app, agent)
+    url = f"/agent/commission/seances/{session.id}"
+    bad = submit(client, f"{url}/reconvocation", {"held_at": "2000-01-01T10:00"}, form_url=url)
+    assert bad.status_code == 400
+    when = (date.today() + relativedelta(days=20)).isoformat() + "T10:00"
+    ok = submit(client, f"{url}/reconvocation", {"held_at": when}, form_url=url)
+    assert ok.status_code == 303
+    page = client.get(ok.headers["Location"]).get_data(as_text=True)
+    assert "délibérer sans quorum" in page

@@ -221,3 +221,22 @@ def test_presiding_member_must_be_a_co_chair(app_ctx):
         services.create_session(
             make_user(Role.AGENT), title="Séance", held_at=datetime.now(UTC), presiding=citizen
         )
+
+
+def test_a_withdrawn_dossier_can_be_put_back_on_the_agenda(board):
+    agent, _chair, _others, session, item = board
+    services.withdraw_from_agenda(agent, item)
+    again = services.put_on_agenda(agent, session, item.dossier)
+    assert again.id == item.id and again.status is ItemStatus.PENDING
+    assert item.dossier.state is DossierState.SCHEDULED
+
+
+def test_a_new_item_on_a_reconvened_session_still_needs_quorum(board):
+    agent, chair, _others, session, item = board
+    services.record_attendance(agent, session, {chair.id})
+    services.open_deliberation(agent, item)
+    new = services.reconvene(agent, session, held_at=session.held_at + timedelta(days=7))
+    fresh = services.put_on_agenda(agent, new, make_evaluated_dossier())
+    services.record_attendance(agent, new, {chair.id})
+    assert services.open_deliberation(agent, fresh) is False
+    assert fresh.status is ItemStatus.POSTPONED
