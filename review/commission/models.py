@@ -408,6 +408,17 @@ class PotentialConflict(db.Model):
     member: Mapped[Member] = relationship()
     link: Mapped[DeclarationLink] = relationship()
 
+    @property
+    def matched_on_label(self) -> str:
+        return str(MATCH_LABELS.get(self.matched_on, self.matched_on))
+
+
+MATCH_LABELS = {
+    "siren": _l("même SIREN"),
+    "name": _l("même nom, après normalisation"),
+    "parent_group": _l("groupe de l'actionnaire de contrôle"),
+}
+
 
 class RecusalOrigin(enum.StrEnum):
     CONFLICT = "conflict"  # confirmed by the chair

@@ -766,9 +766,10 @@ def close_item(actor, item: AgendaItem) -> VoteChoice:
     item.opinion = result.opinion
     item.tie_broken_by_chair = result.tie_broken_by_chair
     if result.opinion.needs_reservations:
-        item.opinion_reservations = "\n".join(
+        texts = [
             v.reservations for v in item.votes if v.choice is result.opinion and v.reservations
-        )
+        ]
+        item.opinion_reservations = "\n".join(dict.fromkeys(texts))  # each text once
     item.status = ItemStatus.CLOSED
     item.closed_at = utcnow()
     transition(

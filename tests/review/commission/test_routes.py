@@ -435,3 +435,19 @@ def test_agent_reconvenes_postponed_items(app, app_ctx):
     assert ok.status_code == 303
     page = client.get(ok.headers["Location"]).get_data(as_text=True)
     assert "délibérer sans quorum" in page
+
+
+def test_minutes_record_recusals_quorum_and_individual_votes(app, scene):
+    item, session = scene["item"], scene["session"]
+    services.cast_vote(scene["chair"], item, VoteChoice.FAVOURABLE)
+    services.cast_vote(scene["member"], item, VoteChoice.UNFAVOURABLE)
+    services.close_item(scene["agent"], item)
+    client = _client_for(app, scene["agent"])
+    body = client.get(f"/agent/commission/seances/{session.id}/proces-verbal").get_data(
+        as_text=True
+    )
+    assert scene["recused"].name in body
+    assert "Conflit confirmé par la présidence" in body and "Audit récent" in body
+    assert "Quorum atteint" in body
+    assert "Égalité départagée par la voix du président de séance" in body
+    assert body.count("Avis défavorable") == 1
