@@ -450,4 +450,4 @@ def test_minutes_record_recusals_quorum_and_individual_votes(app, scene):
     assert "Conflit confirmé par la présidence" in body and "Audit récent" in body
     assert "Quorum atteint" in body
     assert "Égalité départagée par la voix du président de séance" in body
-    assert body.count("Avis défavorable") == 1
+    assert "Avis défavorable : 1" in body and "abstentions : 0" in body
