@@ -38,6 +38,11 @@ class MandateSchema(_Base):
     ends_on = fields.Date(load_default=None, allow_none=True)
 
 
+class EndMandateSchema(_Base):
+    last_day = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
 class NewMemberSchema(MandateSchema):
     email = fields.Email(required=True)
 

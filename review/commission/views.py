@@ -477,6 +477,29 @@ def add_mandate(member_id: int):
     return redirect(url_for("agent_commission.member", member_id=member.id), 303)
 
 
+@agent_commission_bp.route(
+    "/membres/<int:member_id>/mandats/<int:mandate_id>/fin", methods=["POST"]
+)
+@requires(policies.can_manage_commission)
+def end_mandate(member_id: int, mandate_id: int):
+    member = _or_404(services.get_member(member_id))
+    mandate = _or_404(next((m for m in member.mandates if m.id == mandate_id), None))
+    data, errors = parse_form(schemas.EndMandateSchema(), request.form)
+    if not errors:
+        try:
+            services.end_mandate_early(
+                current_user, mandate, on=data["last_day"], reason=data["reason"]
+            )
+        except services.CommissionError as error:
+            errors = field_error("last_day", error.message)
+    if errors:
+        db.session.rollback()
+        return _render_member(services.get_member(member_id), errors, request.form, 400)
+    db.session.commit()
+    flash(_("Fin de mandat enregistrée."), "success")
+    return redirect(url_for("agent_commission.member", member_id=member.id), 303)
+
+
 def _render_new_session(errors=None, values=None, status=200):
     return (
         render_template(

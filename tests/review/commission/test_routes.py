@@ -451,3 +451,37 @@ def test_minutes_record_recusals_quorum_and_individual_votes(app, scene):
     assert "Quorum atteint" in body
     assert "Égalité départagée par la voix du président de séance" in body
     assert "Avis défavorable : 1" in body and "abstentions : 0" in body
+
+
+def test_agent_ends_a_mandate_early_and_history_is_kept(app, app_ctx):
+    agent = make_user(Role.AGENT)
+    member = make_member()
+    other = make_member()
+    mandate = member.mandates[0]
+    client = _client_for(app, agent)
+    form = f"/agent/commission/membres/{member.id}"
+    # another member's mandate id under this member's URL: not found
+    idor = submit(
+        client,
+        f"{form}/mandats/{other.mandates[0].id}/fin",
+        {"last_day": date.today().isoformat(), "reason": "Démission"},
+        form_url=form,
+    )
+    assert idor.status_code == 404
+    bad = submit(
+        client,
+        f"{form}/mandats/{mandate.id}/fin",
+        {"last_day": "1999-01-01", "reason": "Démission"},
+        form_url=form,
+    )
+    assert bad.status_code == 400
+    ok = submit(
+        client,
+        f"{form}/mandats/{mandate.id}/fin",
+        {"last_day": (date.today() - relativedelta(days=1)).isoformat(), "reason": "Démission"},
+        form_url=form,
+    )
+    assert ok.status_code == 303
+    db.session.expire_all()
+    assert member.mandate_on(date.today()) is None
+    assert len(member.mandates) == 1
