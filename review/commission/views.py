@@ -88,8 +88,7 @@ def declaration():
     latest = member.latest_declaration
     rows = (len(latest.links) if latest else 0) + EXTRA_ROWS
     if request.method == "POST":
-        rows = max(rows, int(request.form.get("rows", rows) or rows))
-        rows = min(rows, 200)
+        rows = min(max(rows, request.form.get("rows", default=rows, type=int) or rows), 200)
         data, errors = parse_form(schemas.DeclarationSchema(), request.form)
         links, link_errors = schemas.parse_links(request.form, rows)
         errors |= link_errors

@@ -144,3 +144,15 @@ def test_declaration_of_a_long_gone_member_is_not_public(client, app_ctx):
     member = make_member(starts_on=date(2012, 1, 1))
     assert client.get(f"/commission/membres/{member.id}/declaration").status_code == 404
     assert client.get("/commission/membres/999999/declaration").status_code == 404
+
+
+def test_declaration_form_ignores_a_tampered_row_count(client, app_ctx):
+    from tests.factories import PASSWORD
+    from tests.helpers import login, submit
+
+    member = make_member(declared=False)
+    login(client, member.user.email, PASSWORD)
+    response = submit(client, "/commission/declaration", {"rows": "many", "confirm": "on"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [d.links for d in member.declarations] == [[]]  # an empty declaration, filed
