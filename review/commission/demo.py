@@ -118,7 +118,19 @@ def _declarations(members, today: date) -> None:
         )
     ]
     specific = {
-        1: base,
+        1: [
+            *base,
+            _link(
+                Section.CONSULTING,
+                "Santé Connect SAS",
+                Sector.EHEALTH_EDITOR,
+                "Audit de sécurité de l'application",
+                date(2023, 3, 1),
+                date(2023, 9, 30),
+                siren="732829320",
+                amount=18000,
+            ),
+        ],
         2: [
             _link(
                 Section.MAIN_ACTIVITY,
@@ -170,14 +182,11 @@ def _declarations(members, today: date) -> None:
         ],
         8: [
             _link(
-                Section.CONSULTING,
-                "Santé Connect SAS",
-                Sector.EHEALTH_EDITOR,
-                "Audit de sécurité de l'application",
-                date(2023, 3, 1),
-                date(2023, 9, 30),
-                siren="732829320",
-                amount=18000,
+                Section.RESEARCH,
+                "Agence du numérique en santé",
+                Sector.PUBLIC_BODY,
+                "Groupe de travail sur l'interopérabilité",
+                date(2022, 1, 1),
             )
         ],
         9: [
@@ -302,7 +311,7 @@ def _upcoming_session(members, agent, editor, today: date) -> None:
         agent,
         title=UPCOMING_TITLE,
         held_at=held,
-        presiding=members[1],
+        presiding=members[2],
         location="Paris, 14 avenue Duquesne",
     )
     for slug, name, organisation in [

@@ -195,6 +195,7 @@ def _render_item(item, errors=None, status=200, values=None):
             member=member,
             scores=public_scores(item.dossier),
             my_vote=next((v for v in item.votes if v.member_id == member.id), None),
+            my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
             vote_refusal=policies.vote_refusal(member, item),
             choices=list(VoteChoice),
             errors=errors or {},

@@ -32,7 +32,7 @@ def test_demo_members_sessions_and_conflict(app, app_ctx):
     assert len(upcoming.items) == 3
     conflicts = [c for i in upcoming.items for c in i.conflicts]
     assert [(c.member.user.email, c.status) for c in conflicts] == [
-        ("membre8@demo.ens", ConflictStatus.POTENTIAL)
+        ("membre1@demo.ens", ConflictStatus.POTENTIAL)
     ]
 
 
@@ -48,12 +48,15 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
         "/commission/declaration",
         "/commission/seances",
         f"/commission/seances/{upcoming.id}",
-        f"/commission/seances/{upcoming.id}/conflits",
         f"/commission/points/{upcoming.items[0].id}",
         "/commission/membres",
         f"/commission/membres/{member1.id}/declaration",
     ]:
         assert chair.get(path).status_code == 200, path
+    co_chair = app.test_client()
+    login(co_chair, "membre2@demo.ens", "membre-demo-2026")
+    conflicts = co_chair.get(f"/commission/seances/{upcoming.id}/conflits")
+    assert conflicts.status_code == 200 and "Santé Connect SAS" in conflicts.get_data(as_text=True)
     agent = app.test_client()
     login(agent, "agent@demo.ens", "agent-demo-2026")
     for path in [
@@ -72,3 +75,17 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
     login(expired, "membre9@demo.ens", "membre-demo-2026")
     assert expired.get("/commission").status_code == 200
     assert expired.get(f"/commission/seances/{upcoming.id}").status_code == 403
+
+
+def test_membre1_sees_the_conflict_and_is_recused_by_the_chair(app, app_ctx):
+    load_demo()
+    upcoming = _session(UPCOMING_TITLE)
+    [item] = [i for i in upcoming.items if i.conflicts]
+    membre1 = app.test_client()
+    login(membre1, "membre1@demo.ens", "membre-demo-2026")
+    page = membre1.get(f"/commission/points/{item.id}").get_data(as_text=True)
+    assert "Santé Connect SAS" in page and "examine ce conflit" in page
+    services.decide_conflict(
+        upcoming.presiding_member.user, item.conflicts[0], confirm=True, reason=""
+    )
+    assert membre1.get(f"/commission/points/{item.id}").status_code == 403
