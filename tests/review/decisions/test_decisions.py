@@ -240,3 +240,38 @@ def test_agent_without_permission_reads_but_cannot_sign(app, app_ctx):
         == 403
     )
     assert client.get("/agent/decisions/dossiers/999999").status_code == 404
+
+
+def test_lifting_reservations_through_the_page(app, app_ctx):
+    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE_SUSPENSIVE)
+    decision = services.record_decision(
+        agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES
+    )
+    url = f"/agent/decisions/dossiers/{dossier.id}"
+    lift_url = f"/agent/decisions/{decision.id}/levee-des-reserves"
+    reader = _client(app, make_user(Role.AGENT))
+    assert (
+        reader.post(
+            lift_url, data={"csrf_token": csrf_token(reader, url), "note": "ok"}
+        ).status_code
+        == 403
+    )
+    client = _client(app, agent)
+    page = client.get(url).get_data(as_text=True)
+    assert "AIPD à fournir" in page
+    empty = client.post(lift_url, data={"csrf_token": csrf_token(client, url), "note": ""})
+    assert empty.status_code == 400
+    ok = client.post(lift_url, data={"csrf_token": csrf_token(client, url), "note": "AIPD reçue"})
+    assert ok.status_code == 303
+    db.session.expire_all()
+    assert dossier.state is DossierState.REFERENCED
+    assert service.status is ServiceStatus.REFERENCED
+    again = client.post(lift_url, data={"csrf_token": csrf_token(client, url), "note": "encore"})
+    assert again.status_code == 400
+    assert (
+        client.post(
+            "/agent/decisions/999999/levee-des-reserves",
+            data={"csrf_token": csrf_token(client, url)},
+        ).status_code
+        == 404
+    )
