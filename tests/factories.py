@@ -66,3 +66,59 @@ def make_hosting(service, **fields):
     db.session.add(declaration)
     db.session.flush()
     return declaration
+# --- commission and decisions (review/commission, review/decisions) -------------------
+
+
+def make_member(college=None, *, starts_on=None, ends_on=None, declared=True, links=(), user=None):
+    """A commission member with one mandate (default: started a year ago, 2 years) and,
+    unless ``declared=False``, a declaration filed a month ago."""
+    from datetime import UTC, datetime, timedelta
+
+    from dateutil.relativedelta import relativedelta
+
+    from review.commission import services as commission
+    from review.commission.models import College
+
+    user = user or make_user(Role.COMMISSIONER)
+    member = commission.ensure_member(None, user)
+    starts_on = starts_on or (date.today() - relativedelta(years=1))
+    commission.add_mandate(
+        None, member, college=college or College.CITIZEN, starts_on=starts_on, ends_on=ends_on
+    )
+    if declared:
+        commission.file_declaration(member, list(links), now=datetime.now(UTC) - timedelta(days=30))
+    return member
+
+
+def make_evaluated_dossier(service=None, actor=None):
+    from review.dossiers.lifecycle import transition
+    from review.dossiers.models import Dossier, DossierState
+
+    service = service or make_service()
+    dossier = Dossier(service_id=service.id)
+    db.session.add(dossier)
+    db.session.flush()
+    for state in (
+        DossierState.SUBMITTED,
+        DossierState.ADMISSIBLE,
+        DossierState.UNDER_EVALUATION,
+        DossierState.EVALUATED,
+    ):
+        transition(dossier, state, actor=actor)
+    return dossier
+
+
+def make_commission_session(presiding=None, *, held_at=None, agent=None, title=None):
+    from datetime import UTC, datetime, timedelta
+
+    from review.commission import services as commission
+    from review.commission.models import College
+
+    presiding = presiding or make_member(College.CO_CHAIR)
+    agent = agent or make_user(Role.AGENT)
+    return commission.create_session(
+        agent,
+        title=title or f"Séance {next(_seq)}",
+        held_at=held_at or datetime.now(UTC) + timedelta(days=7),
+        presiding=presiding,
+    )

@@ -1,0 +1,489 @@
+"""Commission tables: members, mandates, interest declarations (versioned), sessions,
+agenda items, attendance, potential conflicts, recusals, comments and votes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ens_core.db import db, utcnow
+
+
+def _enum(cls, length=40):
+    return Enum(cls, native_enum=False, length=length)
+
+
+class College(enum.StrEnum):
+    CO_CHAIR = "co_chair"
+    CITIZEN = "citizen"
+    USER_REPRESENTATIVE = "user_representative"
+    MEDICAL_EXPERT = "medical_expert"
+    LEGAL_ETHICS_EXPERT = "legal_ethics_expert"
+    ENVIRONMENT_EXPERT = "environment_expert"
+    SECURITY_EXPERT = "security_expert"
+    EHEALTH_BUSINESS_EXPERT = "ehealth_business_expert"
+
+    @property
+    def label(self) -> str:
+        return str(COLLEGE_LABELS[self])
+
+
+COLLEGE_LABELS = {
+    College.CO_CHAIR: _l("Coprésidence"),
+    College.CITIZEN: _l("Citoyen (comité citoyen)"),
+    College.USER_REPRESENTATIVE: _l("Représentant des usagers"),
+    College.MEDICAL_EXPERT: _l("Expert médical"),
+    College.LEGAL_ETHICS_EXPERT: _l("Expert en protection des données, éthique et droit"),
+    College.ENVIRONMENT_EXPERT: _l("Expert en environnement"),
+    College.SECURITY_EXPERT: _l("Expert en sécurité et interopérabilité"),
+    College.EHEALTH_BUSINESS_EXPERT: _l("Expert de l'économie de la e-santé"),
+}
+
+
+class Section(enum.StrEnum):
+    MAIN_ACTIVITY = "main_activity"
+    BOARDS = "boards"
+    CONSULTING = "consulting"
+    RESEARCH = "research"
+    PUBLICATIONS = "publications"
+    PATENTS = "patents"
+    FUNDED_ACTIVITIES = "funded_activities"
+    HOLDINGS = "holdings"
+    RELATIVES = "relatives"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(SECTION_LABELS[self])
+
+
+SECTION_LABELS = {
+    Section.MAIN_ACTIVITY: _l(
+        "Activité professionnelle principale (actuelle et 5 dernières années)"
+    ),
+    Section.BOARDS: _l("Participation à des organes de direction ou de surveillance"),
+    Section.CONSULTING: _l("Activités de conseil"),
+    Section.RESEARCH: _l("Études et travaux de recherche"),
+    Section.PUBLICATIONS: _l("Publications et interventions"),
+    Section.PATENTS: _l("Brevets et propriété intellectuelle"),
+    Section.FUNDED_ACTIVITIES: _l("Activités financées par des entreprises"),
+    Section.HOLDINGS: _l("Participations financières"),
+    Section.RELATIVES: _l("Liens de proches parents"),
+    Section.OTHER: _l("Autres liens"),
+}
+
+
+class Sector(enum.StrEnum):
+    PHARMA_MEDTECH = "pharma_medtech"
+    LARGE_IT = "large_it"
+    EHEALTH_EDITOR = "ehealth_editor"
+    INSURER = "insurer"
+    PUBLIC_BODY = "public_body"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(SECTOR_LABELS[self])
+
+    @property
+    def excluded(self) -> bool:
+        """Sectors the citizen committee asked members to have no link with."""
+        return self in (Sector.PHARMA_MEDTECH, Sector.LARGE_IT)
+
+
+SECTOR_LABELS = {
+    Sector.PHARMA_MEDTECH: _l("Industrie pharmaceutique ou dispositifs médicaux"),
+    Sector.LARGE_IT: _l("Grand groupe informatique ou cloud"),
+    Sector.EHEALTH_EDITOR: _l("Éditeur de services numériques en santé"),
+    Sector.INSURER: _l("Assureur ou mutuelle"),
+    Sector.PUBLIC_BODY: _l("Organisme public"),
+    Sector.OTHER: _l("Autre"),
+}
+
+
+class Member(db.Model):
+    """A person sitting (or having sat) on the commission; one per user account."""
+
+    __tablename__ = "commission_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+    mandates: Mapped[list[Mandate]] = relationship(
+        back_populates="member", order_by="Mandate.starts_on", cascade="all, delete-orphan"
+    )
+    declarations: Mapped[list[Declaration]] = relationship(
+        back_populates="member", order_by="Declaration.version", cascade="all, delete-orphan"
+    )
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    def mandate_on(self, on: date) -> Mandate | None:
+        for mandate in self.mandates:
+            if mandate.starts_on <= on <= mandate.ends_on:
+                return mandate
+        return None
+
+    @property
+    def latest_declaration(self) -> Declaration | None:
+        return self.declarations[-1] if self.declarations else None
+
+
+class Mandate(db.Model):
+    """One term; history is never rewritten (a new term is a new row)."""
+
+    __tablename__ = "commission_mandates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
+    )
+    college: Mapped[College] = mapped_column(_enum(College))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    # 1 for a first term, 2 for a renewal following it; a third is refused.
+    consecutive_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="mandates")
+
+    def is_valid_on(self, on: date) -> bool:
+        return self.starts_on <= on <= self.ends_on
+
+
+class Declaration(db.Model):
+    """One version of a member's public interest declaration (versions are immutable)."""
+
+    __tablename__ = "commission_declarations"
+    __table_args__ = (UniqueConstraint("member_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    statement: Mapped[str] = mapped_column(Text, default="")
+
+    member: Mapped[Member] = relationship(back_populates="declarations")
+    links: Mapped[list[DeclarationLink]] = relationship(
+        back_populates="declaration", order_by="DeclarationLink.id", cascade="all, delete-orphan"
+    )
+
+
+class DeclarationLink(db.Model):
+    __tablename__ = "commission_declaration_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_declarations.id", ondelete="CASCADE"), index=True
+    )
+    section: Mapped[Section] = mapped_column(_enum(Section))
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    organisation_siren: Mapped[str | None] = mapped_column(String(9))
+    sector: Mapped[Sector] = mapped_column(_enum(Sector))
+    nature: Mapped[str] = mapped_column(String(300))
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    amount_eur: Mapped[int | None]
+
+    declaration: Mapped[Declaration] = relationship(back_populates="links")
+
+    def describe(self) -> str:
+        """One line per link, stable across versions: what the diff compares."""
+        parts = [
+            self.section.label,
+            self.organisation_name
+            + (f" (SIREN {self.organisation_siren})" if self.organisation_siren else ""),
+            self.sector.label,
+            self.nature,
+            f"{self.starts_on.isoformat() if self.starts_on else '…'} → "
+            f"{self.ends_on.isoformat() if self.ends_on else '…'}",
+        ]
+        if self.amount_eur is not None:
+            parts.append(f"{self.amount_eur} €")
+        return " · ".join(parts)
+
+
+class SessionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CLOSED = "closed"
+
+
+class CommissionSession(db.Model):
+    __tablename__ = "commission_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    held_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(200), default="")
+    presiding_member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    # A session reconvened after a lack of quorum may deliberate without quorum.
+    reconvened_from_id: Mapped[int | None] = mapped_column(ForeignKey("commission_sessions.id"))
+    status: Mapped[SessionStatus] = mapped_column(
+        _enum(SessionStatus, 20), default=SessionStatus.PLANNED
+    )
+    convened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    presiding_member: Mapped[Member] = relationship(foreign_keys=[presiding_member_id])
+    reconvened_from: Mapped[CommissionSession | None] = relationship(remote_side=[id])
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="session", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_reconvened(self) -> bool:
+        return self.reconvened_from_id is not None
+
+    @property
+    def held_on(self) -> date:
+        return self.held_at.date()
+
+
+class ItemStatus(enum.StrEnum):
+    PENDING = "pending"  # on the agenda, not deliberated yet
+    VOTING = "voting"  # quorum checked, votes open
+    POSTPONED = "postponed"  # no quorum: to a reconvened session
+    CLOSED = "closed"  # opinion recorded
+    WITHDRAWN = "withdrawn"  # taken off the agenda
+
+    @property
+    def label(self) -> str:
+        return str(ITEM_STATUS_LABELS[self])
+
+
+ITEM_STATUS_LABELS = {
+    ItemStatus.PENDING: _l("À délibérer"),
+    ItemStatus.VOTING: _l("Vote ouvert"),
+    ItemStatus.POSTPONED: _l("Reporté faute de quorum"),
+    ItemStatus.CLOSED: _l("Avis rendu"),
+    ItemStatus.WITHDRAWN: _l("Retiré de l'ordre du jour"),
+}
+
+
+class VoteChoice(enum.StrEnum):
+    FAVOURABLE = "favourable"
+    FAVOURABLE_NON_SUSPENSIVE = "favourable_non_suspensive"
+    FAVOURABLE_SUSPENSIVE = "favourable_suspensive"
+    UNFAVOURABLE = "unfavourable"
+    ABSTAIN = "abstain"
+
+    @property
+    def label(self) -> str:
+        return str(VOTE_LABELS[self])
+
+    @property
+    def needs_reservations(self) -> bool:
+        return self in (VoteChoice.FAVOURABLE_NON_SUSPENSIVE, VoteChoice.FAVOURABLE_SUSPENSIVE)
+
+    @property
+    def is_favourable(self) -> bool:
+        return self.value.startswith("favourable")
+
+
+VOTE_LABELS = {
+    VoteChoice.FAVOURABLE: _l("Avis favorable"),
+    VoteChoice.FAVOURABLE_NON_SUSPENSIVE: _l("Avis favorable avec réserves non suspensives"),
+    VoteChoice.FAVOURABLE_SUSPENSIVE: _l("Avis favorable avec réserves suspensives"),
+    VoteChoice.UNFAVOURABLE: _l("Avis défavorable"),
+    VoteChoice.ABSTAIN: _l("Abstention"),
+}
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "commission_agenda_items"
+    __table_args__ = (UniqueConstraint("session_id", "dossier_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
+    )
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, 20), default=ItemStatus.PENDING)
+    # Quorum as checked when deliberation opened.
+    eligible_count: Mapped[int | None]
+    present_count: Mapped[int | None]
+    quorum_met: Mapped[bool | None]
+    without_quorum: Mapped[bool] = mapped_column(default=False)  # reconvened session
+    opinion: Mapped[VoteChoice | None] = mapped_column(_enum(VoteChoice))
+    opinion_reservations: Mapped[str] = mapped_column(Text, default="")
+    tie_broken_by_chair: Mapped[bool] = mapped_column(default=False)
+    opened_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    postponed_to_id: Mapped[int | None] = mapped_column(ForeignKey("commission_agenda_items.id"))
+
+    session: Mapped[CommissionSession] = relationship(back_populates="items")
+    dossier = relationship("Dossier")
+    conflicts: Mapped[list[PotentialConflict]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="PotentialConflict.id"
+    )
+    recusals: Mapped[list[Recusal]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Recusal.id"
+    )
+    votes: Mapped[list[Vote]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Vote.id"
+    )
+    comments: Mapped[list[ItemComment]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemComment.id"
+    )
+
+    @property
+    def recused_member_ids(self) -> set[int]:
+        return {r.member_id for r in self.recusals}
+
+
+class Attendance(db.Model):
+    __tablename__ = "commission_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    present: Mapped[bool] = mapped_column(default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session: Mapped[CommissionSession] = relationship(back_populates="attendance")
+    member: Mapped[Member] = relationship()
+
+
+class ConflictStatus(enum.StrEnum):
+    POTENTIAL = "potential"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return str(CONFLICT_LABELS[self])
+
+
+CONFLICT_LABELS = {
+    ConflictStatus.POTENTIAL: _l("Conflit potentiel à examiner"),
+    ConflictStatus.CONFIRMED: _l("Confirmé : déport"),
+    ConflictStatus.DISMISSED: _l("Écarté"),
+}
+
+
+class PotentialConflict(db.Model):
+    """A declared link matching the dossier's organisation or owners, for the chair."""
+
+    __tablename__ = "commission_conflicts"
+    __table_args__ = (UniqueConstraint("item_id", "member_id", "link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    link_id: Mapped[int] = mapped_column(ForeignKey("commission_declaration_links.id"))
+    matched_on: Mapped[str] = mapped_column(String(20))  # siren | name | parent_group
+    matched_entity: Mapped[str] = mapped_column(String(200))
+    status: Mapped[ConflictStatus] = mapped_column(
+        _enum(ConflictStatus, 20), default=ConflictStatus.POTENTIAL
+    )
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="conflicts")
+    member: Mapped[Member] = relationship()
+    link: Mapped[DeclarationLink] = relationship()
+
+    @property
+    def matched_on_label(self) -> str:
+        return str(MATCH_LABELS.get(self.matched_on, self.matched_on))
+
+
+MATCH_LABELS = {
+    "siren": _l("même SIREN"),
+    "name": _l("même nom, après normalisation"),
+    "parent_group": _l("groupe de l'actionnaire de contrôle"),
+}
+
+
+class RecusalOrigin(enum.StrEnum):
+    CONFLICT = "conflict"  # confirmed by the chair
+    SELF = "self"  # the member's own initiative
+
+    @property
+    def label(self) -> str:
+        return str(
+            {
+                RecusalOrigin.CONFLICT: _l("Conflit confirmé par la présidence"),
+                RecusalOrigin.SELF: _l("Déport à l'initiative du membre"),
+            }[self]
+        )
+
+
+class Recusal(db.Model):
+    __tablename__ = "commission_recusals"
+    __table_args__ = (UniqueConstraint("item_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"), index=True)
+    origin: Mapped[RecusalOrigin] = mapped_column(_enum(RecusalOrigin, 20))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="recusals")
+    member: Mapped[Member] = relationship()
+
+
+class ItemComment(db.Model):
+    """A member's comment on an agenda item, read by the other non-recused members."""
+
+    __tablename__ = "commission_item_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="comments")
+    member: Mapped[Member] = relationship()
+
+
+class Vote(db.Model):
+    """One vote per member and item: the unique constraint makes a concurrent double
+    submission store a single vote."""
+
+    __tablename__ = "commission_votes"
+    __table_args__ = (UniqueConstraint("item_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    choice: Mapped[VoteChoice] = mapped_column(_enum(VoteChoice))
+    reservations: Mapped[str] = mapped_column(Text, default="")
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="votes")
+    member: Mapped[Member] = relationship()

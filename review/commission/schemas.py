@@ -1,0 +1,147 @@
+"""Form schemas of the commission portal and the agent's secretariat pages."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+
+from review.commission.models import College, Section, Sector, VoteChoice
+
+PARIS = ZoneInfo("Europe/Paris")
+LINK_FIELDS = (
+    "section",
+    "organisation_name",
+    "organisation_siren",
+    "sector",
+    "nature",
+    "starts_on",
+    "ends_on",
+    "amount_eur",
+)
+
+
+class _Base(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_to_none(self, data, **kwargs):
+        return {k: (None if v == "" else v) for k, v in data.items()}
+
+
+class MandateSchema(_Base):
+    college = fields.Enum(College, by_value=True, required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+
+
+class EndMandateSchema(_Base):
+    last_day = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+
+
+class NewMemberSchema(MandateSchema):
+    email = fields.Email(required=True)
+
+
+class LinkSchema(_Base):
+    section = fields.Enum(Section, by_value=True, required=True)
+    organisation_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    organisation_siren = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{9}$", error=_l("Un SIREN compte 9 chiffres.")),
+    )
+    sector = fields.Enum(Sector, by_value=True, required=True)
+    nature = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    starts_on = fields.Date(load_default=None, allow_none=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    amount_eur = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class DeclarationSchema(_Base):
+    statement = fields.String(load_default="", allow_none=True, validate=validate.Length(max=5000))
+    confirm = fields.Boolean(
+        required=True,
+        truthy={"on", "1", "true"},
+        validate=validate.Equal(True, error=_l("Confirmez l'exactitude de la déclaration.")),
+    )
+
+
+def parse_links(form, rows: int) -> tuple[list[dict], dict[str, list[str]]]:
+    """Rows ``links-<i>-<field>``; blank rows are ignored; errors keyed by input name."""
+    from ens_core.forms import _flatten
+
+    links, errors = [], {}
+    for i in range(rows):
+        raw = {name: (form.get(f"links-{i}-{name}") or "").strip() for name in LINK_FIELDS}
+        if not any(raw[k] for k in ("organisation_name", "nature", "organisation_siren")):
+            continue
+        try:
+            links.append(LinkSchema().load(raw))
+        except ValidationError as error:
+            for field, messages in _flatten(error.messages).items():
+                errors[f"links-{i}-{field}"] = messages
+    return links, errors
+
+
+class SessionSchema(_Base):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    held_at = fields.DateTime(format="%Y-%m-%dT%H:%M", required=True)
+    location = fields.String(load_default="", allow_none=True, validate=validate.Length(max=200))
+    presiding_member_id = fields.Integer(required=True)
+
+    @post_load
+    def _aware(self, data, **kwargs):
+        data["held_at"] = data["held_at"].replace(tzinfo=PARIS).astimezone(UTC)
+        data["location"] = data.get("location") or ""
+        return data
+
+
+class ReconveneSchema(_Base):
+    held_at = fields.DateTime(format="%Y-%m-%dT%H:%M", required=True)
+
+    @post_load
+    def _aware(self, data, **kwargs):
+        data["held_at"] = data["held_at"].replace(tzinfo=PARIS).astimezone(UTC)
+        return data
+
+
+class AgendaSchema(_Base):
+    dossier_id = fields.Integer(required=True)
+
+
+class AttendanceSchema(_Base):
+    present = fields.List(fields.Integer(), load_default=list)
+
+    @pre_load
+    def _listify(self, data, **kwargs):
+        value = data.get("present")
+        if value is None or value == "":
+            data["present"] = []
+        elif not isinstance(value, list):
+            data["present"] = [value]
+        return data
+
+
+class VoteSchema(_Base):
+    choice = fields.Enum(VoteChoice, by_value=True, required=True)
+    reservations = fields.String(
+        load_default="", allow_none=True, validate=validate.Length(max=5000)
+    )
+
+
+class CommentSchema(_Base):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class RecusalSchema(_Base):
+    reason = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
+
+
+class ConflictDecisionSchema(_Base):
+    decision = fields.String(required=True, validate=validate.OneOf(["confirm", "dismiss"]))
+    reason = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))

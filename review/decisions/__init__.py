@@ -1,0 +1,14 @@
+"""The authority's decision on a dossier with an opinion: referenced or refused."""
+
+
+def init_app(app) -> None:
+    from review.decisions import views
+
+    app.register_blueprint(views.decisions_bp)
+
+    from flask_babel import lazy_gettext as _l
+
+    from ens_core.web.nav import register_nav
+    from review.decisions.policies import can_read_decisions
+
+    register_nav(42, "decisions.index", _l("Décisions"), can_read_decisions)

@@ -1,0 +1,72 @@
+"""The authority's decisions, and the named permissions some agents hold."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ens_core.db import db, utcnow
+
+
+class Permission(enum.StrEnum):
+    DECISION = "decision"  # signs referencing decisions for the minister
+
+    @property
+    def label(self) -> str:
+        return str({Permission.DECISION: _l("Signature des décisions de référencement")}[self])
+
+
+class UserPermission(db.Model):
+    __tablename__ = "user_permissions"
+    __table_args__ = (UniqueConstraint("user_id", "permission"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    permission: Mapped[Permission] = mapped_column(Enum(Permission, native_enum=False, length=30))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Outcome(enum.StrEnum):
+    REFERENCED = "referenced"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return str({Outcome.REFERENCED: _l("Référencement"), Outcome.REFUSED: _l("Refus")}[self])
+
+
+class Decision(db.Model):
+    """One decision per dossier."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    outcome: Mapped[Outcome] = mapped_column(Enum(Outcome, native_enum=False, length=20))
+    opinion: Mapped[str | None] = mapped_column(String(40))  # the opinion decided upon
+    departs_from_opinion: Mapped[bool] = mapped_column(default=False)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    valid_until: Mapped[date | None]
+    # [{"scope": ..., "purpose": ..., "retention_days": ...}]
+    approved_uses: Mapped[list] = mapped_column(JSON, default=list)
+    scope_ceiling: Mapped[str] = mapped_column(Text, default="")
+    suspensive_reservations: Mapped[str] = mapped_column(Text, default="")
+    reservations_lifted_at: Mapped[datetime | None]
+    reservations_lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reservations_lifted_note: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_clients.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dossier = relationship("Dossier")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    client = relationship("Client")
+
+    @property
+    def is_pending(self) -> bool:
+        return bool(self.suspensive_reservations) and self.reservations_lifted_at is None

@@ -1,0 +1,299 @@
+"""Recording the authority's decision, granting the ``decision`` permission."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from authz.models import AuthMethod, ClientKind
+from authz.services import clients_of_service, create_client
+from catalogue.models import ServiceEventKind
+from catalogue.services import record_listing_event
+from ens_core.audit.services import record_event
+from ens_core.db import db, utcnow
+from ens_core.notifications.services import notify
+from review.commission.models import VoteChoice
+from review.commission.services import CommissionError, dossier_service, opinion_of
+from review.decisions import sources
+from review.decisions.models import Decision, Outcome, Permission, UserPermission
+from review.dossiers.lifecycle import transition
+from review.dossiers.models import Dossier, DossierState
+
+DEFAULT_VALIDITY = relativedelta(years=3)
+# Technical scopes added to the ceiling when the editor's sandbox client asked for them.
+TECHNICAL_SCOPES = ("openid", "fhirUser", "offline_access", "launch/patient")
+SCOPE_SYNTAX = re.compile(r"^(patient|user|system)/[A-Za-z*]+\.(read|write|\*|[cruds]+)$")
+
+
+class DecisionError(CommissionError):
+    pass
+
+
+def has_permission(user, permission: Permission) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        db.session.scalar(
+            select(UserPermission.id).where(
+                UserPermission.user_id == user.id, UserPermission.permission == permission
+            )
+        )
+        is not None
+    )
+
+
+def grant_permission(actor, user, permission: Permission) -> None:
+    if not has_permission(user, permission):
+        db.session.add(
+            UserPermission(
+                user_id=user.id, permission=permission, granted_by_id=getattr(actor, "id", None)
+            )
+        )
+        db.session.flush()
+        record_event(actor, "permission.grant", "user", user.id, permission=str(permission))
+
+
+def get_decision(decision_id: int) -> Decision | None:
+    return db.session.get(Decision, decision_id)
+
+
+def decision_of(dossier: Dossier) -> Decision | None:
+    return db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
+
+
+def awaiting_decision() -> list[Dossier]:
+    return list(
+        db.session.scalars(
+            select(Dossier)
+            .where(Dossier.state.in_([DossierState.OPINION_GIVEN, DossierState.REFERENCED_PENDING]))
+            .order_by(Dossier.updated_at)
+        )
+    )
+
+
+def recent_decisions(limit: int = 20) -> list[Decision]:
+    return list(
+        db.session.scalars(select(Decision).order_by(Decision.decided_at.desc()).limit(limit))
+    )
+
+
+def departs_from(opinion: VoteChoice | None, outcome: Outcome) -> bool:
+    if opinion is None:
+        return False
+    if outcome is Outcome.REFERENCED:
+        return opinion is VoteChoice.UNFAVOURABLE
+    return opinion.is_favourable
+
+
+def record_decision(
+    agent,
+    dossier: Dossier,
+    *,
+    outcome: Outcome,
+    reasons: str = "",
+    valid_until: date | None = None,
+    approved_uses: list[sources.DataUse] | None = None,
+    today: date | None = None,
+) -> Decision:
+    """Reference (approved uses ⊆ requested, validity end) or refuse a dossier with an opinion.
+
+    Departing from the opinion needs written reasons; a refusal always does. A favourable
+    opinion with suspensive reservations leaves the dossier ``referenced_pending``: the
+    client and the listing wait until the reservations are lifted."""
+    from review.decisions.policies import can_decide
+
+    today = today or date.today()
+    if not can_decide(agent):
+        raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
+    if dossier.state is not DossierState.OPINION_GIVEN or decision_of(dossier) is not None:
+        raise DecisionError(_("Ce dossier n'attend pas de décision."))
+    item = opinion_of(dossier)
+    opinion = item.opinion if item else None
+    if opinion is None:
+        raise DecisionError(_("Aucun avis de la commission n'est enregistré sur ce dossier."))
+    reasons = (reasons or "").strip()
+    departs = departs_from(opinion, outcome)
+    if departs and not reasons:
+        raise DecisionError(
+            _("La décision s'écarte de l'avis de la commission : motivez-la par écrit."), "reasons"
+        )
+    decision = Decision(
+        dossier_id=dossier.id,
+        outcome=outcome,
+        opinion=str(opinion),
+        departs_from_opinion=departs,
+        reasons=reasons,
+        decided_by_id=agent.id,
+        decided_at=utcnow(),
+    )
+    service = dossier_service(dossier)
+    if outcome is Outcome.REFUSED:
+        if not reasons:
+            raise DecisionError(_("Un refus doit être motivé."), "reasons")
+        db.session.add(decision)
+        transition(dossier, DossierState.REFUSED, actor=agent, comment=reasons)
+        record_listing_event(
+            service,
+            ServiceEventKind.REFUSED,
+            _("Refus de référencement"),
+            reason=reasons,
+            decision_id=decision_id_after_flush(decision),
+        )
+        _notify_editor(
+            service, _("Référencement refusé : %(name)s", name=service.name), reasons, dossier
+        )
+        record_event(agent, "decision.refused", "dossier", dossier.id)
+        return decision
+
+    valid_until = valid_until or (today + DEFAULT_VALIDITY)
+    if valid_until <= today:
+        raise DecisionError(_("La fin de validité doit être dans le futur."), "valid_until")
+    uses = _check_uses(dossier, approved_uses or [])
+    decision.valid_until = valid_until
+    decision.approved_uses = [
+        {"scope": u.scope, "purpose": str(u.purpose), "retention_days": u.retention_days}
+        for u in uses
+    ]
+    sandbox = _sandbox_client(service)
+    technical = set((sandbox.scope_ceiling if sandbox else "").split()) & set(TECHNICAL_SCOPES)
+    requested = sources.requested_uses(dossier)
+    if requested is not None:
+        technical |= {u.scope for u in requested} & set(TECHNICAL_SCOPES)
+    decision.scope_ceiling = " ".join(sorted({u.scope for u in uses} | technical))
+    db.session.add(decision)
+    if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
+        decision.suspensive_reservations = item.opinion_reservations or str(opinion.label)
+        transition(
+            dossier,
+            DossierState.REFERENCED_PENDING,
+            actor=agent,
+            comment=_("En attente de la levée des réserves suspensives"),
+        )
+        _notify_editor(
+            service,
+            _("Référencement sous réserves suspensives : %(name)s", name=service.name),
+            decision.suspensive_reservations,
+            dossier,
+        )
+        record_event(agent, "decision.pending", "dossier", dossier.id)
+        db.session.flush()
+        return decision
+    transition(dossier, DossierState.REFERENCED, actor=agent, comment=reasons)
+    _put_in_force(agent, decision, service)
+    return decision
+
+
+def decision_id_after_flush(decision: Decision) -> int:
+    db.session.flush()
+    return decision.id
+
+
+def lift_reservations(agent, decision: Decision, *, note: str) -> None:
+    """The editor lifted the suspensive reservations: the referencing takes effect."""
+    from review.decisions.policies import can_decide
+
+    if not can_decide(agent):
+        raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
+    if not decision.is_pending or decision.dossier.state is not DossierState.REFERENCED_PENDING:
+        raise DecisionError(_("Aucune réserve suspensive n'est en attente sur ce dossier."))
+    note = (note or "").strip()
+    if not note:
+        raise DecisionError(_("Indiquez comment les réserves ont été levées."), "note")
+    decision.reservations_lifted_at = utcnow()
+    decision.reservations_lifted_by_id = agent.id
+    decision.reservations_lifted_note = note
+    transition(decision.dossier, DossierState.REFERENCED, actor=agent, comment=note)
+    _put_in_force(agent, decision, dossier_service(decision.dossier))
+
+
+def _put_in_force(agent, decision: Decision, service) -> None:
+    """Production client with the approved ceiling, published listing, editor notified."""
+    sandbox = _sandbox_client(service)
+    client, _secret = create_client(
+        service,
+        kind=ClientKind.PRODUCTION,
+        name=f"{service.name} (production)",
+        redirect_uris=list(sandbox.redirect_uris) if sandbox else [],
+        scope_ceiling=decision.scope_ceiling,
+        auth_method=sandbox.token_endpoint_auth_method
+        if sandbox
+        else AuthMethod.CLIENT_SECRET_BASIC,
+        jwks=sandbox.jwks if sandbox else None,
+    )
+    decision.client_id = client.id
+    uses = [sources._as_use(u) for u in decision.approved_uses]
+    sources.publish(
+        service,
+        actor=agent,
+        decided_at=decision.reservations_lifted_at or decision.decided_at,
+        valid_until=decision.valid_until,
+        data_uses=uses,
+        scores=sources.public_scores(decision.dossier),
+        ecoscore=sources.public_ecoscore(decision.dossier),
+        summary=_(
+            "Référencement jusqu'au %(date)s", date=decision.valid_until.strftime("%d/%m/%Y")
+        ),
+    )
+    _notify_editor(
+        service,
+        _("Service référencé : %(name)s", name=service.name),
+        _(
+            "Client OAuth de production créé (identifiant %(client_id)s), scopes : %(scopes)s. "
+            "Générez son secret depuis l'espace éditeur.",
+            client_id=client.client_id,
+            scopes=decision.scope_ceiling,
+        ),
+        decision.dossier,
+    )
+    record_event(
+        agent, "decision.referenced", "dossier", decision.dossier_id, client=client.client_id
+    )
+    db.session.flush()
+
+
+def _sandbox_client(service):
+    sandboxes = [c for c in clients_of_service(service) if c.kind is ClientKind.SANDBOX]
+    return sandboxes[-1] if sandboxes else None
+
+
+def _check_uses(dossier: Dossier, uses: list[sources.DataUse]) -> list[sources.DataUse]:
+    if not uses:
+        raise DecisionError(_("Approuvez au moins un usage de données."), "uses")
+    seen = set()
+    requested = sources.requested_uses(dossier)
+    allowed = {u.scope for u in requested} if requested is not None else None
+    for use in uses:
+        if not SCOPE_SYNTAX.match(use.scope):
+            raise DecisionError(
+                _(
+                    "« %(scope)s » n'est pas un scope SMART (ex. patient/Observation.rs).",
+                    scope=use.scope,
+                ),
+                "uses",
+            )
+        if use.scope in seen:
+            raise DecisionError(
+                _("Le scope « %(scope)s » figure deux fois.", scope=use.scope), "uses"
+            )
+        seen.add(use.scope)
+        if allowed is not None and use.scope not in allowed:
+            raise DecisionError(
+                _("Le scope « %(scope)s » n'a pas été demandé par l'éditeur.", scope=use.scope),
+                "uses",
+            )
+        if use.retention_days <= 0:
+            raise DecisionError(_("La durée de conservation doit être positive."), "uses")
+    return uses
+
+
+def _notify_editor(service, title: str, body: str, dossier: Dossier) -> None:
+    from ens_core.accounts.models import User
+
+    for membership in service.organisation.members:
+        user = db.session.get(User, membership.user_id)
+        if user is not None:
+            notify(user, "decision", title, body, "/editeur")

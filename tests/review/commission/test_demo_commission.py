@@ -1,0 +1,91 @@
+"""The demo commission: what membre1, membre8 and the agent see after ``ens demo load``."""
+
+from sqlalchemy import select
+
+from ens_core.db import db
+from ens_core.demo import load_demo
+from review.commission import services
+from review.commission.demo import PAST_TITLE, UPCOMING_TITLE
+from review.commission.models import CommissionSession, ConflictStatus
+from review.dossiers.models import DossierState
+from tests.helpers import login
+
+
+def _session(title):
+    return db.session.scalar(select(CommissionSession).where(CommissionSession.title == title))
+
+
+def test_demo_members_sessions_and_conflict(app, app_ctx):
+    load_demo()
+    members = {m.user.email: m for m in services.all_members()}
+    assert {f"membre{n}@demo.ens" for n in range(1, 10)} <= set(members)
+    assert (
+        services.member_of(members["membre9@demo.ens"].user).mandate_on(
+            _session(UPCOMING_TITLE).held_on
+        )
+        is None
+    )
+    assert [m.consecutive_number for m in members["membre2@demo.ens"].mandates] == [1, 2]
+    past, upcoming = _session(PAST_TITLE), _session(UPCOMING_TITLE)
+    assert all(i.opinion is not None for i in past.items)
+    assert {i.dossier.state for i in upcoming.items} == {DossierState.SCHEDULED}
+    assert len(upcoming.items) == 3
+    conflicts = [c for i in upcoming.items for c in i.conflicts]
+    assert [(c.member.user.email, c.status) for c in conflicts] == [
+        ("membre1@demo.ens", ConflictStatus.POTENTIAL)
+    ]
+
+
+def test_demo_pages_render_for_each_actor(app, app_ctx):
+    load_demo()
+    past, upcoming = _session(PAST_TITLE), _session(UPCOMING_TITLE)
+    chair = app.test_client()
+    login(chair, "membre1@demo.ens", "membre-demo-2026")
+    member1 = services.member_of(services.all_members()[0].user)
+    for path in [
+        "/commission",
+        "/commission/historique",
+        "/commission/declaration",
+        "/commission/seances",
+        f"/commission/seances/{upcoming.id}",
+        f"/commission/points/{upcoming.items[0].id}",
+        "/commission/membres",
+        f"/commission/membres/{member1.id}/declaration",
+    ]:
+        assert chair.get(path).status_code == 200, path
+    co_chair = app.test_client()
+    login(co_chair, "membre2@demo.ens", "membre-demo-2026")
+    conflicts = co_chair.get(f"/commission/seances/{upcoming.id}/conflits")
+    assert conflicts.status_code == 200 and "Santé Connect SAS" in conflicts.get_data(as_text=True)
+    agent = app.test_client()
+    login(agent, "agent@demo.ens", "agent-demo-2026")
+    for path in [
+        "/agent/commission",
+        "/agent/commission/membres/nouveau",
+        f"/agent/commission/membres/{member1.id}",
+        "/agent/commission/seances/nouvelle",
+        f"/agent/commission/seances/{upcoming.id}",
+        f"/agent/commission/seances/{past.id}",
+        f"/agent/commission/seances/{past.id}/proces-verbal",
+        "/agent/decisions",
+        f"/agent/decisions/dossiers/{past.items[0].dossier_id}",
+    ]:
+        assert agent.get(path).status_code == 200, path
+    expired = app.test_client()
+    login(expired, "membre9@demo.ens", "membre-demo-2026")
+    assert expired.get("/commission").status_code == 200
+    assert expired.get(f"/commission/seances/{upcoming.id}").status_code == 403
+
+
+def test_membre1_sees_the_conflict_and_is_recused_by_the_chair(app, app_ctx):
+    load_demo()
+    upcoming = _session(UPCOMING_TITLE)
+    [item] = [i for i in upcoming.items if i.conflicts]
+    membre1 = app.test_client()
+    login(membre1, "membre1@demo.ens", "membre-demo-2026")
+    page = membre1.get(f"/commission/points/{item.id}").get_data(as_text=True)
+    assert "Santé Connect SAS" in page and "examine ce conflit" in page
+    services.decide_conflict(
+        upcoming.presiding_member.user, item.conflicts[0], confirm=True, reason=""
+    )
+    assert membre1.get(f"/commission/points/{item.id}").status_code == 403
