@@ -5,3 +5,13 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     import authz.models  # noqa: F401  (tables known to the metadata)
+    from authz.cli import keys_cli
+    from authz.demo import load_demo_clients
+    from authz.server import create_server
+    from authz.views import bp
+    from ens_core.demo import register_demo_loader
+
+    app.extensions["ens_authz_server"] = create_server(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(keys_cli)
+    register_demo_loader(40, "oauth clients", load_demo_clients)
