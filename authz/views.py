@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -127,8 +128,11 @@ def authorize():
         "lines": lines,
         "hosting": hosting_countries(service),
         "wards": wards,
+        "ward_options": [(str(ward.id), ward.name) for ward in wards],
         "offline": offline,
-        "max_months": consents.MAX_MONTHS,
+        "month_options": [
+            (str(m), _("%(n)s mois", n=m)) for m in range(consents.MAX_MONTHS, 0, -1)
+        ],
         "errors": {},
         "values": {
             "duration": "long" if offline else "one_time",
@@ -260,6 +264,48 @@ def openid_configuration():
 @bp.route("/fhir/.well-known/smart-configuration")
 def smart_configuration():
     return jsonify(discovery.smart_configuration())
+
+
+@bp.route("/oauth/consentements")
+def my_grants():
+    from catalogue.services import get_service
+    from ens_core.accounts.policies import can_use_health_space
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    if not can_use_health_space(current_user):
+        abort(403)
+    from ens_core.db import utcnow
+
+    now = utcnow()
+    rows = [
+        {
+            "grant": grant,
+            "service": get_service(grant.service_id),
+            "citizen": db.session.get(User, grant.citizen_id),
+            "active": grant.is_active(now),
+            "scopes": parse_scopes(grant.scopes),
+        }
+        for grant in consents.grants_of(current_user)
+    ]
+    receipts = consents.receipts_of(current_user)
+    return render_template("authz/grants.html", rows=rows, receipts=receipts)
+
+
+@bp.route("/oauth/consentements/<int:grant_id>/retirer", methods=["POST"])
+def withdraw(grant_id: int):
+    from authz.models import Grant
+    from authz.policies import can_withdraw_grant
+
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or not can_withdraw_grant(current_user, grant):
+        abort(404)
+    consents.withdraw_consent(current_user, grant)
+    db.session.commit()
+    flash(_("Accord retiré : le service ne peut plus accéder à vos données."), "success")
+    return redirect(url_for("authz.my_grants"))
 
 
 def _own_receipt(public_id: str):
