@@ -175,6 +175,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         from ens_core.accounts.models import User
 
+        if getattr(self.request, "authz_user", None) is not None:
+            return self.request.authz_user
         consent = db.session.get(Grant, refresh_token.record.grant_id)
         if consent is None or not consent.is_active(utcnow()):
             return None
@@ -182,6 +184,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if citizen is None or not client_may_act_on(self.request.client, citizen):
             return None
         self.request.authz_grant = consent
+        self.request.authz_user = citizen
         return citizen
 
     def create_token_response(self):

@@ -15,7 +15,7 @@ import base64
 import threading
 from datetime import timedelta
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
@@ -78,6 +78,15 @@ def current_key(alg: str) -> SigningKey:
         .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
         .limit(1)
     )
+    if record is not None:
+        try:
+            private_key(record)
+        except InvalidToken:
+            # Encrypted under another key (ENS_KEY_ENCRYPTION_KEY or SECRET_KEY changed):
+            # unusable for signing. Retire it and start a fresh key rather than fail.
+            record.retired_at = utcnow()
+            db.session.flush()
+            record = None
     return record or create_key(alg)
 
 

@@ -34,7 +34,7 @@ from ens_core.db import db
 from ens_core.extensions import csrf
 from ens_core.forms import field_error, parse_form
 
-bp = Blueprint("authz", __name__)
+bp = Blueprint("authz", __name__, static_folder="static", static_url_path="/oauth/static")
 
 
 def server():

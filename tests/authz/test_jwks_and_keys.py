@@ -80,3 +80,16 @@ def test_cli_rotate(app):
         assert "PRIVATE" not in result.output
         listing = runner.invoke(args=["keys", "list"])
         assert "active" in listing.output
+
+
+def test_key_encrypted_under_another_secret_is_replaced_not_fatal(app, app_ctx):
+    record = keys.current_key("ES256")
+    with app.test_request_context():
+        app.config["ENS_KEY_ENCRYPTION_KEY"] = "another-deployment-secret"
+        try:
+            keys._private_cache.pop(record.kid, None)
+            fresh = keys.current_key("ES256")
+        finally:
+            del app.config["ENS_KEY_ENCRYPTION_KEY"]
+    assert fresh.kid != record.kid
+    assert record.retired_at is not None
