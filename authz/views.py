@@ -7,6 +7,8 @@ client or bearer authentication and are exempt from CSRF; the consent form is no
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
 from flask import (
@@ -187,7 +189,11 @@ def authorize():
     oauth_request.authz_grant = record
     oauth_request.granted_scope = record.scopes
     response = server().create_authorization_response(grant=grant, grant_user=subject)
-    db.session.commit()
+    location = response.headers.get("Location", "")
+    if "code" in parse_qs(urlsplit(location).query):
+        db.session.commit()
+    else:  # the request failed at the last step: no consent is kept without a code
+        db.session.rollback()
     return _no_store(response)
 
 

@@ -277,3 +277,20 @@ def test_guardian_cannot_consent_for_someone_they_do_not_represent(client, publi
     response = consent(client, path, acting_for=str(stranger.id))
     assert response.status_code == 400
     assert grant_of(stranger, public_service(public)) is None
+
+
+def test_sandbox_client_of_a_draft_service_serves_synthetic_citizens(client):
+    from tests.authz.flow import exchange
+    from tests.factories import make_service
+
+    draft = make_service()
+    assert draft.status is ServiceStatus.DRAFT
+    sandbox = public_client(draft, kind=ClientKind.SANDBOX)
+    production = public_client(draft)
+    synthetic = make_user(Role.CITIZEN, is_synthetic=True)
+    code, verifier, _ = get_code(client, sandbox, "patient/Observation.rs", citizen=synthetic)
+    assert exchange(client, sandbox, code, verifier).status_code == 200
+    # The draft service's production client gets nothing.
+    _, challenge = pkce()
+    response = client.get(authorize_path(production.client_id, "patient/Observation.rs", challenge))
+    assert query_of(response)["error"] == "unauthorized_client"

@@ -163,3 +163,10 @@ def test_token_of_another_service_cannot_be_replayed_with_a_forged_grant(app, ci
     )
     # Even signed by us, a token whose grant does not match its record is refused.
     assert _call(app, _read_observations, swapped)[0] == 401
+
+
+def test_fhir_token_uses_a_sandbox_client_for_a_synthetic_citizen(app, service):
+    synthetic = make_user(Role.CITIZEN, is_synthetic=True)
+    token = fhir_token(synthetic, service, "patient/Observation.rs")
+    _, _, context, _ = _call(app, _read_observations, token)
+    assert context.client.kind is ClientKind.SANDBOX
