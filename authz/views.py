@@ -221,6 +221,17 @@ def introspect():
     return _no_store(response)
 
 
+@bp.route("/oauth/token", methods=["GET", "PUT", "DELETE", "PATCH"])
+@bp.route("/oauth/revoke", methods=["GET", "PUT", "DELETE", "PATCH"])
+@bp.route("/oauth/introspect", methods=["GET", "PUT", "DELETE", "PATCH"])
+def post_only():
+    """These endpoints take POST only; answer other methods in JSON, like their errors."""
+    response = jsonify(error="invalid_request", error_description="Use POST.")
+    response.status_code = 405
+    response.headers["Allow"] = "POST"
+    return _no_store(response)
+
+
 @bp.route("/oauth/jwks")
 def jwks():
     body = keys.jwks()

@@ -189,3 +189,29 @@ def test_offline_access_yields_a_refresh_token_only_for_long_consent(client, pub
     body = exchange(client, public, code, verifier).get_json()
     assert "refresh_token" not in body
     assert "offline_access" not in body["scope"]
+
+
+def test_other_methods_get_a_json_405(client):
+    for path in ("/oauth/token", "/oauth/revoke", "/oauth/introspect"):
+        response = client.get(path)
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "POST"
+        assert response.get_json()["error"] == "invalid_request"
+
+
+def test_malformed_client_authentication_is_invalid_client_not_a_crash(client, public):
+    for headers in ({"Authorization": "Basic !!!"}, {"Authorization": "Basic bm9jb2xvbg=="}):
+        response = client.post(
+            "/oauth/token", data={"grant_type": "authorization_code", "code": "x"}, headers=headers
+        )
+        _assert_oauth_error(response, "invalid_client", status=401)
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": "x",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": "a.b.c",
+        },
+    )
+    _assert_oauth_error(response, "invalid_client")
