@@ -7,7 +7,7 @@ client or bearer authentication and are exempt from CSRF; the consent form is no
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from authz import consent as consents
 from authz import delegation, discovery, keys
@@ -75,6 +75,13 @@ def _authorize_error(error: OAuth2Error):
     )
 
 
+def _authorize_path_without_prompt() -> str:
+    """Where to come back after logging in: the same request, minus ``prompt`` (the
+    login it asked for has just happened)."""
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "prompt"]
+    return url_for("authz.authorize") + "?" + urlencode(params)
+
+
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
     user = current_user if current_user.is_authenticated else None
@@ -89,9 +96,13 @@ def authorize():
     if user is None:
         if prompt == "none":
             return _redirect_error(redirect_uri, "login_required", "Login required.", state)
-        return redirect(url_for("accounts.login", next=request.full_path))
+        return redirect(url_for("accounts.login", next=_authorize_path_without_prompt()))
     if prompt == "none":
         return _redirect_error(redirect_uri, "consent_required", "Consent required.", state)
+    if request.method == "GET" and "login" in (prompt or "").split():
+        # OpenID Connect prompt=login: authenticate again, then come back without it.
+        logout_user()
+        return redirect(url_for("accounts.login", next=_authorize_path_without_prompt()))
     if not user.has_role(Role.CITIZEN):
         return _no_store(
             current_app.make_response(

@@ -294,3 +294,33 @@ def test_sandbox_client_of_a_draft_service_serves_synthetic_citizens(client):
     _, challenge = pkce()
     response = client.get(authorize_path(production.client_id, "patient/Observation.rs", challenge))
     assert query_of(response)["error"] == "unauthorized_client"
+
+
+def test_prompt_login_forces_a_new_authentication(client, public, citizen):
+    login_citizen(client, citizen)
+    _, challenge = pkce()
+    path = authorize_path(
+        public.client_id, "openid patient/Observation.rs", challenge, prompt="login"
+    )
+    response = client.get(path)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?next=")
+    assert "prompt" not in location.split("next=", 1)[1].replace("%3F", "?")
+    # Logged out: the consent screen now needs a login again.
+    again = client.get(path.replace("&prompt=login", ""))
+    assert again.headers["Location"].startswith("/login")
+
+
+def test_prompt_login_after_logging_in_does_not_loop(client, public, citizen):
+    _, challenge = pkce()
+    path = authorize_path(
+        public.client_id, "openid patient/Observation.rs", challenge, prompt="login"
+    )
+    first = client.get(path)
+    from urllib.parse import parse_qs, urlsplit
+
+    back = parse_qs(urlsplit(first.headers["Location"]).query)["next"][0]
+    assert "prompt" not in back
+    login_citizen(client, citizen)
+    assert client.get(back).status_code == 200  # the consent screen, not another login
