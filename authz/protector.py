@@ -149,6 +149,7 @@ def authenticate_request() -> AccessContext:
         raise InvalidTokenError(description="The access token is invalid.")
     if not client_may_act_on(client, citizen):
         raise InvalidTokenError(description="This client may not act on this account.")
+    granted = set(smart.parse_scopes(grant.scopes))
     guardian = None
     if grant.consented_by_id != grant.citizen_id:
         guardian = db.session.get(User, grant.consented_by_id)
@@ -157,7 +158,8 @@ def authenticate_request() -> AccessContext:
         service=service,
         client=client,
         grant=grant,
-        scopes=smart.parse_scopes(record.scope),
+        # A re-consent that narrowed the grant narrows live tokens at once too.
+        scopes=[s for s in smart.parse_scopes(record.scope) if s in granted],
         patient_id=patient,
         acting_for=guardian,
     )

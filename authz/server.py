@@ -237,7 +237,9 @@ class TokenIntrospection(IntrospectionEndpoint):
         body = {
             "active": True,
             "token_type": "Bearer" if token.kind == "access_token" else "refresh_token",
-            "scope": record.scope,
+            "scope": " ".join(
+                s for s in parse_scopes(record.scope) if s in parse_scopes(grant.scopes)
+            ),
             "client_id": client.client_id,
             "sub": subject,
             "patient": subject,
