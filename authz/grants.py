@@ -45,6 +45,35 @@ def ensure_client_live(client, redirect_uri=None) -> None:
         )
 
 
+def alert_citizen(grant_id: int) -> None:
+    """Tell the citizen that a replayed code or refresh token cut a service's access (a
+    sign that a token may have been stolen)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from catalogue.services import get_service
+    from ens_core.accounts.models import User
+    from ens_core.notifications.services import notify
+
+    consent = db.session.get(Grant, grant_id)
+    citizen = db.session.get(User, consent.citizen_id) if consent else None
+    if citizen is None:
+        return
+    service = get_service(consent.service_id)
+    with force_locale(citizen.preferred_locale or "fr"):
+        notify(
+            citizen,
+            "oauth.token_reuse",
+            _("Accès de %(name)s coupé par précaution", name=service.name),
+            _(
+                "Une autorisation déjà utilisée a été présentée une seconde fois : elle a "
+                "peut-être été volée. Les accès en cours de ce service ont été coupés ; il "
+                "devra vous redemander l'accès. Votre accord reste modifiable à tout moment."
+            ),
+            "/oauth/consentements",
+        )
+
+
 class StrictCodeChallenge(CodeChallenge):
     """PKCE for every client, S256 only: a missing challenge, a missing method (which
     RFC 7636 would read as ``plain``) or ``plain`` itself is an error."""
@@ -111,6 +140,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if not claimed:
             revoked = tokens.revoke_tokens_of_code(record.id, reason="authorization code reused")
             record_event(None, "oauth.code_reuse", "grant", record.grant_id, revoked=revoked)
+            alert_citizen(record.grant_id)
             return None
         db.session.refresh(record)
         if record.expires_at <= now:
@@ -166,6 +196,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if not claimed:
             revoked = tokens.revoke_family(record.grant_id, reason="refresh token reused")
             record_event(None, "oauth.refresh_reuse", "grant", record.grant_id, revoked=revoked)
+            alert_citizen(record.grant_id)
             return None
         db.session.refresh(record)
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:

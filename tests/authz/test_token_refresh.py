@@ -111,3 +111,14 @@ def test_refresh_token_of_another_client_is_refused(client, public, citizen, ser
     other = public_client(service)
     first = _tokens(client, public, citizen)
     assert refresh(client, other, first["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
+def test_refresh_reuse_alerts_the_citizen(client, public, citizen, service):
+    from ens_core.notifications.models import Notification
+
+    first = _tokens(client, public, citizen)
+    refresh(client, public, first["refresh_token"])
+    refresh(client, public, first["refresh_token"])
+    (notification,) = db.session.query(Notification).filter_by(user_id=citizen.id).all()
+    assert notification.kind == "oauth.token_reuse"
+    assert service.name in notification.title
