@@ -100,6 +100,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
+        # SMART App Launch: ``aud``, when sent, must be our FHIR base URL (a token meant
+        # for another server must not be obtained here by mistake).
+        audience = self.request.payload.data.get("aud")
+        if audience and audience.rstrip("/") != tokens.fhir_base_url():
+            raise InvalidRequestError(
+                "'aud' must be this server's FHIR base URL.", redirect_uri=redirect_uri
+            )
         ensure_client_live(self.request.client, redirect_uri)
         return redirect_uri
 

@@ -324,3 +324,30 @@ def test_prompt_login_after_logging_in_does_not_loop(client, public, citizen):
     assert "prompt" not in back
     login_citizen(client, citizen)
     assert client.get(back).status_code == 200  # the consent screen, not another login
+
+
+def test_smart_aud_must_be_our_fhir_base_url(client, public, citizen):
+    login_citizen(client, citizen)
+    _, challenge = pkce()
+    good = authorize_path(
+        public.client_id, "patient/Observation.rs", challenge, aud="http://127.0.0.1:5000/fhir"
+    )
+    assert client.get(good).status_code == 200
+    bad = authorize_path(
+        public.client_id, "patient/Observation.rs", challenge, aud="https://other.example/fhir"
+    )
+    query = query_of(client.get(bad))
+    assert query["error"] == "invalid_request"
+    assert query["state"] == "st4te"
+
+
+def test_invalid_consent_form_is_re_rendered_with_messages(client, public, citizen):
+    login_citizen(client, citizen)
+    _, challenge = pkce()
+    path = authorize_path(public.client_id, "patient/Observation.rs", challenge)
+    response = consent(client, path, months="99")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "error-summary" in page
+    assert 'name="scopes" value="patient/Observation.rs" checked' in page
+    assert grant_of(citizen, public_service(public)) is None
