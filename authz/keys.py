@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from authz.models import SigningKey
 from ens_core.db import db, utcnow
@@ -105,8 +105,13 @@ def published_keys(now=None) -> list[SigningKey]:
     """Keys that verify tokens: active ones and those retired within the retention time."""
     now = now or utcnow()
     limit = now - _retention()
-    records = db.session.scalars(select(SigningKey).order_by(SigningKey.id))
-    return [r for r in records if r.retired_at is None or r.retired_at > limit]
+    return list(
+        db.session.scalars(
+            select(SigningKey)
+            .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > limit))
+            .order_by(SigningKey.id)
+        )
+    )
 
 
 def jwks(now=None) -> dict:
