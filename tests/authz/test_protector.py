@@ -191,3 +191,13 @@ def test_oauth_uris_extension_for_the_capability_statement(app_ctx):
     urls = {item["url"]: item["valueUri"] for item in extension["extension"]}
     assert urls["authorize"].endswith("/oauth/authorize")
     assert urls["token"].endswith("/oauth/token")
+
+
+def test_sanction_revoking_every_grant_of_a_service_kills_tokens_at_once(app, citizen, service):
+    from authz.services import revoke_service_grants
+
+    token = fhir_token(citizen, service, "patient/Observation.rs")
+    other = fhir_token(make_user(Role.CITIZEN), service, "patient/Observation.rs")
+    assert revoke_service_grants(service, reason="déréférencement") == 2
+    assert _call(app, _read_observations, token)[0] == 401
+    assert _call(app, _read_observations, other)[0] == 401
