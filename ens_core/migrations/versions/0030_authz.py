@@ -1,7 +1,7 @@
 """authorization server
 
 Revision ID: 0030_authz
-Revises: 0003_listing_grants
+Revises: 0040_commission
 Create Date: 2026-11-23 12:08:23.044296
 
 """
@@ -12,7 +12,7 @@ import ens_core.db
 
 # revision identifiers, used by Alembic.
 revision = '0030_authz'
-down_revision = '0003_listing_grants'
+down_revision = '0040_commission'
 branch_labels = None
 depends_on = None
 
