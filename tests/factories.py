@@ -71,8 +71,8 @@ def make_listed_service(organisation=None, **fields):
     hosting = fields.pop("hosting", ["FR"])
     n = next(_seq)
     defaults = {
-        "short_description": f"Service de santé numéro {n}",
-        "long_description": "Un service de santé référencé.",
+        "short_description": f"Application numéro {n}",
+        "long_description": "Description détaillée.",
         "categories": ["prevention"],
         "platforms": ["web"],
         "audiences": ["adults"],

@@ -94,7 +94,7 @@ def retention_in_words(days: int) -> str:
     if days and days % 365 == 0:
         years = days // 365
         return ngettext("%(num)d an", "%(num)d ans", years)
-    if days and days % 30 == 0:
+    if days >= 60 and days % 30 == 0:
         months = days // 30
         return ngettext("%(num)d mois", "%(num)d mois", months)
     return ngettext("%(num)d jour", "%(num)d jours", days)
