@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import Float, Integer, and_, case, event, func, literal_column, or_, select, text
+from sqlalchemy import Integer, case, event, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from catalogue.models import (
@@ -95,57 +95,89 @@ def build_document(
     return {"name": normalise(name), "body": normalise(body), "facets": facets}
 
 
-def reindex_service(connection, service_id: int) -> None:
-    """Rewrite one service's search document on ``connection`` (Core only, so that it can
-    run inside a flush)."""
+def _documents(connection, service_ids: list[int] | None) -> list[dict]:
+    """Search documents of the given services (all when None), read with Core only."""
     services = Service.__table__
     organisations = Organisation.__table__
-    row = connection.execute(
-        select(
-            services.c.name,
-            services.c.categories,
-            services.c.platforms,
-            services.c.audiences,
-            services.c.short_description,
-            services.c.long_description,
-            services.c.short_description_en,
-            services.c.long_description_en,
-            organisations.c.legal_name,
-        )
-        .select_from(services.join(organisations))
-        .where(services.c.id == service_id)
-    ).first()
-    documents = ServiceSearchDocument.__table__
-    connection.execute(documents.delete().where(documents.c.service_id == service_id))
-    if row is None:
-        return
     uses = ServiceDataUse.__table__
-    scopes = list(connection.scalars(select(uses.c.scope).where(uses.c.service_id == service_id)))
-    document = build_document(
-        name=row.name,
-        editor=row.legal_name,
-        categories=row.categories,
-        platforms=row.platforms,
-        audiences=row.audiences,
-        descriptions=[
-            row.short_description,
-            row.long_description,
-            row.short_description_en,
-            row.long_description_en,
-        ],
-        scopes=scopes,
-    )
-    connection.execute(documents.insert().values(service_id=service_id, **document))
+    query = select(
+        services.c.id,
+        services.c.name,
+        services.c.categories,
+        services.c.platforms,
+        services.c.audiences,
+        services.c.short_description,
+        services.c.long_description,
+        services.c.short_description_en,
+        services.c.long_description_en,
+        services.c.status,
+        services.c.ecoscore_grade,
+        services.c.ecoscore_value,
+        services.c.price_model,
+        services.c.accessibility_statement_url,
+        services.c.referenced_at,
+        organisations.c.legal_name,
+    ).select_from(services.join(organisations))
+    scopes_query = select(uses.c.service_id, uses.c.scope)
+    if service_ids is not None:
+        query = query.where(services.c.id.in_(service_ids))
+        scopes_query = scopes_query.where(uses.c.service_id.in_(service_ids))
+    scopes: dict[int, list[str]] = {}
+    for service_id, scope in connection.execute(scopes_query):
+        scopes.setdefault(service_id, []).append(scope)
+    documents = []
+    for row in connection.execute(query):
+        document = build_document(
+            name=row.name,
+            editor=row.legal_name,
+            categories=row.categories,
+            platforms=row.platforms,
+            audiences=row.audiences,
+            descriptions=[
+                row.short_description,
+                row.long_description,
+                row.short_description_en,
+                row.long_description_en,
+            ],
+            scopes=scopes.get(row.id, []),
+        )
+        documents.append(
+            {
+                "service_id": row.id,
+                "status": getattr(row.status, "value", row.status),
+                "ecoscore_grade": (row.ecoscore_grade or "").upper() or None,
+                "ecoscore_value": row.ecoscore_value,
+                "price_model": row.price_model,
+                "accessible": bool((row.accessibility_statement_url or "").strip()),
+                "referenced_at": row.referenced_at,
+                **document,
+            }
+        )
+    return documents
+
+
+def reindex_services(connection, service_ids: list[int] | None = None) -> int:
+    """Rewrite the search documents of ``service_ids`` (all when None) on ``connection``
+    (Core only, so that it can run inside a flush); returns how many were written."""
+    table = ServiceSearchDocument.__table__
+    if service_ids is None:
+        connection.execute(table.delete())
+    else:
+        connection.execute(table.delete().where(table.c.service_id.in_(service_ids)))
+    documents = _documents(connection, service_ids)
+    if documents:
+        connection.execute(table.insert(), documents)
+    return len(documents)
+
+
+def reindex_service(connection, service_id: int) -> None:
+    reindex_services(connection, [service_id])
 
 
 def reindex_all(session=None) -> int:
     """Rebuild every document (``ens catalogue reindex``); returns the number of services."""
     session = session or db.session
-    connection = session.connection()
-    ids = list(connection.scalars(select(Service.__table__.c.id)))
-    for service_id in ids:
-        reindex_service(connection, service_id)
-    return len(ids)
+    return reindex_services(session.connection())
 
 
 _PENDING = "catalogue_search_pending"
@@ -186,9 +218,7 @@ def _reindex_after_flush(session, flush_context) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    connection = session.connection()
-    for service_id in sorted(pending):
-        reindex_service(connection, service_id)
+    reindex_services(session.connection(), sorted(pending))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -239,38 +269,40 @@ def _facet(token: str):
 
 
 def _keyword_match(terms: list[str], dialect: str):
-    """(join target, join condition, rank expression: lower is better) for the terms."""
+    """(match condition, rank expressions: lower sorts first).
+
+    Ranking: services whose name holds every term come first (PostgreSQL then orders
+    them by ``ts_rank`` on the name), then the rest; ties alphabetically. Cheap on both
+    backends, whatever the number of matches."""
+    doc = ServiceSearchDocument
     if dialect == "postgresql":
-        vector = func.setweight(
-            func.to_tsvector(literal_column("'simple'::regconfig"), ServiceSearchDocument.name),
-            literal_column("'A'"),
-        ).op("||")(
-            func.setweight(
-                func.to_tsvector(literal_column("'simple'::regconfig"), ServiceSearchDocument.body),
-                literal_column("'D'"),
-            )
+        simple = literal_column("'simple'::regconfig")
+        # The same expression as the GIN index fts_ix_catalogue_search (migration 0060).
+        document = func.to_tsvector(
+            simple, doc.name.op("||")(literal_column("' '")).op("||")(doc.body)
         )
-        query = func.to_tsquery(
-            literal_column("'simple'::regconfig"), " & ".join(f"{t}:*" for t in terms)
-        )
-        return None, vector.op("@@")(query), -func.ts_rank(vector, query)
-    match = " ".join(f'"{t}"*' for t in terms)
-    fts = (
-        text(
-            "SELECT rowid AS service_id, bm25(fts_catalogue_search, 10.0, 1.0) AS score "
-            "FROM fts_catalogue_search WHERE fts_catalogue_search MATCH :match"
-        )
-        .bindparams(match=match)
-        .columns(service_id=Integer, score=Float)
-        .subquery("fts")
-    )
-    return fts, fts.c.service_id == Service.id, fts.c.score
+        query = func.to_tsquery(simple, " & ".join(f"{t}:*" for t in terms))
+        name_vector = func.to_tsvector(simple, doc.name)
+        in_name = case((name_vector.op("@@")(query), 0), else_=1)
+        return document.op("@@")(query), [in_name, -func.ts_rank(name_vector, query)]
+    # SQLite FTS5: every term as a prefix, in any column; the name column alone ranks.
+    terms_query = " ".join(f'"{t}"*' for t in terms)
+    matching = text(
+        "SELECT rowid FROM fts_catalogue_search WHERE fts_catalogue_search MATCH :fts_all"
+    ).bindparams(fts_all=terms_query)
+    in_name = text(
+        "SELECT rowid FROM fts_catalogue_search WHERE fts_catalogue_search MATCH :fts_name"
+    ).bindparams(fts_name=f"{{name}} : ({terms_query})")
+    condition = doc.service_id.in_(matching.columns(rowid=Integer))
+    rank = case((doc.service_id.in_(in_name.columns(rowid=Integer)), 0), else_=1)
+    return condition, [rank]
 
 
 def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> SearchPage:
     """One page of the public catalogue matching ``criteria`` (see the module doc)."""
+    doc = ServiceSearchDocument
     dialect = db.session.get_bind().dialect.name
-    conditions = [Service.status.in_(statuses)]
+    conditions = [doc.status.in_([str(s) for s in statuses])]
     if criteria.category:
         conditions.append(_facet(f"cat:{criteria.category}"))
     if criteria.platform:
@@ -282,44 +314,42 @@ def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> Se
     if criteria.writes:
         conditions.append(or_(_facet(f"write:{criteria.writes}"), _facet("write:*")))
     if criteria.ecoscore:
-        conditions.append(Service.ecoscore_grade.in_([g.upper() for g in criteria.ecoscore]))
+        conditions.append(doc.ecoscore_grade.in_([g.upper() for g in criteria.ecoscore]))
     if criteria.price:
-        conditions.append(Service.price_model == criteria.price)
+        conditions.append(doc.price_model == criteria.price)
     if criteria.accessible:
-        conditions.append(
-            and_(
-                Service.accessibility_statement_url.is_not(None),
-                Service.accessibility_statement_url != "",
-            )
-        )
+        conditions.append(doc.accessible.is_(True))
 
-    base = select(Service.id).join(
-        ServiceSearchDocument, ServiceSearchDocument.service_id == Service.id
-    )
-    rank = None
+    base = select(doc.service_id)
+    rank: list = []
     terms = search_terms(criteria.q)
     if terms:
-        target, condition, rank = _keyword_match(terms, dialect)
-        base = base.join(target, condition) if target is not None else base.where(condition)
+        condition, rank = _keyword_match(terms, dialect)
+        base = base.where(condition)
     base = base.where(*conditions)
 
-    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     sort = criteria.effective_sort
-    grade_missing = case((Service.ecoscore_grade.is_(None), 1), else_=0)
-    decided_missing = case((Service.referenced_at.is_(None), 1), else_=0)
     order = {
-        "relevance": [rank] if rank is not None else [],
+        "relevance": rank,
         "name": [],
-        "recent": [decided_missing, Service.referenced_at.desc()],
-        "ecoscore": [grade_missing, Service.ecoscore_grade, Service.ecoscore_value.desc()],
+        "recent": [case((doc.referenced_at.is_(None), 1), else_=0), doc.referenced_at.desc()],
+        "ecoscore": [
+            case((doc.ecoscore_grade.is_(None), 1), else_=0),
+            doc.ecoscore_grade,
+            doc.ecoscore_value.desc(),
+        ],
     }[sort]
-    order += [ServiceSearchDocument.name, Service.id]
+    order += [doc.name, doc.service_id]
     page = max(1, criteria.page)
     ids = list(
         db.session.scalars(
             base.order_by(*order).limit(criteria.per_page).offset((page - 1) * criteria.per_page)
         )
     )
+    if page == 1 and len(ids) < criteria.per_page:
+        total = len(ids)  # everything is on this page: no need to count
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     items = []
     if ids:
         by_id = {
@@ -330,7 +360,7 @@ def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> Se
                 .options(selectinload(Service.organisation))
             )
         }
-        items = [by_id[i] for i in ids]
+        items = [by_id[i] for i in ids if i in by_id]
     return SearchPage(items=items, total=total, page=page, per_page=criteria.per_page, sort=sort)
 
 

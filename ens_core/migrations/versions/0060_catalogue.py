@@ -6,8 +6,8 @@ structure over them, named ``fts_*`` so that autogenerate ignores it
 
 - SQLite: FTS5 virtual table ``fts_catalogue_search`` with external content (the
   documents table), kept in sync by three triggers;
-- PostgreSQL: GIN expression index ``fts_ix_catalogue_search`` over the weighted
-  ``tsvector`` that ``catalogue.public.search`` queries with the same expression.
+- PostgreSQL: GIN expression index ``fts_ix_catalogue_search`` over the ``tsvector``
+  that ``catalogue.public.search`` queries with the same expression.
 
 Accents and case are removed by the application before indexing (normalised columns),
 so both backends match the same way and PostgreSQL needs no ``unaccent`` extension
@@ -20,6 +20,7 @@ Create Date: 2026-11-23 12:10:23.891555
 """
 from alembic import op
 import sqlalchemy as sa
+import ens_core.db
 
 
 # revision identifiers, used by Alembic.
@@ -28,10 +29,7 @@ down_revision = '0003_listing_grants'
 branch_labels = None
 depends_on = None
 
-PG_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, name), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, body), 'D'))"
-)
+PG_VECTOR = "to_tsvector('simple'::regconfig, ((name || ' '::text) || body))"
 
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE fts_catalogue_search USING fts5("
@@ -54,12 +52,21 @@ SQLITE_FTS = [
 def upgrade():
     op.create_table('catalogue_search_documents',
     sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('ecoscore_grade', sa.String(length=1), nullable=True),
+    sa.Column('ecoscore_value', sa.Double(), nullable=True),
+    sa.Column('price_model', sa.String(length=20), nullable=True),
+    sa.Column('accessible', sa.Boolean(), nullable=False),
+    sa.Column('referenced_at', ens_core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('facets', sa.Text(), nullable=False),
     sa.Column('name', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('facets', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_catalogue_search_documents_service_id_services'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('service_id', name=op.f('pk_catalogue_search_documents'))
     )
+    with op.batch_alter_table('catalogue_search_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_catalogue_search_documents_status'), ['status'], unique=False)
+
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_FTS:
@@ -70,10 +77,9 @@ def upgrade():
             f"USING gin ({PG_VECTOR})"
         )
     # Index the services that already exist.
-    from catalogue.public.search import reindex_service
+    from catalogue.public.search import reindex_services
 
-    for service_id in bind.execute(sa.text("SELECT id FROM services")).scalars().all():
-        reindex_service(bind, service_id)
+    reindex_services(bind)
 
 
 def downgrade():
@@ -84,4 +90,6 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS fts_catalogue_search")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS fts_ix_catalogue_search")
+    with op.batch_alter_table('catalogue_search_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_catalogue_search_documents_status'))
     op.drop_table('catalogue_search_documents')
