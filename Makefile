@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint i18n clean
+.PHONY: run test lint i18n clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,13 @@ run: $(STAMP)
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) --access-logfile - 'ens_core:create_app()'
 
 ## make test: the whole suite (SQLite; PostgreSQL too when ENS_TEST_DATABASE_URL is set)
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## the end-to-end tests drive Debian's chromium (installed with apt-get when missing)
+chromium:
+	@test -x /usr/bin/chromium || .ci/install-chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from catalogue import editor
+    from catalogue import editor, public
     from catalogue.demo import load_demo_organisations
     from catalogue.views import bp
     from ens_core.accounts.policies import can_use_editor_portal
@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     editor.init_app(app)
     register_nav(30, "editor.home", _l("Espace éditeur"), can_use_editor_portal)
     register_demo_loader(20, "organisations", load_demo_organisations)
+    public.init_app(app)  # public catalogue: search, listings, API, open data

@@ -16,11 +16,19 @@ def import_all_models() -> None:
     """Import every package's models so that the metadata (and Alembic) sees them all."""
     import authz.models  # noqa: F401
     import catalogue.editor.models
-    import catalogue.models  # noqa: F401
+    import catalogue.models
+    import catalogue.public.models  # noqa: F401
     import ens_core.accounts.models
     import ens_core.audit.models
     import ens_core.notifications.models  # noqa: F401
     import review.models  # noqa: F401
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic hook: leave out objects that migrations manage with raw SQL and that no
+    model describes, named ``fts_*`` (full-text search: SQLite FTS5 virtual and shadow
+    tables, PostgreSQL expression indexes). Without it autogenerate would drop them."""
+    return not (name or "").startswith("fts_")
 
 
 def init_app(app: Flask) -> None:
@@ -30,4 +38,11 @@ def init_app(app: Flask) -> None:
         )
     import_all_models()
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
+    )

@@ -122,3 +122,67 @@ def make_commission_session(presiding=None, *, held_at=None, agent=None, title=N
         held_at=held_at or datetime.now(UTC) + timedelta(days=7),
         presiding=presiding,
     )
+# --- public catalogue (catalogue/public) ------------------------------------------------
+
+
+def make_listed_service(organisation=None, **fields):
+    """A referenced service with a complete listing; ``data_uses`` as (scope, purpose, days),
+    ``hosting`` as country codes."""
+    from datetime import UTC, datetime, timedelta
+
+    from catalogue.models import (
+        DataPurpose,
+        HostingDeclaration,
+        ServiceDataUse,
+        ServiceStatus,
+    )
+
+    data_uses = fields.pop("data_uses", [("patient/Observation.rs", DataPurpose.PREVENTION, 365)])
+    hosting = fields.pop("hosting", ["FR"])
+    n = next(_seq)
+    defaults = {
+        "short_description": f"Application numéro {n}",
+        "long_description": "Description détaillée.",
+        "categories": ["prevention"],
+        "platforms": ["web"],
+        "audiences": ["adults"],
+        "price_model": "free",
+        "website_url": f"https://service-{n}.example",
+        "status": ServiceStatus.REFERENCED,
+        "referenced_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n),
+        "valid_until": date(2029, 1, 1),
+        "scores": {"security": 90, "interoperability": 80, "ethics": 85},
+        "ecoscore_grade": "B",
+        "ecoscore_value": 72.5,
+        "ecoscore_details": {"method": "EcoIndex", "dom_elements": 420, "requests": 31},
+    }
+    defaults.update(fields)
+    service = make_service(organisation, **defaults)
+    for scope, purpose, days in data_uses:
+        db.session.add(
+            ServiceDataUse(service_id=service.id, scope=scope, purpose=purpose, retention_days=days)
+        )
+    for country in hosting:
+        db.session.add(
+            HostingDeclaration(
+                service_id=service.id,
+                provider=f"Hébergeur {country}",
+                country=country,
+                effective_from=date(2025, 1, 1),
+            )
+        )
+    db.session.flush()
+    db.session.refresh(service)
+    return service
+
+
+def make_service_event(service, kind, *, summary="", at=None, **details):
+    from catalogue.models import ServiceEvent
+    from ens_core.db import utcnow
+
+    event = ServiceEvent(
+        service_id=service.id, kind=kind, summary=summary, at=at or utcnow(), details=details
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event

@@ -4,12 +4,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from ens_core.database import include_name
 from ens_core.db import db
 
 
 def test_models_and_migrations_do_not_drift(app_ctx):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `ens db migrate`: {diff}"
 

@@ -1,0 +1,187 @@
+"""Public catalogue pages: the search page and one page per listed service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import get_locale
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalogue.models import (
+    Audience,
+    Category,
+    DataPurpose,
+    Platform,
+    PriceModel,
+    Service,
+    ServiceEventKind,
+    ServiceStatus,
+)
+from catalogue.public import vocabulary
+from catalogue.public.schemas import SearchPageSchema, query_args
+from catalogue.public.search import SearchCriteria, search_services
+from catalogue.services import hosting_countries
+from ens_core.db import db
+
+bp = Blueprint("catalogue_public", __name__)
+
+
+def _options():
+    from flask_babel import gettext as _
+
+    return {
+        "categories": [(c.value, c.label) for c in Category],
+        "platforms": [(p.value, p.label) for p in Platform],
+        "prices": [(p.value, p.label) for p in PriceModel],
+        "audiences": [(a.value, a.label) for a in Audience],
+        "resources": [
+            (r, str(label)) for r, label in vocabulary.RESOURCE_LABELS.items() if r != "*"
+        ],
+        "grades": vocabulary.ECOSCORE_GRADES,
+        "sorts": [
+            ("relevance", _("Pertinence")),
+            ("name", _("Nom")),
+            ("recent", _("Décision la plus récente")),
+            ("ecoscore", _("Écoscore")),
+        ],
+    }
+
+
+@bp.route("/catalogue")
+def index():
+    errors = {}
+    try:
+        data = SearchPageSchema().load(query_args(request.args))
+    except ValidationError as error:
+        errors = error.normalized_messages()
+        data = SearchPageSchema().load(
+            {k: v for k, v in query_args(request.args).items() if k not in errors}
+        )
+    criteria = SearchCriteria(**data)
+    results = search_services(criteria)
+
+    def page_url(number: int) -> str:
+        args = request.args.to_dict(flat=False)
+        args.pop("page", None)
+        args.pop("lang", None)
+        if number > 1:
+            args["page"] = [str(number)]
+        return url_for("catalogue_public.index", **args)
+
+    return render_template(
+        "catalogue/public/index.html",
+        criteria=criteria,
+        results=results,
+        options=_options(),
+        errors=errors,
+        page_url=page_url,
+        searched=bool(request.args),
+    ), (400 if errors else 200)
+
+
+def _latest_event(service: Service, kind: ServiceEventKind):
+    events = [e for e in service.events if e.kind == kind]
+    return events[-1] if events else None
+
+
+def _parse_date(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _description(service: Service) -> tuple[str, str, str]:
+    """(short, long, lang): English when the interface is English and English is given."""
+    if str(get_locale()) == "en" and (service.long_description_en or service.short_description_en):
+        return (
+            service.short_description_en or "",
+            service.long_description_en or "",
+            "en",
+        )
+    return service.short_description, service.long_description, "fr"
+
+
+def _plain_data_uses(service: Service) -> list[dict]:
+    """The approved data uses in plain words, one line per kind of data, purpose and
+    retention (``Observation.rs`` and ``Observation.c`` read: "read and add")."""
+    grouped: dict[tuple, dict] = {}
+    for use in service.data_uses:
+        access = vocabulary.scope_access(use.scope)
+        key = (access.resource if access else use.scope, use.purpose, use.retention_days)
+        line = grouped.setdefault(
+            key,
+            {
+                "label": access.label if access else use.scope,
+                "reads": False,
+                "writes": False,
+                "scopes": [],
+                "purpose": DataPurpose(use.purpose).label,
+                "retention": vocabulary.retention_in_words(use.retention_days),
+            },
+        )
+        line["reads"] |= bool(access and access.reads)
+        line["writes"] |= bool(access and access.writes)
+        line["scopes"].append(use.scope)
+    for line in grouped.values():
+        line["access"] = vocabulary.access_label(
+            vocabulary.ScopeAccess("", "", line["reads"], line["writes"])
+        )
+    return list(grouped.values())
+
+
+@bp.route("/catalogue/<slug>")
+def service(slug: str):
+    service = db.session.scalar(
+        select(Service)
+        .where(Service.slug == slug)
+        .options(
+            selectinload(Service.organisation),
+            selectinload(Service.events),
+            selectinload(Service.data_uses),
+        )
+    )
+    if service is None or service.status == ServiceStatus.DRAFT:
+        abort(404)
+    suspension = None
+    if service.status == ServiceStatus.SUSPENDED:
+        event = _latest_event(service, ServiceEventKind.SUSPENDED)
+        details = event.details if event else {}
+        suspension = {
+            "reason": service.status_reason
+            or details.get("reason")
+            or (event.summary if event else ""),
+            "deadline": _parse_date(details.get("deadline")),
+            "since": event.at if event else service.status_changed_at,
+        }
+    uses = _plain_data_uses(service)
+    short, long, lang = _description(service)
+    scores = [
+        (vocabulary.score_area_label(area), value)
+        for area, value in (service.scores or {}).items()
+        if isinstance(value, int | float)
+    ]
+    measures = [
+        (vocabulary.ecoscore_measure_label(k), v)
+        for k, v in (service.ecoscore_details or {}).items()
+        if not isinstance(v, dict | list)
+    ]
+    countries = [(code, vocabulary.country_name(code)) for code in hosting_countries(service)]
+    status = 410 if service.status == ServiceStatus.DELISTED else 200
+    return render_template(
+        "catalogue/public/service.html",
+        service=service,
+        suspension=suspension,
+        uses=uses,
+        short=short,
+        long=long,
+        description_lang=lang,
+        scores=scores,
+        measures=measures,
+        countries=countries,
+        events=list(reversed(service.events)),
+        ServiceStatus=ServiceStatus,
+    ), status
