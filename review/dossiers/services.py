@@ -158,11 +158,12 @@ def review_clock_days(dossier: Dossier, today: date | None = None) -> int | None
 # --- editor actions -------------------------------------------------------------------
 
 
-def open_dossier(editor, service: Service) -> Dossier:
-    """Open a draft dossier for ``service`` against the current referential version."""
+def open_dossier(editor, service: Service, *, version=None) -> Dossier:
+    """Open a draft dossier for ``service`` against ``version`` (default: the version in
+    force today), pinned for the dossier's whole life."""
     if open_dossier_of(service) is not None:
         raise DossierError(_("Ce service a déjà un dossier en cours."))
-    version = current_version()
+    version = version or current_version()
     if version is None:
         raise DossierError(_("Aucune version du référentiel n'est en vigueur."))
     dossier = Dossier(

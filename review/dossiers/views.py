@@ -6,6 +6,8 @@ organisation gets 404, as if the dossier did not exist).
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -402,8 +404,12 @@ def _send_evidence(dossier, evidence_id: int):
     path = evidence_files.path_of(item.stored_name)
     if not path.is_file():
         abort(404)
+    # At most 10 MB: read at once, so that no file handle outlives the request.
     response = send_file(
-        path, mimetype=item.content_type, as_attachment=True, download_name=item.original_name
+        io.BytesIO(path.read_bytes()),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.original_name,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -121,7 +121,7 @@ class Criterion(db.Model):
 
     @property
     def allows_not_applicable(self) -> bool:
-        return self.answer_type is AnswerType.YES_NO_NA
+        return self.answer_type == AnswerType.YES_NO_NA
 
     def comparable(self) -> dict:
         """What a version comparison looks at."""

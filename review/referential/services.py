@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ens_core.db import db
-from review.referential.models import Area, Criterion, ReferentialVersion
+from review.referential.models import AnswerType, Area, Criterion, ReferentialVersion
 from review.referential.schemas import ReferentialFileSchema
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -118,7 +118,7 @@ def publish_referential(data: dict) -> tuple[ReferentialVersion, bool]:
                 statement=item["statement"],
                 guidance=item.get("guidance") or {},
                 mandatory=item["mandatory"],
-                answer_type=item["answer_type"],
+                answer_type=AnswerType(item["answer_type"]),
                 evidence_required=item["evidence_required"],
                 weight=item["weight"],
             )
