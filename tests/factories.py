@@ -87,9 +87,9 @@ def referential_data(version: str = "T1", effective_from: str = "2025-01-01", cr
 
 
 def make_referential(version: str = "T1", effective_from: str = "2025-01-01", criteria=None):
-    from review.referential.services import parse_referential, publish_referential
-
     import yaml
+
+    from review.referential.services import parse_referential, publish_referential
 
     data = parse_referential(yaml.safe_dump(referential_data(version, effective_from, criteria)))
     return publish_referential(data)[0]

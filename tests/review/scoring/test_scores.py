@@ -32,14 +32,14 @@ def _under_evaluation(app_ctx_referential=None):
 
 def test_area_score_is_the_weighted_share_of_compliant_applicable_criteria(app_ctx):
     dossier, agent = _under_evaluation()
-    assert {} == services.save_evaluations(
+    assert services.save_evaluations(
         agent,
         dossier,
         {
             "SEC-01": (C, ""), "SEC-02": (NC, ""), "SEC-03": (NA, ""),
             "INT-01": (NA, ""), "ENV-01": (C, ""), "ENV-02": (NC, ""), "ETH-01": (NC, ""),
         },
-    )  # fmt: skip
+    ) == {}  # fmt: skip
     scores = scoring.criteria_scores(dossier)
     # security: 3 compliant of 3 + 1 applicable (SEC-03 not applicable) -> 75
     assert scores[Area.SECURITY] == 75
@@ -51,7 +51,7 @@ def test_area_score_is_the_weighted_share_of_compliant_applicable_criteria(app_c
 
 def test_environment_score_combines_criteria_and_computed_ecoscore(app_ctx):
     dossier, agent = _under_evaluation()
-    assert {} == services.save_evaluations(agent, dossier, {"ENV-01": (C, ""), "ENV-02": (NC, "")})
+    assert services.save_evaluations(agent, dossier, {"ENV-01": (C, ""), "ENV-02": (NC, "")}) == {}
     value, grade, details = scoring.ecoscore_for(dossier)
     # steps: energy 5 & 4, time 5 & 4, data 5 & 4 -> mean 4.5 -> 90
     assert (value, grade) == (90.0, "A")
