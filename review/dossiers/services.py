@@ -138,7 +138,7 @@ def open_information_request(dossier: Dossier) -> InformationRequest | None:
 
 def requested_data_uses(dossier: Dossier) -> list[tuple[str, DataPurpose, int]]:
     """The data uses the dossier asks for: ``(scope, purpose, retention_days)``."""
-    return [(r.scope, r.purpose, r.retention_days) for r in dossier.data_requests]
+    return sorted((r.scope, r.purpose, r.retention_days) for r in dossier.data_requests)
 
 
 def review_clock_days(dossier: Dossier, today: date | None = None) -> int | None:
@@ -331,6 +331,17 @@ def answer_information_request(editor, dossier: Dossier, answer: str) -> None:
 # --- agent actions --------------------------------------------------------------------
 
 
+def _notify_editors(dossier: Dossier, kind: str, title: str, body: str = "") -> None:
+    """Tell every member of the service's organisation (in-app notification)."""
+    from ens_core.accounts.models import User
+    from ens_core.notifications.services import notify
+
+    for member in dossier.service.organisation.members:
+        user = db.session.get(User, member.user_id)
+        if user is not None:
+            notify(user, kind, title, body, f"/editeur/dossiers/{dossier.id}")
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str  # criterion code, or "" for dossier-wide rules
@@ -375,6 +386,12 @@ def decide_admissibility(agent, dossier: Dossier, *, admissible: bool, comment: 
     transition(
         dossier, S.ADMISSIBLE if admissible else S.INADMISSIBLE, actor=agent, comment=comment
     )
+    _notify_editors(
+        dossier,
+        "dossier.admissibility",
+        _("Dossier %(name)s : %(state)s", name=dossier.service.name, state=dossier.state.label),
+        comment,
+    )
 
 
 def start_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
@@ -392,6 +409,16 @@ def request_information(
     request = InformationRequest(questions=questions, deadline=deadline, asked_by_id=agent.id)
     dossier.information_requests.append(request)
     db.session.flush()
+    _notify_editors(
+        dossier,
+        "dossier.information_requested",
+        _(
+            "Dossier %(name)s : compléments demandés avant le %(date)s",
+            name=dossier.service.name,
+            date=deadline.strftime("%d/%m/%Y"),
+        ),
+        questions,
+    )
     return request
 
 
@@ -479,3 +506,9 @@ def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
                 )
             )
     transition(dossier, S.EVALUATED, actor=agent, comment=comment)
+    _notify_editors(
+        dossier,
+        "dossier.evaluated",
+        _("Dossier %(name)s évalué : vos scores sont disponibles", name=dossier.service.name),
+        comment,
+    )

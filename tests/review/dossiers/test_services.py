@@ -387,3 +387,26 @@ def test_illegal_service_actions_change_nothing(app_ctx):
     with pytest.raises(IllegalTransition):
         services.submit_dossier(_editor(dossier), dossier)
     assert len(dossier.transitions) == 1
+
+
+def test_editors_are_notified_of_information_requests_and_evaluation(app_ctx):
+    from sqlalchemy import select
+
+    from ens_core.db import db
+    from ens_core.notifications.models import Notification
+
+    agent = make_user()
+    dossier = _under_evaluation(agent)
+    editor = _editor(dossier)
+    services.request_information(agent, dossier, questions="Précisez la durée.")
+    services.answer_information_request(editor, dossier, "Un an.")
+    _evaluate_all(agent, dossier)
+    services.complete_evaluation(agent, dossier)
+    kinds = list(
+        db.session.scalars(
+            select(Notification.kind)
+            .where(Notification.user_id == editor.id)
+            .order_by(Notification.id)
+        )
+    )
+    assert kinds == ["dossier.admissibility", "dossier.information_requested", "dossier.evaluated"]
