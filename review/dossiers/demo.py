@@ -190,13 +190,34 @@ DECIDED_AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 VALID_UNTIL = date(2029, 3, 2)
 
 JUSTIFICATIONS = {
-    Area.URBANISATION: "Hébergement OVHcloud (certificat HDS en cours), connexion par le "
-    "serveur d'autorisation national, aucune extraction hors API.",
-    Area.SECURITY: "Procédure documentée dans la PSSI v3 ; contrôles revus par le RSSI.",
-    Area.INTEROPERABILITY: "Échanges FHIR R4 conformes FR Core, testés dans le bac à sable.",
-    Area.ETHICS: "Contenus validés par notre comité médical ; CGU et politique de "
-    "confidentialité publiées.",
-    Area.ENVIRONMENT: "Démarche d'écoconception suivie par notre référent, revue trimestrielle.",
+    "HDS": "Hébergement chez OVHcloud, certificat HDS n° 2024-HDS-0117 valable jusqu'en 2027 "
+    "(activités 1 à 6).",
+    "Souveraineté": "Centres de données à Roubaix et Strasbourg ; aucun sous-traitant hors UE.",
+    "Fédération d'identité": "Connexion SMART on FHIR par le serveur d'autorisation national, "
+    "PKCE, aucun identifiant ressaisi.",
+    "Pro Santé Connect": "Les professionnels se connectent par e-CPS via Pro Santé Connect.",
+    "Annuaire santé": "Synchronisation hebdomadaire avec l'API FHIR de l'Annuaire Santé.",
+    "INS": "Identité qualifiée récupérée par le téléservice INSi lors des échanges avec les "
+    "établissements.",
+    "RGPD": "DPO désigné auprès de la CNIL ; registre des traitements tenu à jour.",
+    "Analyse de risques": "Analyse EBIOS RM réalisée en 2025, plan de traitement suivi en comité.",
+    "Audit": "Test d'intrusion PASSI de février 2026, vulnérabilités critiques corrigées.",
+    "Chiffrement": "TLS 1.3, chiffrement AES-256 des volumes et des sauvegardes.",
+    "Jetons": "Jetons chiffrés dans un coffre côté serveur, rotation à chaque rafraîchissement.",
+    "Minimisation": "Seules les portées listées dans le dossier sont demandées.",
+    "FHIR": "Échanges FHIR R4 testés dans le bac à sable, profils FR Core.",
+    "Terminologies": "Codage LOINC des mesures, jeux de valeurs issus du SMT.",
+    "Accessibilité": "Audit RGAA de janvier 2026 : 82 % de conformité, déclaration publiée.",
+    "Publicité": "Aucune donnée de santé n'est utilisée à des fins publicitaires (CGU art. 7).",
+    "Intelligence artificielle": "Les recommandations automatiques sont signalées comme telles.",
+    "Écoscore": "Parcours mesuré sur banc Greenspector, mesures saisies dans le dossier.",
+}
+AREA_JUSTIFICATIONS = {
+    Area.URBANISATION: "Conforme ; détail dans le dossier d'architecture joint au dossier.",
+    Area.SECURITY: "Procédure documentée dans la PSSI v3, contrôlée par le RSSI chaque année.",
+    Area.INTEROPERABILITY: "Conforme au CI-SIS ; rapport de tests disponible sur demande.",
+    Area.ETHICS: "Contenus et documents validés par notre comité médical et juridique.",
+    Area.ENVIRONMENT: "Pratique suivie par notre référent écoconception, revue trimestrielle.",
 }
 # A minimal valid one-page PDF used as demo evidence.
 DEMO_PDF = (
@@ -256,6 +277,14 @@ def _answer(slug: str, criterion, quality: float) -> Answer:
     return Answer.YES if _chance(slug, criterion.code) < quality else Answer.NO
 
 
+def _justification(criterion, answer: Answer) -> str:
+    if answer is Answer.NO:
+        return "Pas encore en place : prévu dans la feuille de route des douze prochains mois."
+    if answer is Answer.NOT_APPLICABLE:
+        return "Sans objet pour ce service (aucun usage correspondant)."
+    return JUSTIFICATIONS.get(criterion.topic) or AREA_JUSTIFICATIONS[criterion.area]
+
+
 def _fill_answers(dossier: Dossier, editor, slug: str, quality: float, share: float = 1.0):
     criteria = services.criteria_of(dossier)
     for index, criterion in enumerate(criteria):
@@ -265,9 +294,7 @@ def _fill_answers(dossier: Dossier, editor, slug: str, quality: float, share: fl
         row = CriterionAnswer(
             criterion_id=criterion.id,
             answer=answer,
-            justification=JUSTIFICATIONS[criterion.area]
-            if answer is not Answer.NO
-            else "Prévu dans la feuille de route de l'année prochaine.",
+            justification=_justification(criterion, answer),
             answered_by_id=editor.id,
         )
         if criterion.evidence_required and answer is Answer.YES:

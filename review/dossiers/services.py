@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from catalogue.models import DataPurpose, Service
 from ens_core.db import db, utcnow
@@ -30,7 +31,7 @@ from review.dossiers.models import (
     InformationRequest,
     Verdict,
 )
-from review.referential.models import Criterion
+from review.referential.models import Criterion, ReferentialVersion
 from review.referential.services import current_version
 
 S = DossierState
@@ -84,7 +85,18 @@ def check_scope(scope: str) -> str | None:
 
 
 def get_dossier(dossier_id: int) -> Dossier | None:
-    return db.session.get(Dossier, dossier_id)
+    """A dossier with its criteria, answers, evidence and evaluations loaded in a few
+    queries (pages show all of them)."""
+    return db.session.get(
+        Dossier,
+        dossier_id,
+        options=[
+            selectinload(Dossier.referential_version).selectinload(ReferentialVersion.criteria),
+            selectinload(Dossier.answers).selectinload(CriterionAnswer.evidence),
+            selectinload(Dossier.evaluations),
+            selectinload(Dossier.transitions),
+        ],
+    )
 
 
 def dossiers_of_organisations(organisation_ids: list[int]) -> list[Dossier]:
