@@ -3,15 +3,6 @@
 Each sub-package keeps its own models; add an import here for every new one.
 """
 
-from review.dossiers.models import (  # noqa: F401
-    CriterionAnswer,
-    CriterionEvaluation,
-    DataRequest,
-    Dossier,
-    DossierState,
-    DossierTransition,
-    Evidence,
-    InformationRequest,
-)
-from review.referential.models import Criterion, ReferentialVersion  # noqa: F401
-from review.scoring.models import JourneyMeasurement  # noqa: F401
+from review.dossiers.models import Dossier, DossierState, DossierTransition  # noqa: F401
+from review.referential import models as referential_models  # noqa: F401
+from review.scoring import models as scoring_models  # noqa: F401
