@@ -260,6 +260,18 @@ def save_answers(editor, dossier: Dossier, inputs: dict[str, AnswerInput]) -> di
     return {}
 
 
+def remove_evidence(editor, dossier: Dossier, evidence_id: int) -> None:
+    """Delete one evidence file of a dossier still editable (row and stored file)."""
+    _require_editable(dossier)
+    item = find_evidence(dossier, evidence_id)
+    if item is None:
+        raise DossierError(_("Cette pièce n'existe pas."))
+    stored = evidence_files.path_of(item.stored_name)
+    item.answer.evidence.remove(item)
+    db.session.flush()
+    stored.unlink(missing_ok=True)
+
+
 def add_data_request(
     editor,
     dossier: Dossier,

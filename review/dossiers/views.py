@@ -158,6 +158,9 @@ def show(dossier_id: int):
     context = _context(dossier)
     context["show_scores"] = dossier.state in SCORES_VISIBLE_TO_EDITOR
     context["problems"] = services.completeness_problems(dossier)
+    context["findings"] = (
+        services.admissibility_findings(dossier) if dossier.state is S.DRAFT else []
+    )
     context["errors"] = {}
     return render_template("review/dossiers/editor_show.html", **context)
 
@@ -413,6 +416,19 @@ def _send_evidence(dossier, evidence_id: int):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@editor_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>/supprimer", methods=["POST"])
+@requires(can_use_editor_portal)
+def remove_evidence(dossier_id: int, evidence_id: int):
+    dossier = _load(dossier_id, can_manage_dossier)
+    try:
+        services.remove_evidence(current_user, dossier, evidence_id)
+    except services.DossierError as error:
+        return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
+    db.session.commit()
+    flash(_("Pièce supprimée."), "success")
+    return redirect(url_for(".show", dossier_id=dossier.id), 303)
 
 
 @editor_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>")

@@ -410,3 +410,23 @@ def test_editors_are_notified_of_information_requests_and_evaluation(app_ctx):
         )
     )
     assert kinds == ["dossier.admissibility", "dossier.information_requested", "dossier.evaluated"]
+
+
+def test_the_editor_removes_an_evidence_file_while_the_dossier_is_editable(app_ctx):
+    from review.dossiers.evidence import path_of
+
+    dossier = make_dossier()
+    _answer(dossier, "URB-01", Answer.YES, upload())
+    evidence = dossier.answers[0].evidence[0]
+    stored = path_of(evidence.stored_name)
+    assert stored.exists()
+    services.remove_evidence(_editor(dossier), dossier, evidence.id)
+    assert dossier.answers[0].evidence == []
+    assert not stored.exists()
+    with pytest.raises(services.DossierError):
+        services.remove_evidence(_editor(dossier), dossier, evidence.id)
+    submitted = _submitted()
+    kept = next(a for a in submitted.answers if a.evidence).evidence[0]
+    with pytest.raises(services.DossierError):
+        services.remove_evidence(_editor(submitted), submitted, kept.id)
+    assert path_of(kept.stored_name).exists()

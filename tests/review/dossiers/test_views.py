@@ -72,6 +72,7 @@ EDITOR_POSTS = [
     "/reponses/security",
     "/donnees",
     "/donnees/{request}/supprimer",
+    "/preuves/{evidence}/supprimer",
     "/ecoscore",
     "/deposer",
     "/retirer",
@@ -360,3 +361,21 @@ def test_editor_opens_a_dossier_from_the_list(app, world):
     response = submit(a, "/editeur/dossiers/ouvrir", {"service_id": ids["other_service"]})
     assert response.status_code == 303
     assert submit(a, "/editeur/dossiers/ouvrir", {"service_id": "abc"}).status_code == 400
+
+
+def test_editor_deletes_an_evidence_file_from_the_answers_page(app, world):
+    ids, emails = world
+    a = _client(app, emails["a"])
+    base = f"/editeur/dossiers/{ids['dossier']}"
+    page = a.get(base + "/reponses/urbanisation").get_data(as_text=True)
+    assert f'form="remove-evidence-{ids["evidence"]}"' in page
+    response = submit(
+        a,
+        f"{base}/preuves/{ids['evidence']}/supprimer",
+        {},
+        form_url=base + "/reponses/urbanisation",
+    )
+    assert response.status_code == 303
+    assert a.get(f"{base}/preuves/{ids['evidence']}").status_code == 404
+    page = a.get(base).get_data(as_text=True)
+    assert "Pièce justificative manquante." in page  # the pre-check warns before submission
