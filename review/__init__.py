@@ -5,6 +5,10 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from review import dossiers, referential
+
+    referential.init_app(app)  # versioned criteria referential
+    dossiers.init_app(app)  # dossiers, answers, evaluation, scores and écoscore
     from ens_core.accounts.policies import can_use_agent_portal, can_use_commission_portal
     from ens_core.web.nav import register_nav
     from review import commission, decisions, views

@@ -7,13 +7,15 @@ transition is recorded with who, when and a comment.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, Text
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalogue.models import DataPurpose, Service
 from ens_core.db import db, utcnow
+from review.referential.models import Criterion, ReferentialVersion
 
 
 class DossierState(enum.StrEnum):
@@ -66,9 +68,30 @@ class Dossier(db.Model):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The referential version the dossier was opened against (pinned for its whole life).
+    referential_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referential_versions.id"), index=True
+    )
+    submitted_at: Mapped[datetime | None]
+    # Days the review clock was stopped while waiting for the editor's answers.
+    paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     transitions: Mapped[list[DossierTransition]] = relationship(
         back_populates="dossier", order_by="DossierTransition.id", cascade="all, delete-orphan"
+    )
+    service: Mapped[Service] = relationship()
+    referential_version: Mapped[ReferentialVersion | None] = relationship()
+    answers: Mapped[list[CriterionAnswer]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
+    )
+    data_requests: Mapped[list[DataRequest]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DataRequest.scope"
+    )
+    information_requests: Mapped[list[InformationRequest]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="InformationRequest.id"
+    )
+    evaluations: Mapped[list[CriterionEvaluation]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
     )
 
 
@@ -88,3 +111,146 @@ class DossierTransition(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="transitions")
+
+
+class Answer(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    NOT_APPLICABLE = "na"
+
+    @property
+    def label(self) -> str:
+        return str(ANSWER_LABELS[self])
+
+
+ANSWER_LABELS = {
+    Answer.YES: _l("Oui"),
+    Answer.NO: _l("Non"),
+    Answer.NOT_APPLICABLE: _l("Non applicable"),
+}
+
+
+class Verdict(enum.StrEnum):
+    COMPLIANT = "compliant"
+    NON_COMPLIANT = "non_compliant"
+    NOT_APPLICABLE = "na"
+
+    @property
+    def label(self) -> str:
+        return str(VERDICT_LABELS[self])
+
+
+VERDICT_LABELS = {
+    Verdict.COMPLIANT: _l("Conforme"),
+    Verdict.NON_COMPLIANT: _l("Non conforme"),
+    Verdict.NOT_APPLICABLE: _l("Non applicable"),
+}
+
+
+class CriterionAnswer(db.Model):
+    """The editor's answer to one criterion, with its justification and evidence."""
+
+    __tablename__ = "dossier_answers"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
+    answer: Mapped[Answer] = mapped_column(Enum(Answer, native_enum=False, length=20))
+    justification: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="answers")
+    criterion: Mapped[Criterion] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="answer", cascade="all, delete-orphan", order_by="Evidence.id"
+    )
+
+
+class Evidence(db.Model):
+    """A PDF or PNG file supporting an answer, stored under ``ENS_DATA_DIR/evidence``
+    (outside the web root) under a random name."""
+
+    __tablename__ = "dossier_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier_answers.id", ondelete="CASCADE"), index=True
+    )
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    answer: Mapped[CriterionAnswer] = relationship(back_populates="evidence")
+
+
+class DataRequest(db.Model):
+    """One requested data use: a SMART v2 scope, its purpose and retention period."""
+
+    __tablename__ = "dossier_data_requests"
+    __table_args__ = (UniqueConstraint("dossier_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(80))
+    purpose: Mapped[DataPurpose] = mapped_column(Enum(DataPurpose, native_enum=False, length=30))
+    retention_days: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text, default="")
+
+    dossier: Mapped[Dossier] = relationship(back_populates="data_requests")
+
+
+class InformationRequest(db.Model):
+    """An agent's questions to the editor, with a deadline; the clock is paused meanwhile."""
+
+    __tablename__ = "dossier_information_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    questions: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deadline: Mapped[date]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="information_requests")
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.is_open and (today or date.today()) > self.deadline
+
+
+class CriterionEvaluation(db.Model):
+    """An agent's verdict on one criterion of a dossier."""
+
+    __tablename__ = "dossier_evaluations"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
+    verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="evaluations")
+    criterion: Mapped[Criterion] = relationship()

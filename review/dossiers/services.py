@@ -1,0 +1,538 @@
+"""Dossier services: open, answer, declare data, submit, admissibility, information
+requests, evaluation, withdrawal. Every state change goes through ``transition``.
+
+Services only flush; the view commits once. Access control is checked by the views with
+``review.dossiers.policies``; services check the dossier's state and the business rules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from catalogue.models import DataPurpose, Service
+from ens_core.db import db, utcnow
+from review.dossiers import evidence as evidence_files
+from review.dossiers.lifecycle import transition
+from review.dossiers.models import (
+    Answer,
+    CriterionAnswer,
+    CriterionEvaluation,
+    DataRequest,
+    Dossier,
+    DossierState,
+    Evidence,
+    InformationRequest,
+    Verdict,
+)
+from review.referential.models import Criterion, ReferentialVersion
+from review.referential.services import current_version
+
+S = DossierState
+EDITABLE_STATES = {S.DRAFT, S.INFORMATION_REQUESTED}
+FINAL_STATES = {S.INADMISSIBLE, S.REFUSED, S.WITHDRAWN, S.CLOSED, S.REFERENCED}
+DEFAULT_INFORMATION_DAYS = 30
+
+# FHIR R4 resource types a health app may ask for through the ENS API.
+RESOURCE_TYPES = (
+    "AllergyIntolerance",
+    "Appointment",
+    "CarePlan",
+    "Condition",
+    "Consent",
+    "DiagnosticReport",
+    "DocumentReference",
+    "Encounter",
+    "Goal",
+    "Immunization",
+    "Medication",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Observation",
+    "Patient",
+    "Practitioner",
+    "Procedure",
+    "QuestionnaireResponse",
+)
+# SMART App Launch v2 scope: context/Resource.permissions, permissions in "cruds" order.
+SCOPE = re.compile(r"^patient/(?P<type>[A-Za-z]+)\.(?P<perm>c?r?u?d?s?)$")
+
+
+class DossierError(ValueError):
+    """A business rule refuses the action; the message is for the user."""
+
+
+def check_scope(scope: str) -> str | None:
+    """An error message if ``scope`` is not a SMART v2 patient scope we accept."""
+    match = SCOPE.match(scope)
+    if not match or not match.group("perm"):
+        return _(
+            "Saisissez une portée SMART v2, par exemple patient/Observation.rs "
+            "(c = créer, r = lire, u = modifier, d = supprimer, s = rechercher)."
+        )
+    if match.group("type") not in RESOURCE_TYPES:
+        return _("Type de ressource FHIR non pris en charge : %(type)s.", type=match["type"])
+    return None
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+def get_dossier(dossier_id: int) -> Dossier | None:
+    """A dossier with its criteria, answers, evidence and evaluations loaded in a few
+    queries (pages show all of them)."""
+    return db.session.get(
+        Dossier,
+        dossier_id,
+        options=[
+            selectinload(Dossier.referential_version).selectinload(ReferentialVersion.criteria),
+            selectinload(Dossier.answers).selectinload(CriterionAnswer.evidence),
+            selectinload(Dossier.evaluations),
+            selectinload(Dossier.transitions),
+        ],
+    )
+
+
+def dossiers_of_organisations(organisation_ids: list[int]) -> list[Dossier]:
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Dossier)
+            .join(Service, Service.id == Dossier.service_id)
+            .where(Service.organisation_id.in_(organisation_ids))
+            .order_by(Dossier.created_at.desc(), Dossier.id.desc())
+        )
+    )
+
+
+def dossiers_in(states: list[DossierState] | None = None) -> list[Dossier]:
+    query = select(Dossier).order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+    if states:
+        query = query.where(Dossier.state.in_(states))
+    return list(db.session.scalars(query))
+
+
+def open_dossier_of(service: Service) -> Dossier | None:
+    return db.session.scalar(
+        select(Dossier).where(Dossier.service_id == service.id, Dossier.state.not_in(FINAL_STATES))
+    )
+
+
+def criteria_of(dossier: Dossier) -> list[Criterion]:
+    return list(dossier.referential_version.criteria) if dossier.referential_version else []
+
+
+def answers_by_criterion(dossier: Dossier) -> dict[int, CriterionAnswer]:
+    return {a.criterion_id: a for a in dossier.answers}
+
+
+def evaluations_by_criterion(dossier: Dossier) -> dict[int, CriterionEvaluation]:
+    return {e.criterion_id: e for e in dossier.evaluations}
+
+
+def find_evidence(dossier: Dossier, evidence_id: int) -> Evidence | None:
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or item.answer.dossier_id != dossier.id:
+        return None
+    return item
+
+
+def open_information_request(dossier: Dossier) -> InformationRequest | None:
+    return next((r for r in dossier.information_requests if r.is_open), None)
+
+
+def requested_data_uses(dossier: Dossier) -> list[tuple[str, DataPurpose, int]]:
+    """The data uses the dossier asks for: ``(scope, purpose, retention_days)``."""
+    return sorted((r.scope, r.purpose, r.retention_days) for r in dossier.data_requests)
+
+
+def review_clock_days(dossier: Dossier, today: date | None = None) -> int | None:
+    """Days of review since submission, excluding the days spent waiting for the editor
+    (the clock is paused during an information request)."""
+    if dossier.submitted_at is None:
+        return None
+    today = today or date.today()
+    elapsed = (today - dossier.submitted_at.date()).days
+    paused = dossier.paused_days
+    waiting = open_information_request(dossier)
+    if waiting is not None:
+        paused += max(0, (today - waiting.asked_at.date()).days)
+    return max(0, elapsed - paused)
+
+
+# --- editor actions -------------------------------------------------------------------
+
+
+def open_dossier(editor, service: Service, *, version=None) -> Dossier:
+    """Open a draft dossier for ``service`` against ``version`` (default: the version in
+    force today), pinned for the dossier's whole life."""
+    if open_dossier_of(service) is not None:
+        raise DossierError(_("Ce service a déjà un dossier en cours."))
+    version = version or current_version()
+    if version is None:
+        raise DossierError(_("Aucune version du référentiel n'est en vigueur."))
+    dossier = Dossier(
+        service_id=service.id, opened_by_id=editor.id, referential_version_id=version.id
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    return dossier
+
+
+def _require_editable(dossier: Dossier) -> None:
+    if dossier.state not in EDITABLE_STATES:
+        raise DossierError(
+            _(
+                "Le dossier est « %(state)s » : ses réponses ne peuvent plus être modifiées.",
+                state=dossier.state.label,
+            )
+        )
+
+
+@dataclass
+class AnswerInput:
+    answer: Answer | None
+    justification: str
+    upload: object | None  # werkzeug FileStorage
+
+
+def save_answers(editor, dossier: Dossier, inputs: dict[str, AnswerInput]) -> dict:
+    """Save answers keyed by criterion code. Returns field errors (``{}`` on success);
+    on any error nothing is written."""
+    _require_editable(dossier)
+    criteria = {c.code: c for c in criteria_of(dossier)}
+    existing = answers_by_criterion(dossier)
+    errors: dict[str, list[str]] = {}
+    checked_files = {}
+    for code, item in inputs.items():
+        criterion = criteria.get(code)
+        if criterion is None:
+            errors.setdefault("_schema", []).append(_("Critère inconnu : %(code)s.", code=code))
+            continue
+        if item.answer is None:
+            if item.upload is not None or item.justification:
+                errors[f"answer-{code}"] = [_("Choisissez une réponse.")]
+            continue
+        if item.answer is Answer.NOT_APPLICABLE and not criterion.allows_not_applicable:
+            errors[f"answer-{code}"] = [_("« Non applicable » n'est pas possible pour ce critère.")]
+        if item.upload is not None:
+            try:
+                checked_files[code] = evidence_files.check_upload(item.upload)
+            except evidence_files.EvidenceRejected as error:
+                errors[f"evidence-{code}"] = [str(error)]
+    if errors:
+        return errors
+    now = utcnow()
+    for code, item in inputs.items():
+        if item.answer is None:
+            continue
+        criterion = criteria[code]
+        answer = existing.get(criterion.id)
+        if answer is None:
+            answer = CriterionAnswer(criterion_id=criterion.id)
+            dossier.answers.append(answer)
+        answer.answer = item.answer
+        answer.justification = item.justification
+        answer.answered_at = now
+        answer.answered_by_id = editor.id
+        if code in checked_files:
+            checked = checked_files[code]
+            stored_name, digest = evidence_files.store(checked)
+            answer.evidence.append(
+                Evidence(
+                    original_name=checked.original_name,
+                    stored_name=stored_name,
+                    content_type=checked.content_type,
+                    size=len(checked.content),
+                    sha256=digest,
+                    uploaded_by_id=editor.id,
+                )
+            )
+    dossier.updated_at = now
+    db.session.flush()
+    return {}
+
+
+def remove_evidence(editor, dossier: Dossier, evidence_id: int) -> None:
+    """Delete one evidence file of a dossier still editable (row and stored file)."""
+    _require_editable(dossier)
+    item = find_evidence(dossier, evidence_id)
+    if item is None:
+        raise DossierError(_("Cette pièce n'existe pas."))
+    stored = evidence_files.path_of(item.stored_name)
+    item.answer.evidence.remove(item)
+    db.session.flush()
+    stored.unlink(missing_ok=True)
+
+
+def add_data_request(
+    editor,
+    dossier: Dossier,
+    *,
+    scope: str,
+    purpose: DataPurpose,
+    retention_days: int,
+    justification: str = "",
+) -> DataRequest:
+    _require_editable(dossier)
+    problem = check_scope(scope)
+    if problem:
+        raise DossierError(problem)
+    if any(r.scope == scope for r in dossier.data_requests):
+        raise DossierError(_("Cette portée est déjà demandée."))
+    request = DataRequest(
+        scope=scope,
+        purpose=DataPurpose(purpose),
+        retention_days=retention_days,
+        justification=justification,
+    )
+    dossier.data_requests.append(request)
+    db.session.flush()
+    return request
+
+
+def remove_data_request(editor, dossier: Dossier, request_id: int) -> None:
+    _require_editable(dossier)
+    request = next((r for r in dossier.data_requests if r.id == request_id), None)
+    if request is None:
+        raise DossierError(_("Cette demande de données n'existe pas."))
+    dossier.data_requests.remove(request)
+    db.session.flush()
+
+
+def completeness_problems(dossier: Dossier) -> list[str]:
+    """What prevents submission: every criterion answered, at least one data use."""
+    problems = []
+    answered = answers_by_criterion(dossier)
+    missing = [c.code for c in criteria_of(dossier) if c.id not in answered]
+    if missing:
+        problems.append(
+            _(
+                "%(n)s critère(s) sans réponse : %(codes)s.",
+                n=len(missing),
+                codes=", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""),
+            )
+        )
+    if not dossier.data_requests:
+        problems.append(_("Déclarez au moins une donnée demandée (portée, finalité, durée)."))
+    return problems
+
+
+def submit_dossier(editor, dossier: Dossier, comment: str = "") -> None:
+    problems = completeness_problems(dossier)
+    if dossier.state is S.DRAFT and problems:
+        raise DossierError(" ".join(problems))
+    transition(dossier, S.SUBMITTED, actor=editor, comment=comment)
+    dossier.submitted_at = utcnow()
+
+
+def withdraw_dossier(editor, dossier: Dossier, comment: str = "") -> None:
+    transition(dossier, S.WITHDRAWN, actor=editor, comment=comment)
+
+
+def answer_information_request(editor, dossier: Dossier, answer: str) -> None:
+    """The editor answers: the clock restarts (paused days recorded) and the dossier goes
+    back to evaluation."""
+    waiting = open_information_request(dossier)
+    if dossier.state is not S.INFORMATION_REQUESTED or waiting is None:
+        raise DossierError(_("Aucune demande de compléments n'attend de réponse."))
+    now = utcnow()
+    transition(dossier, S.UNDER_EVALUATION, actor=editor, comment=_("Réponse aux compléments"))
+    waiting.answer = answer
+    waiting.answered_at = now
+    waiting.answered_by_id = editor.id
+    dossier.paused_days += max(0, (now.date() - waiting.asked_at.date()).days)
+    db.session.flush()
+
+
+# --- agent actions --------------------------------------------------------------------
+
+
+def _notify_editors(dossier: Dossier, kind: str, title: str, body: str = "") -> None:
+    """Tell every member of the service's organisation (in-app notification)."""
+    from ens_core.accounts.models import User
+    from ens_core.notifications.services import notify
+
+    for member in dossier.service.organisation.members:
+        user = db.session.get(User, member.user_id)
+        if user is not None:
+            notify(user, kind, title, body, f"/editeur/dossiers/{dossier.id}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # criterion code, or "" for dossier-wide rules
+    message: str
+
+
+def admissibility_findings(dossier: Dossier) -> list[Finding]:
+    """The admissibility rules; an empty list means admissible by the rules.
+
+    - every criterion has an answer;
+    - every mandatory criterion is answered "yes" ("not applicable" where the criterion
+      allows it);
+    - evidence is attached wherever the criterion requires it and the answer is "yes";
+    - at least one requested data use is declared.
+    """
+    findings = []
+    answered = answers_by_criterion(dossier)
+    for criterion in criteria_of(dossier):
+        answer = answered.get(criterion.id)
+        if answer is None:
+            findings.append(Finding(criterion.code, str(_l("Pas de réponse."))))
+            continue
+        if criterion.mandatory and answer.answer is Answer.NO:
+            findings.append(
+                Finding(criterion.code, str(_l("Critère obligatoire non satisfait (« Non »).")))
+            )
+        if criterion.evidence_required and answer.answer is Answer.YES and not answer.evidence:
+            findings.append(Finding(criterion.code, str(_l("Pièce justificative manquante."))))
+    if not dossier.data_requests:
+        findings.append(Finding("", str(_l("Aucune donnée demandée n'est déclarée."))))
+    return findings
+
+
+def decide_admissibility(agent, dossier: Dossier, *, admissible: bool, comment: str) -> None:
+    if admissible and admissibility_findings(dossier):
+        raise DossierError(
+            _(
+                "Les règles de recevabilité ne sont pas satisfaites : le dossier ne peut "
+                "pas être déclaré recevable."
+            )
+        )
+    transition(
+        dossier, S.ADMISSIBLE if admissible else S.INADMISSIBLE, actor=agent, comment=comment
+    )
+    _notify_editors(
+        dossier,
+        "dossier.admissibility",
+        _("Dossier %(name)s : %(state)s", name=dossier.service.name, state=dossier.state.label),
+        comment,
+    )
+
+
+def start_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
+    transition(dossier, S.UNDER_EVALUATION, actor=agent, comment=comment)
+
+
+def request_information(
+    agent, dossier: Dossier, *, questions: str, deadline: date | None = None
+) -> InformationRequest:
+    today = date.today()
+    deadline = deadline or today + timedelta(days=DEFAULT_INFORMATION_DAYS)
+    if deadline <= today:
+        raise DossierError(_("L'échéance doit être postérieure à aujourd'hui."))
+    transition(dossier, S.INFORMATION_REQUESTED, actor=agent, comment=questions)
+    request = InformationRequest(questions=questions, deadline=deadline, asked_by_id=agent.id)
+    dossier.information_requests.append(request)
+    db.session.flush()
+    _notify_editors(
+        dossier,
+        "dossier.information_requested",
+        _(
+            "Dossier %(name)s : compléments demandés avant le %(date)s",
+            name=dossier.service.name,
+            date=deadline.strftime("%d/%m/%Y"),
+        ),
+        questions,
+    )
+    return request
+
+
+def close_for_missed_deadline(agent, dossier: Dossier, comment: str = "") -> None:
+    waiting = open_information_request(dossier)
+    if waiting is None or not waiting.is_overdue():
+        raise DossierError(
+            _("Le dossier ne peut être clos que si l'échéance des compléments est dépassée.")
+        )
+    transition(dossier, S.CLOSED, actor=agent, comment=comment)
+
+
+def save_evaluations(
+    agent, dossier: Dossier, verdicts: dict[str, tuple[Verdict | None, str]]
+) -> dict:
+    """Record verdicts keyed by criterion code; returns field errors (nothing written if
+    any)."""
+    if dossier.state is not S.UNDER_EVALUATION:
+        raise DossierError(
+            _(
+                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
+                state=dossier.state.label,
+            )
+        )
+    criteria = {c.code: c for c in criteria_of(dossier)}
+    errors: dict[str, list[str]] = {}
+    for code, (verdict, comment) in verdicts.items():
+        criterion = criteria.get(code)
+        if criterion is None:
+            errors.setdefault("_schema", []).append(_("Critère inconnu : %(code)s.", code=code))
+        elif verdict is Verdict.NOT_APPLICABLE and not criterion.allows_not_applicable:
+            errors[f"verdict-{code}"] = [
+                _("« Non applicable » n'est pas possible pour ce critère.")
+            ]
+        elif verdict is None and comment:
+            errors[f"verdict-{code}"] = [_("Choisissez un avis.")]
+    if errors:
+        return errors
+    existing = evaluations_by_criterion(dossier)
+    now = utcnow()
+    for code, (verdict, comment) in verdicts.items():
+        if verdict is None:
+            continue
+        criterion = criteria[code]
+        evaluation = existing.get(criterion.id)
+        if evaluation is None:
+            evaluation = CriterionEvaluation(criterion_id=criterion.id)
+            dossier.evaluations.append(evaluation)
+        evaluation.verdict = verdict
+        evaluation.comment = comment
+        evaluation.evaluated_at = now
+        evaluation.evaluator_id = agent.id
+    dossier.updated_at = now
+    db.session.flush()
+    return {}
+
+
+def blocking_criteria(dossier: Dossier) -> list[Criterion]:
+    """Mandatory criteria judged non-compliant: they block the end of the evaluation."""
+    evaluated = evaluations_by_criterion(dossier)
+    return [
+        c
+        for c in criteria_of(dossier)
+        if c.mandatory and c.id in evaluated and evaluated[c.id].verdict is Verdict.NON_COMPLIANT
+    ]
+
+
+def unevaluated_criteria(dossier: Dossier) -> list[Criterion]:
+    evaluated = evaluations_by_criterion(dossier)
+    return [c for c in criteria_of(dossier) if c.id not in evaluated]
+
+
+def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
+    if dossier.state is S.UNDER_EVALUATION:
+        missing = unevaluated_criteria(dossier)
+        if missing:
+            raise DossierError(_("%(n)s critère(s) ne sont pas encore évalués.", n=len(missing)))
+        blocking = blocking_criteria(dossier)
+        if blocking:
+            raise DossierError(
+                _(
+                    "Critères obligatoires non conformes, bloquants : %(codes)s. Demandez "
+                    "des compléments à l'éditeur ou attendez son retrait.",
+                    codes=", ".join(c.code for c in blocking),
+                )
+            )
+    transition(dossier, S.EVALUATED, actor=agent, comment=comment)
+    _notify_editors(
+        dossier,
+        "dossier.evaluated",
+        _("Dossier %(name)s évalué : vos scores sont disponibles", name=dossier.service.name),
+        comment,
+    )

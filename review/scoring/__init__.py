@@ -1,0 +1,1 @@
+"""Scores per area, the environment score and the computed écoscore."""

@@ -1,0 +1,30 @@
+"""The measured user journey behind a dossier's écoscore."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ens_core.db import db, utcnow
+from review.dossiers.models import Dossier
+
+
+class JourneyMeasurement(db.Model):
+    """One dossier's journey measurements: ``steps`` is a list of
+    ``{label, energy_ratio, display_time_s, data_kb, dom_elements?, http_requests?,
+    page_weight_kb?}`` (validated by ``review.scoring.schemas.StepSchema``)."""
+
+    __tablename__ = "journey_measurements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True
+    )
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    measured_on: Mapped[str] = mapped_column(String(200), default="")  # device / tool, free text
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship()
