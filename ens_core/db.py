@@ -59,14 +59,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Foreign keys are off by default in SQLite; WAL lets readers run beside a writer."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    """Foreign keys are off by default in SQLite; WAL lets readers run beside a writer.
+
+    The sqlite3 driver's own transaction handling is switched off (it delays BEGIN until
+    the first write and breaks SAVEPOINTs); SQLAlchemy emits BEGIN itself, below, as the
+    SQLAlchemy documentation recommends for pysqlite.
+    """
+    if not _is_sqlite(dbapi_connection):
         return
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -91,13 +91,22 @@ def make_member(college=None, *, starts_on=None, ends_on=None, declared=True, li
 
 
 def make_evaluated_dossier(service=None, actor=None):
+    from catalogue.models import DataPurpose
     from review.dossiers.lifecycle import transition
     from review.dossiers.models import Dossier, DossierState
+    from review.dossiers.services import add_data_request
 
     service = service or make_service()
     dossier = Dossier(service_id=service.id)
     db.session.add(dossier)
     db.session.flush()
+    add_data_request(
+        _member_of(service.organisation),
+        dossier,
+        scope="patient/Observation.rs",
+        purpose=DataPurpose.CARE,
+        retention_days=365,
+    )
     for state in (
         DossierState.SUBMITTED,
         DossierState.ADMISSIBLE,

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from catalogue.services import owners_on
 from ens_core.audit.services import record_event
@@ -707,6 +707,14 @@ def cast_vote(
             db.session.flush()
     except IntegrityError:
         return None
+    except OperationalError as error:
+        # SQLite only: a simultaneous writer holds the database; PostgreSQL waits instead
+        # and reports the duplicate as an IntegrityError above.
+        if db.session.get_bind().dialect.name != "sqlite":
+            raise
+        raise CommissionError(
+            _("Un autre vote est en cours d'enregistrement pour ce point : rechargez la page.")
+        ) from error
     return vote
 
 

@@ -160,9 +160,7 @@ def record_decision(
     ]
     sandbox = _sandbox_client(service)
     technical = set((sandbox.scope_ceiling if sandbox else "").split()) & set(TECHNICAL_SCOPES)
-    requested = sources.requested_uses(dossier)
-    if requested is not None:
-        technical |= {u.scope for u in requested} & set(TECHNICAL_SCOPES)
+    technical |= {u.scope for u in sources.requested_uses(dossier)} & set(TECHNICAL_SCOPES)
     decision.scope_ceiling = " ".join(sorted({u.scope for u in uses} | technical))
     db.session.add(decision)
     if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
@@ -264,8 +262,7 @@ def _check_uses(dossier: Dossier, uses: list[sources.DataUse]) -> list[sources.D
     if not uses:
         raise DecisionError(_("Approuvez au moins un usage de données."), "uses")
     seen = set()
-    requested = sources.requested_uses(dossier)
-    allowed = {u.scope for u in requested} if requested is not None else None
+    allowed = {u.scope for u in sources.requested_uses(dossier)}
     for use in uses:
         if not SCOPE_SYNTAX.match(use.scope):
             raise DecisionError(
@@ -280,7 +277,7 @@ def _check_uses(dossier: Dossier, uses: list[sources.DataUse]) -> list[sources.D
                 _("Le scope « %(scope)s » figure deux fois.", scope=use.scope), "uses"
             )
         seen.add(use.scope)
-        if allowed is not None and use.scope not in allowed:
+        if use.scope not in allowed:
             raise DecisionError(
                 _("Le scope « %(scope)s » n'a pas été demandé par l'éditeur.", scope=use.scope),
                 "uses",

@@ -1,23 +1,14 @@
-"""What the decision reads from other helpers' code, with explicit fallbacks.
-
-``review.dossiers.services.requested_data_uses`` (the editor's requested scopes) and
-``review.scoring.services.dossier_scores`` / ``ecoscore_for`` (published scores) are
-built on another branch. They are imported lazily; when absent:
-
-* :func:`requested_uses` returns ``None``: the requested set is unknown, so the decision
-  form asks the agent to enter each approved scope with its purpose and retention, and
-  no subset check against a request can be made (the scopes are still checked for syntax).
-* :func:`public_scores` returns ``{}`` and :func:`public_ecoscore` ``None``: the listing is
-  published without scores.
-
-"""
+"""What a decision reads from the dossier (requested uses, scores) and how it publishes
+the listing through the catalogue's functions."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
+from catalogue import services as catalogue
 from catalogue.models import DataPurpose
+from review.dossiers.services import requested_data_uses
+from review.scoring.services import dossier_scores, ecoscore_for
 
 
 @dataclass(frozen=True)
@@ -25,13 +16,6 @@ class DataUse:
     scope: str
     purpose: DataPurpose
     retention_days: int
-
-
-def _optional(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _as_use(raw) -> DataUse:
@@ -44,46 +28,23 @@ def _as_use(raw) -> DataUse:
     return DataUse(str(scope), DataPurpose(purpose), int(days))
 
 
-def requested_uses(dossier) -> list[DataUse] | None:
-    """The data uses the editor requested, or None when that module is not installed."""
-    function = _optional("review.dossiers.services", "requested_data_uses")
-    if function is None:
-        return None
-    return [_as_use(raw) for raw in function(dossier) or []]
+def requested_uses(dossier) -> list[DataUse]:
+    """The data uses the editor requested in the dossier."""
+    return [_as_use(raw) for raw in requested_data_uses(dossier)]
 
 
 def public_scores(dossier) -> dict:
-    function = _optional("review.scoring.services", "dossier_scores")
-    if function is None:
-        return {}
-    return dict(function(dossier) or {})
+    return dict(dossier_scores(dossier) or {})
 
 
 def public_ecoscore(dossier):
-    """``(value, grade, details)`` or None."""
-    function = _optional("review.scoring.services", "ecoscore_for")
-    if function is None:
-        return None
-    result = function(dossier)
-    if result is None:
-        return None
-    if isinstance(result, dict):
-        return result.get("value"), result.get("grade"), result.get("details") or {}
-    if isinstance(result, tuple | list):
-        value, grade, *rest = result
-        return value, grade, rest[0] if rest else {}
-    return (
-        getattr(result, "value", None),
-        getattr(result, "grade", None),
-        getattr(result, "details", None) or {},
-    )
+    """``(value, grade, details)`` or None when no measurements were submitted."""
+    return ecoscore_for(dossier)
 
 
 def publish(
     service, *, actor, decided_at, valid_until, data_uses, scores, ecoscore, summary
 ) -> None:
-    from catalogue import services as catalogue
-
     value, grade, details = ecoscore if ecoscore is not None else (None, None, {})
     catalogue.publish_referencing(
         service,

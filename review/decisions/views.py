@@ -21,7 +21,6 @@ from review.decisions.policies import can_decide, can_read_decisions
 from review.dossiers.models import Dossier
 
 decisions_bp = Blueprint("decisions", __name__, url_prefix="/agent/decisions")
-EXTRA_ROWS = 4
 
 
 @decisions_bp.route("", endpoint="index")
@@ -39,9 +38,7 @@ def index():
 
 def _rows(dossier):
     requested = sources.requested_uses(dossier)
-    if requested is not None:
-        return requested, len(requested)
-    return None, EXTRA_ROWS
+    return requested, len(requested)
 
 
 def _render_form(dossier, errors=None, values=None, status=200):
@@ -95,15 +92,13 @@ def show(dossier_id: int):
 def _parse_uses(form, requested, rows):
     uses, errors = [], {}
     for i in range(rows):
-        if requested is not None and form.get(f"uses-{i}-approved") != "on":
+        if form.get(f"uses-{i}-approved") != "on":
             continue
         raw = {
             "scope": (form.get(f"uses-{i}-scope") or "").strip(),
             "purpose": form.get(f"uses-{i}-purpose") or "",
             "retention_days": form.get(f"uses-{i}-retention_days") or "",
         }
-        if requested is None and not raw["scope"]:
-            continue
         try:
             data = schemas.DataUseSchema().load(raw)
         except ValidationError as error:

@@ -1,7 +1,7 @@
 """referential dossiers scoring
 
 Revision ID: 0020_dossiers
-Revises: 0003_listing_grants
+Revises: 0060_catalogue
 Create Date: 2026-11-23 12:17:14.594985
 
 """
@@ -12,7 +12,7 @@ import ens_core.db
 
 # revision identifiers, used by Alembic.
 revision = '0020_dossiers'
-down_revision = '0003_listing_grants'
+down_revision = '0060_catalogue'
 branch_labels = None
 depends_on = None
 

@@ -149,17 +149,6 @@ def test_approved_scopes_must_be_a_subset_of_the_request(app_ctx, monkeypatch):
         services.record_decision(agent, dossier, outcome=Outcome.REFERENCED, approved_uses=[])
 
 
-def test_sources_fall_back_when_the_other_modules_are_absent(app_ctx):
-    _agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
-    import importlib.util
-
-    if importlib.util.find_spec("review.scoring") is None:
-        assert sources.public_scores(dossier) == {}
-        assert sources.public_ecoscore(dossier) is None
-    if importlib.util.find_spec("review.dossiers.services") is None:
-        assert sources.requested_uses(dossier) is None
-
-
 def test_only_agents_with_the_decision_permission_decide(app_ctx):
     _agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
     plain_agent = make_user(Role.AGENT)
@@ -192,9 +181,14 @@ def test_decision_form_references_the_service(app, app_ctx):
         "uses-0-scope": "patient/Observation.rs",
         "uses-0-purpose": "care",
         "uses-0-retention_days": "365",
+        "uses-0-approved": "on",
     }
-    bad = client.post(url, data={**data, "uses-0-scope": "everything"})
-    assert bad.status_code == 400 and "scope SMART" in bad.get_data(as_text=True)
+    not_requested = client.post(url, data={**data, "uses-0-scope": "patient/Condition.rs"})
+    assert not_requested.status_code == 400
+    assert "pas été demandé" in not_requested.get_data(as_text=True)
+    nothing = client.post(url, data={k: v for k, v in data.items() if k != "uses-0-approved"})
+    assert nothing.status_code == 400
+    assert "au moins un usage" in nothing.get_data(as_text=True)
     response = client.post(url, data=data)
     assert response.status_code == 303
     db.session.expire_all()
