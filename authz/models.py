@@ -40,6 +40,10 @@ class Client(db.Model):
     scope_ceiling: Mapped[str] = mapped_column(Text, default="")
     jwks: Mapped[dict | None] = mapped_column(JSON)
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    # OpenID Connect: RS256 (the default every RP supports) or ES256.
+    id_token_signed_response_alg: Mapped[str] = mapped_column(
+        String(10), default="RS256", server_default="RS256"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 
@@ -65,6 +69,104 @@ class Grant(db.Model):
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
+    # The purposes declared for the granted scopes, as shown on the consent screen.
+    purpose: Mapped[str | None] = mapped_column(Text)
 
     def is_active(self, now: datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+# --- Authorization server state (codes, tokens, signing keys, receipts) -------------------
+
+
+class SigningKey(db.Model):
+    """A JWS signing key. The private key is stored encrypted (Fernet, key derived from
+    ``ENS_KEY_ENCRYPTION_KEY`` or the app secret) and never logged. A retired key no longer
+    signs but stays in the JWKS until every token it signed has expired."""
+
+    __tablename__ = "oauth_signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    alg: Mapped[str] = mapped_column(String(10), index=True)
+    public_jwk: Mapped[dict] = mapped_column(JSON)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:  # never shows key material
+        return f"<SigningKey {self.kid} {self.alg}>"
+
+
+class AuthorizationCode(db.Model):
+    """A single-use authorization code (its SHA-256 only), bound to the client, the
+    redirect URI and the PKCE challenge; lives at most 60 seconds."""
+
+    __tablename__ = "oauth_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    nonce: Mapped[str | None] = mapped_column(String(255))
+    auth_time: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Token(db.Model):
+    """One issued access token (by its ``jti``) and, with offline access, its refresh token
+    (SHA-256 only). Tokens of one grant form its family; a refresh token is single-use
+    (rotation) and ``parent_id`` links each token to the one it replaced."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_codes.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_tokens.id"))
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    access_expires_at: Mapped[datetime]
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refresh_expires_at: Mapped[datetime | None]
+    refresh_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class ConsentReceipt(db.Model):
+    """What the citizen (or their guardian) agreed to, when: the signed-off record shown
+    as a page and as JSON."""
+
+    __tablename__ = "oauth_consent_receipts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    consented_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    scopes: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClientAssertion(db.Model):
+    """``jti`` of the private_key_jwt assertions already seen (replay protection)."""
+
+    __tablename__ = "oauth_client_assertions"
+    __table_args__ = (UniqueConstraint("client_id", "jti"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    jti: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime]

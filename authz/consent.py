@@ -1,0 +1,199 @@
+"""Consent: what a service asks, what the citizen grants, and the receipt of it.
+
+Granted scopes = requested ∩ client ceiling ∩ what the citizen ticks. A grant is unique per
+(citizen, service); consenting again updates it (scopes, duration) and writes a new receipt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from authz.models import ConsentReceipt, Grant
+from authz.scopes import CONTEXT_SCOPES, SCOPE_LABELS_EN, Scope, join, parse_scopes
+from ens_core.audit.services import record_event
+from ens_core.db import db, utcnow
+
+MAX_MONTHS = 13
+DAYS_PER_MONTH = 30.44
+# One-time access: the grant ends with the access token it yields (10 min) plus the
+# code's minute; no refresh token is ever issued under it.
+ONE_TIME_SECONDS = 11 * 60
+
+
+@dataclass
+class ScopeLine:
+    """One line of the consent screen."""
+
+    scope: str
+    label: str
+    purpose: str | None
+    retention_days: int | None
+    writes: bool
+    ticked_by_default: bool = True
+
+
+def within_ceiling(requested, ceiling: str) -> list[str]:
+    allowed = set(parse_scopes(ceiling))
+    return [s for s in requested if s in allowed]
+
+
+def data_use_of(service, scope: str):
+    for use in getattr(service, "data_uses", []) or []:
+        if use.scope == scope:
+            return use
+    return None
+
+
+def scope_lines(service, scopes) -> list[ScopeLine]:
+    """The consent screen's lines: plain-French label, declared purpose and retention."""
+    lines = []
+    for value in scopes:
+        if value in CONTEXT_SCOPES:
+            continue
+        scope = Scope(value)
+        use = data_use_of(service, value)
+        lines.append(
+            ScopeLine(
+                scope=value,
+                label=scope.label,
+                purpose=use.purpose.label if use else None,
+                retention_days=use.retention_days if use else None,
+                writes=scope.writes,
+            )
+        )
+    return lines
+
+
+def grant_of(citizen, service) -> Grant | None:
+    return db.session.scalar(
+        select(Grant).where(Grant.citizen_id == citizen.id, Grant.service_id == service.id)
+    )
+
+
+def expiry_for(*, one_time: bool, months: int | None, now) -> timedelta:
+    if one_time:
+        return timedelta(seconds=ONE_TIME_SECONDS)
+    months = max(1, min(MAX_MONTHS, int(months or MAX_MONTHS)))
+    return timedelta(days=round(months * DAYS_PER_MONTH))
+
+
+def record_consent(
+    citizen,
+    service,
+    client,
+    scopes,
+    *,
+    consented_by=None,
+    one_time: bool = False,
+    months: int | None = None,
+    now=None,
+) -> tuple[Grant, ConsentReceipt]:
+    """Create or update the (citizen, service) grant with ``scopes`` and write a receipt.
+
+    ``scopes`` must already be the intersection (requested ∩ ceiling ∩ ticked). One-time
+    access drops ``offline_access``. ``consented_by`` is the guardian when one acts for the
+    citizen.
+    """
+    from catalogue.services import hosting_countries
+
+    now = now or utcnow()
+    consented_by = consented_by or citizen
+    granted = [s for s in parse_scopes(join(scopes)) if not (one_time and s == "offline_access")]
+    expires_at = now + expiry_for(one_time=one_time, months=months, now=now)
+    purposes = sorted(
+        {str(use.purpose.value) for s in granted if (use := data_use_of(service, s)) is not None}
+    )
+    grant = grant_of(citizen, service)
+    if grant is None:
+        grant = Grant(citizen_id=citizen.id, service_id=service.id, created_at=now)
+        db.session.add(grant)
+    grant.client_id = client.id
+    grant.scopes = join(granted)
+    grant.consented_by_id = consented_by.id
+    grant.updated_at = now
+    grant.expires_at = expires_at
+    grant.revoked_at = None
+    grant.revoked_reason = None
+    grant.purpose = ", ".join(purposes) or None
+    db.session.flush()
+
+    receipt_lines = []
+    for value in granted:
+        use = data_use_of(service, value)
+        receipt_lines.append(
+            {
+                "scope": value,
+                "label_fr": _french_label(value),
+                "label_en": SCOPE_LABELS_EN[Scope(value)],
+                "purpose": str(use.purpose.value) if use else None,
+                "retention_days": use.retention_days if use else None,
+            }
+        )
+    public_id = str(uuid.uuid4())
+    document = {
+        "receipt_id": public_id,
+        "issued_at": now.isoformat(),
+        "citizen_id": citizen.id,
+        "consented_by_id": consented_by.id,
+        "on_behalf": consented_by.id != citizen.id,
+        "service": {
+            "id": service.id,
+            "slug": service.slug,
+            "name": service.name,
+            "referenced_at": service.referenced_at.isoformat() if service.referenced_at else None,
+            "hosting_countries": hosting_countries(service),
+        },
+        "client_id": client.client_id,
+        "scopes": receipt_lines,
+        "duration": "one_time" if one_time else "until_expiry",
+        "expires_at": expires_at.isoformat(),
+        "refresh_allowed": "offline_access" in granted,
+    }
+    receipt = ConsentReceipt(
+        public_id=public_id,
+        grant_id=grant.id,
+        citizen_id=citizen.id,
+        consented_by_id=consented_by.id,
+        service_id=service.id,
+        client_id=client.id,
+        scopes=grant.scopes,
+        document=document,
+        created_at=now,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    record_event(
+        consented_by,
+        "oauth.consent",
+        "grant",
+        grant.id,
+        service=service.slug,
+        citizen=citizen.id,
+        scopes=grant.scopes,
+    )
+    return grant, receipt
+
+
+def _french_label(value: str) -> str:
+    from flask_babel import force_locale
+
+    with force_locale("fr"):
+        return Scope(value).label
+
+
+def receipts_of(citizen) -> list[ConsentReceipt]:
+    return list(
+        db.session.scalars(
+            select(ConsentReceipt)
+            .where(ConsentReceipt.citizen_id == citizen.id)
+            .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
+        )
+    )
+
+
+def get_receipt(public_id: str) -> ConsentReceipt | None:
+    return db.session.scalar(select(ConsentReceipt).where(ConsentReceipt.public_id == public_id))

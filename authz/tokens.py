@@ -1,0 +1,193 @@
+"""Access tokens (RFC 9068 JWT, ES256, 10 minutes), refresh tokens and pairwise ids.
+
+An access token carries ``iss``, ``sub`` and ``patient`` (both the pairwise pseudonym of
+the citizen for this service), ``aud`` (the FHIR base URL), ``client_id``, ``scope``,
+``grant_id``, ``jti``, ``iat`` and ``exp``; its header has ``typ: at+jwt`` and the ``kid``
+of the signing key. Each issued token is recorded by ``jti`` so that the resource server
+and introspection can refuse a revoked one at once. Refresh tokens are opaque random
+values stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from joserfc import jwt
+from sqlalchemy import select, update
+
+from authz import keys
+from authz.models import Token
+from authz.scopes import join, parse_scopes
+from ens_core.db import db, utcnow
+from ens_core.security import hash_secret, new_secret
+
+ACCESS_TOKEN_LIFETIME = 600  # seconds (10 minutes)
+ID_TOKEN_LIFETIME = 600
+
+
+def issuer() -> str:
+    return current_app.config["ENS_ISSUER"]
+
+
+def fhir_base_url() -> str:
+    """The audience of every access token: the FHIR API base URL."""
+    return f"{issuer()}/fhir"
+
+
+def _pairwise_key() -> bytes:
+    configured = current_app.config.get("ENS_PAIRWISE_KEY")
+    if configured:
+        return configured.encode()
+    # Derived from the deployment's secret: stable as long as the deployment is.
+    return hmac.new(
+        current_app.config["SECRET_KEY"].encode(), b"ens-pairwise-subject-v1", hashlib.sha256
+    ).digest()
+
+
+def pairwise_id(citizen_id: int, service_id: int) -> str:
+    """The pseudonymous id of a citizen for one service: HMAC-SHA256 of both ids under a
+    per-deployment key. Stable, and two services never see the same id for one citizen."""
+    message = f"service:{service_id}|citizen:{citizen_id}".encode()
+    return hmac.new(_pairwise_key(), message, hashlib.sha256).hexdigest()[:40]
+
+
+@dataclass
+class IssuedTokens:
+    access_token: str
+    refresh_token: str | None
+    record: Token
+    scope: str
+    patient: str
+    expires_in: int = ACCESS_TOKEN_LIFETIME
+
+    def response(self) -> dict:
+        """The token endpoint's JSON body (SMART: ``patient`` and the granted ``scope``)."""
+        body = {
+            "access_token": self.access_token,
+            "token_type": "Bearer",
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+            "patient": self.patient,
+        }
+        if self.refresh_token:
+            body["refresh_token"] = self.refresh_token
+        return body
+
+
+def _sign_access_token(claims: dict) -> str:
+    record = keys.current_key(keys.ACCESS_TOKEN_ALG)
+    header = {"alg": keys.ACCESS_TOKEN_ALG, "typ": "at+jwt", "kid": record.kid}
+    return jwt.encode(header, claims, keys.private_key(record), algorithms=[keys.ACCESS_TOKEN_ALG])
+
+
+def issue_tokens(
+    grant,
+    client,
+    scopes,
+    *,
+    code=None,
+    parent: Token | None = None,
+    include_refresh: bool = False,
+    now=None,
+) -> IssuedTokens:
+    """Sign an access token (and a refresh token when asked) under ``grant``."""
+    now = now or utcnow()
+    scope = join(parse_scopes(scopes) if isinstance(scopes, str) else scopes)
+    patient = pairwise_id(grant.citizen_id, grant.service_id)
+    jti = new_secret(16)
+    issued_at = int(now.timestamp())
+    claims = {
+        "iss": issuer(),
+        "sub": patient,
+        "aud": fhir_base_url(),
+        "client_id": client.client_id,
+        "scope": scope,
+        "grant_id": grant.id,
+        "patient": patient,
+        "jti": jti,
+        "iat": issued_at,
+        "exp": issued_at + ACCESS_TOKEN_LIFETIME,
+    }
+    refresh = new_secret(32) if include_refresh else None
+    record = Token(
+        grant_id=grant.id,
+        client_id=client.id,
+        code_id=code.id if code is not None else (parent.code_id if parent else None),
+        parent_id=parent.id if parent else None,
+        jti=jti,
+        scope=scope,
+        issued_at=now,
+        access_expires_at=now + timedelta(seconds=ACCESS_TOKEN_LIFETIME),
+        refresh_token_hash=hash_secret(refresh) if refresh else None,
+        refresh_expires_at=grant.expires_at if refresh else None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return IssuedTokens(_sign_access_token(claims), refresh, record, scope, patient)
+
+
+def issue_access_token(grant, client, scopes) -> str:
+    """A valid access token for ``grant`` (used by tests of the FHIR API, for instance)."""
+    return issue_tokens(grant, client, scopes).access_token
+
+
+def find_by_jti(jti: str) -> Token | None:
+    return db.session.scalar(select(Token).where(Token.jti == jti))
+
+
+def find_by_refresh_token(value: str) -> Token | None:
+    return db.session.scalar(select(Token).where(Token.refresh_token_hash == hash_secret(value)))
+
+
+def revoke_token(token: Token, *, reason: str, now=None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+        token.revoked_reason = reason
+        db.session.flush()
+
+
+def revoke_family(grant_id: int, *, reason: str, now=None) -> int:
+    """Revoke every token issued under one grant (refresh-token reuse)."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.grant_id == grant_id, Token.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_reason=reason)
+    )
+    db.session.flush()
+    return result.rowcount
+
+
+def revoke_tokens_of_code(code_id: int, *, reason: str, now=None) -> int:
+    """Revoke the tokens issued from one authorization code (and their rotations)."""
+    result = db.session.execute(
+        update(Token)
+        .where(Token.code_id == code_id, Token.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_reason=reason)
+    )
+    db.session.flush()
+    return result.rowcount
+
+
+def decode_unverified_jti(token_string: str) -> str | None:
+    """The ``jti`` of a JWT we signed, after signature and expiry checks; None otherwise."""
+    from joserfc.errors import JoseError
+
+    try:
+        token = jwt.decode(
+            token_string,
+            keys.verification_keys(keys.ACCESS_TOKEN_ALG),
+            algorithms=[keys.ACCESS_TOKEN_ALG],
+        )
+    except (JoseError, ValueError):
+        return None
+    if token.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
+        return None
+    claims = token.claims
+    if claims.get("iss") != issuer() or claims.get("exp", 0) <= time.time():
+        return None
+    return claims.get("jti")
