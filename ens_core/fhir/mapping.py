@@ -72,7 +72,7 @@ def source_uri(service_slug: str | None, client_id: str | None, person: bool = F
     if service_slug:
         uri = f"urn:ens:service:{service_slug}"
         return f"{uri}:client:{client_id}" if client_id else uri
-    return "urn:ens:health-space" if person else "urn:ens:health-space"
+    return "urn:ens:health-space"
 
 
 def patient_ref(patient_id: str) -> dict:
@@ -130,7 +130,11 @@ def document_to_fhir(doc, patient_id: str, source: str | None, base_url: str) ->
         "status": doc.status,
         "type": {
             "coding": [
-                {"system": LOINC, "code": doc.type_code, "display": str(DOCUMENT_TYPES.get(doc.type_code, ""))}
+                {
+                    "system": LOINC,
+                    "code": doc.type_code,
+                    "display": str(DOCUMENT_TYPES.get(doc.type_code, "")),
+                }
             ]
         },
         "subject": patient_ref(patient_id),
@@ -314,7 +318,9 @@ def parse_observation(payload, patient_id: str, prefix: str = "Observation") -> 
     _check_subject(obs.subject.reference if obs.subject else None, patient_id, f"{prefix}.subject")
     if obs.effectiveDateTime is None:
         raise FhirError(
-            422, f"{prefix}.effectiveDateTime is required.", expression=f"{prefix}.effectiveDateTime"
+            422,
+            f"{prefix}.effectiveDateTime is required.",
+            expression=f"{prefix}.effectiveDateTime",
         )
     effective = _as_datetime(obs.effectiveDateTime, f"{prefix}.effectiveDateTime")
     _not_future(effective, f"{prefix}.effectiveDateTime")
@@ -359,9 +365,7 @@ def parse_observation(payload, patient_id: str, prefix: str = "Observation") -> 
                 f"{prefix}.component is only used for blood pressure.",
                 expression=f"{prefix}.component",
             )
-        data["value"] = _quantity_value(
-            obs.valueQuantity, unit, measure, f"{prefix}.valueQuantity"
-        )
+        data["value"] = _quantity_value(obs.valueQuantity, unit, measure, f"{prefix}.valueQuantity")
     if obs.note:
         data["note"] = "\n".join(n.text for n in obs.note if n.text)[:2000] or None
     return data
@@ -394,7 +398,9 @@ def check_content(content: bytes, content_type: str, path: str) -> None:
         )
 
 
-def parse_document(payload, patient_id: str, find_binary, prefix: str = "DocumentReference") -> dict:
+def parse_document(
+    payload, patient_id: str, find_binary, prefix: str = "DocumentReference"
+) -> dict:
     doc = validate_structure(payload, "DocumentReference", prefix)
     if doc.status != "current":
         raise FhirError(422, f"{prefix}.status must be current.", expression=f"{prefix}.status")
@@ -407,12 +413,18 @@ def parse_document(payload, patient_id: str, find_binary, prefix: str = "Documen
         )
     _check_subject(doc.subject.reference if doc.subject else None, patient_id, f"{prefix}.subject")
     if len(doc.content) != 1:
-        raise FhirError(422, f"{prefix}.content must hold exactly one attachment.", expression=f"{prefix}.content")
+        raise FhirError(
+            422,
+            f"{prefix}.content must hold exactly one attachment.",
+            expression=f"{prefix}.content",
+        )
     att = doc.content[0].attachment
     path = f"{prefix}.content[0].attachment"
     title = (att.title or doc.description or "").strip()
     if not title:
-        raise FhirError(422, f"{path}.title (or {prefix}.description) is required.", expression=f"{path}.title")
+        raise FhirError(
+            422, f"{path}.title (or {prefix}.description) is required.", expression=f"{path}.title"
+        )
     when = _as_datetime(doc.date, f"{prefix}.date") if doc.date else utcnow()
     data = {
         "type_code": type_code,
@@ -429,15 +441,25 @@ def parse_document(payload, patient_id: str, find_binary, prefix: str = "Documen
             try:
                 content = base64.b64decode(str(att.data), validate=True)
             except (binascii.Error, ValueError):
-                raise FhirError(400, f"{path}.data is not base64.", expression=f"{path}.data") from None
+                raise FhirError(
+                    400, f"{path}.data is not base64.", expression=f"{path}.data"
+                ) from None
         check_content(content, att.contentType, path)
         data["content"] = content
     elif att.url:
         binary = find_binary(att.url.rstrip("/").split("/")[-1])
         if binary is None or "Binary/" not in att.url:
-            raise FhirError(422, f"{path}.url does not point to a Binary of this patient.", expression=f"{path}.url")
+            raise FhirError(
+                422,
+                f"{path}.url does not point to a Binary of this patient.",
+                expression=f"{path}.url",
+            )
         if binary.content_type != att.contentType:
-            raise FhirError(422, f"{path}.contentType differs from the Binary's.", expression=f"{path}.contentType")
+            raise FhirError(
+                422,
+                f"{path}.contentType differs from the Binary's.",
+                expression=f"{path}.contentType",
+            )
         data["binary"] = binary
     else:
         raise FhirError(422, f"{path}.data or {path}.url is required.", expression=f"{path}.data")
@@ -449,13 +471,19 @@ def parse_appointment(payload, patient_id: str, prefix: str = "Appointment") -> 
     if appt.status not in APPOINTMENT_STATUSES:
         raise FhirError(422, f"{prefix}.status is not allowed.", expression=f"{prefix}.status")
     if not appt.start or not appt.end:
-        raise FhirError(422, f"{prefix}.start and {prefix}.end are required.", expression=f"{prefix}.start")
+        raise FhirError(
+            422, f"{prefix}.start and {prefix}.end are required.", expression=f"{prefix}.start"
+        )
     start = _as_datetime(appt.start, f"{prefix}.start")
     end = _as_datetime(appt.end, f"{prefix}.end")
     if end <= start:
-        raise FhirError(422, f"{prefix}.end must be after {prefix}.start.", expression=f"{prefix}.end")
+        raise FhirError(
+            422, f"{prefix}.end must be after {prefix}.start.", expression=f"{prefix}.end"
+        )
     if not (appt.description or "").strip():
-        raise FhirError(422, f"{prefix}.description is required.", expression=f"{prefix}.description")
+        raise FhirError(
+            422, f"{prefix}.description is required.", expression=f"{prefix}.description"
+        )
     patient_found = False
     practitioner = location = None
     for i, participant in enumerate(appt.participant or []):
@@ -486,4 +514,3 @@ def parse_appointment(payload, patient_id: str, prefix: str = "Appointment") -> 
         "location": (location or None) and location[:300],
         "cancelation_reason": reason,
     }
-

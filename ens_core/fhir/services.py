@@ -40,8 +40,10 @@ def scope_allows(scopes, resource_type: str, interaction: str) -> bool:
         if not match or match.group(1) != "patient" or match.group(2) not in (resource_type, "*"):
             continue
         perm = match.group(3)
-        if perm == "*" or perm == _V1[interaction] or (
-            perm not in ("read", "write") and _V2[interaction] in perm
+        if (
+            perm == "*"
+            or perm == _V1[interaction]
+            or (perm not in ("read", "write") and _V2[interaction] in perm)
         ):
             return True
     return False
@@ -140,7 +142,9 @@ def _source_uri(record) -> str:
 
     if record.source_service_id:
         service = db.session.get(Service, record.source_service_id)
-        client = db.session.get(Client, record.source_client_id) if record.source_client_id else None
+        client = (
+            db.session.get(Client, record.source_client_id) if record.source_client_id else None
+        )
         return mapping.source_uri(service.slug, getattr(client, "client_id", None))
     return mapping.source_uri(None, None, person=True)
 
@@ -196,7 +200,8 @@ def _check_patient_param(caller: Caller, args) -> None:
         pid = value.split("/")[-1]
         if pid != caller.patient_id:
             raise FhirError(
-                403, "A service may only search the patient of its own access token.",
+                403,
+                "A service may only search the patient of its own access token.",
                 expression="patient",
             )
 
@@ -433,10 +438,19 @@ def transaction(caller: Caller, bundle) -> Result:
 
         try:
             Bundle.model_validate(
-                {**bundle, "entry": [{k: v for k, v in e.items() if k != "resource"} for e in bundle.get("entry") or [] if isinstance(e, dict)]}
+                {
+                    **bundle,
+                    "entry": [
+                        {k: v for k, v in e.items() if k != "resource"}
+                        for e in bundle.get("entry") or []
+                        if isinstance(e, dict)
+                    ],
+                }
             )
-        except Exception as error:  # noqa: BLE001 - pydantic or value errors
-            raise FhirError(400, f"Invalid Bundle: {error}".splitlines()[0], expression="Bundle") from None
+        except Exception as error:
+            raise FhirError(
+                400, f"Invalid Bundle: {error}".splitlines()[0], expression="Bundle"
+            ) from None
         entries = bundle.get("entry") or []
         if not entries:
             raise FhirError(400, "Bundle.entry is empty.", expression="Bundle.entry")
@@ -451,18 +465,22 @@ def transaction(caller: Caller, bundle) -> Result:
             rtype = url.split("/")[0].split("?")[0]
             if rtype not in MODELS:
                 raise FhirError(
-                    400, f"{prefix}.request.url: {url!r} is not supported.",
+                    400,
+                    f"{prefix}.request.url: {url!r} is not supported.",
                     expression=f"{prefix}.request.url",
                 )
             if method == "POST" and "/" not in url:
                 _require(caller, rtype, "create")
-                plan.append(("create", rtype, None, _parse(caller, rtype, resource, f"{prefix}.resource")))
+                plan.append(
+                    ("create", rtype, None, _parse(caller, rtype, resource, f"{prefix}.resource"))
+                )
             elif method == "PUT" and url.count("/") == 1:
                 _require(caller, rtype, "update")
                 plan.append(("update", rtype, url.split("/")[1], (resource, f"{prefix}.resource")))
             else:
                 raise FhirError(
-                    400, f"{prefix}.request: {method} {url} is not supported in a transaction.",
+                    400,
+                    f"{prefix}.request: {method} {url} is not supported in a transaction.",
                     expression=f"{prefix}.request",
                 )
         out, ids = [], []
@@ -485,6 +503,8 @@ def transaction(caller: Caller, bundle) -> Result:
                     },
                 }
             )
-        return Result(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out}, ids)
+        return Result(
+            200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out}, ids
+        )
 
     return perform(caller, "transaction", "Bundle", op)

@@ -42,9 +42,7 @@ MEASURE_TYPES = [
         components=(BP_SYSTOLIC, BP_DIASTOLIC),
     ),
     MeasureType("heart_rate", _l("Fréquence cardiaque"), {"8867-4": "/min"}, "Heart rate", 10, 300),
-    MeasureType(
-        "temperature", _l("Température"), {"8310-5": "Cel"}, "Body temperature", 25, 45
-    ),
+    MeasureType("temperature", _l("Température"), {"8310-5": "Cel"}, "Body temperature", 25, 45),
     MeasureType(
         "glucose",
         _l("Glycémie"),
@@ -62,10 +60,10 @@ MEASURE_TYPES = [
         80,
     ),
     MeasureType("pain", _l("Douleur"), {"72514-3": "{score}"}, "Pain severity 0-10", 0, 10),
-    MeasureType("steps", _l("Nombre de pas"), {"55423-8": "{steps}/d"}, "Number of steps", 0, 200000),
     MeasureType(
-        "waist", _l("Tour de taille"), {"8280-0": "cm"}, "Waist circumference", 20, 300
+        "steps", _l("Nombre de pas"), {"55423-8": "{steps}/d"}, "Number of steps", 0, 200000
     ),
+    MeasureType("waist", _l("Tour de taille"), {"8280-0": "cm"}, "Waist circumference", 20, 300),
 ]
 MEASURES = {m.key: m for m in MEASURE_TYPES}
 BY_CODE = {code: m for m in MEASURE_TYPES for code in m.codes}

@@ -71,9 +71,7 @@ def can_act_for(guardian, citizen, on: date | None = None) -> bool:
 
 
 def wards_of(guardian, on: date | None = None) -> list[User]:
-    links = db.session.scalars(
-        select(Guardianship).where(Guardianship.guardian_id == guardian.id)
-    )
+    links = db.session.scalars(select(Guardianship).where(Guardianship.guardian_id == guardian.id))
     seen, wards = set(), []
     for link in links:
         if link_is_active(link, on) and link.ward_id not in seen:

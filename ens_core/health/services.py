@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from ens_core.db import db, utcnow
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, MEASURES
@@ -75,7 +75,7 @@ class Visibility:
 
     def filter_appointments(self, query: Select) -> Select:
         if "appointments" in self.hidden_types:
-            query = query.where(False)  # noqa: FBT003
+            query = query.where(False)
         src = self._source_filter(Appointment)
         return query if src is None else query.where(src)
 
@@ -396,9 +396,7 @@ def measurement_kinds(vis: Visibility) -> list[str]:
 # --- abuse reports -----------------------------------------------------------------------
 
 
-def file_abuse_report(
-    reporter, service, category: AbuseCategory, description: str
-) -> AbuseReport:
+def file_abuse_report(reporter, service, category: AbuseCategory, description: str) -> AbuseReport:
     report = AbuseReport(
         reporter_id=reporter.id, service_id=service.id, category=category, description=description
     )
@@ -425,5 +423,3 @@ def reports_of(reporter) -> list[AbuseReport]:
             .order_by(AbuseReport.created_at.desc())
         )
     )
-
-

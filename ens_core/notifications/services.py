@@ -67,8 +67,9 @@ def preference(user, kind: str) -> tuple[bool, bool]:
 
 def preferences_of(user) -> list[dict]:
     return [
-        {"kind": key, "label": kind.label, **dict(zip(("in_app", "email"), preference(user, key)))}
+        {"kind": key, "label": kind.label, "in_app": pair[0], "email": pair[1]}
         for key, kind in KINDS.items()
+        for pair in [preference(user, key)]
     ]
 
 
@@ -96,6 +97,7 @@ def notify(
     link: str | None = None,
     *,
     dedupe_key: str | None = None,
+    flush: bool = True,
 ) -> Notification | None:
     """Notify ``user`` as they chose for ``kind`` (delivered when the caller's transaction
     commits). Returns the notification, or None when the user turned this kind off or
@@ -122,7 +124,8 @@ def notify(
         read_at=None if in_app else utcnow(),
     )
     db.session.add(notification)
-    db.session.flush()
+    if flush:  # not while the session is flushing (session event hooks)
+        db.session.flush()
     return notification if in_app else None
 
 
