@@ -131,17 +131,29 @@ class ChainCheck:
     reason: str | None = None
 
 
+def _entries_in_order(citizen_id: int, batch: int = 1000):
+    """The citizen's entries by seq, fetched in batches (bounded memory, no open cursor
+    left behind when the check stops early)."""
+    last = 0
+    while True:
+        rows = db.session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.citizen_id == citizen_id, AccessLogEntry.seq > last)
+            .order_by(AccessLogEntry.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
 def verify_chain(citizen_id: int) -> ChainCheck:
     """Recompute the citizen's chain from the start; report the first broken entry."""
     prev = GENESIS
     expected_seq = 1
     count = 0
-    rows = db.session.scalars(
-        select(AccessLogEntry)
-        .where(AccessLogEntry.citizen_id == citizen_id)
-        .order_by(AccessLogEntry.seq)
-        .execution_options(yield_per=1000)
-    )
+    rows = _entries_in_order(citizen_id)
     for entry in rows:
         count += 1
         if entry.seq != expected_seq:
