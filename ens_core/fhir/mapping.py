@@ -99,7 +99,7 @@ def observation_to_fhir(m, patient_id: str, source: str | None) -> dict:
         "category": [{"coding": [{"system": CATEGORY_SYSTEM, "code": category}]}],
         "code": {
             "coding": [{"system": LOINC, "code": m.code, "display": measure.display}],
-            "text": str(measure.label),
+            "text": measure.display,
         },
         "subject": patient_ref(patient_id),
         "effectiveDateTime": _iso(m.effective_at),

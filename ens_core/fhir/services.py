@@ -136,21 +136,29 @@ def perform(
     return result
 
 
-def _source_uri(record) -> str:
+def _source_uri(record, cache: dict | None = None) -> str:
+    """``meta.source`` of a record (memoised per service/client within one response)."""
     from authz.models import Client
     from catalogue.models import Service
 
+    key = (record.source_service_id, record.source_client_id)
+    if cache is not None and key in cache:
+        return cache[key]
     if record.source_service_id:
         service = db.session.get(Service, record.source_service_id)
         client = (
             db.session.get(Client, record.source_client_id) if record.source_client_id else None
         )
-        return mapping.source_uri(service.slug, getattr(client, "client_id", None))
-    return mapping.source_uri(None, None, person=True)
+        uri = mapping.source_uri(service.slug, getattr(client, "client_id", None))
+    else:
+        uri = mapping.source_uri(None, None, person=True)
+    if cache is not None:
+        cache[key] = uri
+    return uri
 
 
-def to_fhir(caller: Caller, record) -> dict:
-    source = _source_uri(record)
+def to_fhir(caller: Caller, record, cache: dict | None = None) -> dict:
+    source = _source_uri(record, cache)
     if isinstance(record, Measurement):
         return mapping.observation_to_fhir(record, caller.patient_id, source)
     if isinstance(record, Document):
@@ -310,7 +318,8 @@ def search_resources(caller: Caller, resource_type: str, args) -> Result:
                 count=count,
                 newest_first=args.get("_sort") == "-date",
             )
-        resources = [to_fhir(caller, r) for r in page.items]
+        cache: dict = {}
+        resources = [to_fhir(caller, r, cache) for r in page.items]
         bundle = search.searchset(
             base_url(), resource_type, args, resources, page.total, offset, count
         )

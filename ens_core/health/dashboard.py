@@ -244,15 +244,16 @@ def build_export(citizen, viewer=None, ip: str | None = None, now=None) -> tuple
         {"fullUrl": f"{base}:Patient/{pid}", "resource": mapping.patient_to_fhir(citizen, pid)}
     ]
     files = {}
+    cache: dict = {}
     for m in measurements:
         entries.append(
             {
                 "fullUrl": f"{base}:Observation/{m.public_id}",
-                "resource": mapping.observation_to_fhir(m, pid, _source_uri(m)),
+                "resource": mapping.observation_to_fhir(m, pid, _source_uri(m, cache)),
             }
         )
     for d in documents:
-        resource = mapping.document_to_fhir(d, pid, _source_uri(d), base)
+        resource = mapping.document_to_fhir(d, pid, _source_uri(d, cache), base)
         extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[
             d.binary.content_type
         ]
@@ -264,7 +265,7 @@ def build_export(citizen, viewer=None, ip: str | None = None, now=None) -> tuple
         entries.append(
             {
                 "fullUrl": f"{base}:Appointment/{a.public_id}",
-                "resource": mapping.appointment_to_fhir(a, pid, _source_uri(a)),
+                "resource": mapping.appointment_to_fhir(a, pid, _source_uri(a, cache)),
             }
         )
     bundle = {

@@ -264,7 +264,9 @@ def data():
             values=request.args,
             errors=errors,
             format_value=format_value,
-            source_names=_source_names(docs.items + appointments.items),
+            source_names=_source_names(
+                docs.items + appointments.items + [m for c in charts for m in c["latest"]]
+            ),
         ),
     ), (400 if errors else 200)
 
