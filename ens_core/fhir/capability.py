@@ -29,7 +29,7 @@ INTERACTIONS = {
     "DocumentReference": ["read", "search-type", "create"],
     "Appointment": ["read", "search-type", "create", "update"],
     "Patient": ["read"],
-    "Binary": ["read"],
+    "Binary": ["read", "create"],
 }
 PROFILES = {
     "Observation": "http://hl7.org/fhir/StructureDefinition/vitalsigns",

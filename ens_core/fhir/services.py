@@ -269,6 +269,30 @@ def read_binary(caller: Caller, binary_id: str) -> tuple[Result, Binary]:
     return result, holder["binary"]
 
 
+def create_binary(caller: Caller, content_type: str, content: bytes) -> Result:
+    """``POST /fhir/Binary``: upload a document's content first, then refer to it from a
+    DocumentReference (``attachment.url = "Binary/{id}"``)."""
+
+    def op():
+        _require(caller, "DocumentReference", "create")
+        mapping.check_content(content, content_type, "Binary")
+        binary = health.store_binary(caller.citizen, content, content_type)
+        location = f"{base_url()}/Binary/{binary.public_id}"
+        body = {
+            "resourceType": "Binary",
+            "id": binary.public_id,
+            "contentType": content_type,
+            "meta": {"source": _source_uri_for(caller)},
+        }
+        return Result(201, body, [binary.public_id], {"Location": location})
+
+    return perform(caller, "create", "Binary", op)
+
+
+def _source_uri_for(caller: Caller) -> str:
+    return mapping.source_uri(caller.service.slug, getattr(caller.client, "client_id", None))
+
+
 # --- search ------------------------------------------------------------------------------
 
 SEARCH_PARAMS = {

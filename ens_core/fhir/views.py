@@ -152,6 +152,29 @@ def read_binary(binary_id):
     return response
 
 
+@bp.post("/Binary")
+@require_scope("DocumentReference", "create")
+def create_binary():
+    def operation():
+        if request.mimetype in ("application/fhir+json", "application/json"):
+            import base64
+            import binascii
+
+            body = _body()
+            if not isinstance(body, dict) or body.get("resourceType") != "Binary":
+                raise FhirError(400, "Expected a Binary resource.", expression="Binary")
+            try:
+                content = base64.b64decode(body.get("data") or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise FhirError(
+                    400, "Binary.data is not base64.", expression="Binary.data"
+                ) from None
+            return services.create_binary(_caller(), body.get("contentType") or "", content)
+        return services.create_binary(_caller(), request.mimetype, request.get_data())
+
+    return _run(operation)
+
+
 @bp.post("")
 @bp.post("/")
 @require_scope("Observation", "create")
@@ -168,6 +191,7 @@ _INTERACTION_OF = {
     "fhir.read_patient": "read",
     "fhir.read_binary": "read",
     "fhir.create": "create",
+    "fhir.create_binary": "create",
     "fhir.update": "update",
     "fhir.transaction": "transaction",
 }

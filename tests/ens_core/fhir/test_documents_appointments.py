@@ -166,3 +166,24 @@ def test_capability_statement_is_valid_r4_with_smart_uris(client, app):
     }
     types = {r["type"] for r in body["rest"][0]["resource"]}
     assert {"Observation", "DocumentReference", "Appointment", "Patient"} <= types
+
+
+def test_binary_upload_then_document_referring_to_it(api, citizen):
+    uploaded = api.client.post(
+        "/fhir/Binary", data=PNG, headers=api.headers(), content_type="image/png"
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    binary_id = uploaded.get_json()["id"]
+    payload = document(api.patient_id)
+    payload["content"][0]["attachment"] = {
+        "contentType": "image/png",
+        "url": f"Binary/{binary_id}",
+        "title": "Photo de l'ordonnance",
+    }
+    created = api.post("/fhir/DocumentReference", payload)
+    assert created.status_code == 201, created.get_json()
+    assert api.get(f"/fhir/Binary/{binary_id}").data == PNG
+    fake = api.client.post(
+        "/fhir/Binary", data=b"GIF89a", headers=api.headers(), content_type="image/png"
+    )
+    assert fake.status_code == 422
