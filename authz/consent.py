@@ -197,3 +197,25 @@ def receipts_of(citizen) -> list[ConsentReceipt]:
 
 def get_receipt(public_id: str) -> ConsentReceipt | None:
     return db.session.scalar(select(ConsentReceipt).where(ConsentReceipt.public_id == public_id))
+
+
+def grants_of(citizen) -> list[Grant]:
+    """Grants where ``citizen`` is the person concerned or the one who consented."""
+    from sqlalchemy import or_
+
+    return list(
+        db.session.scalars(
+            select(Grant)
+            .where(or_(Grant.citizen_id == citizen.id, Grant.consented_by_id == citizen.id))
+            .order_by(Grant.updated_at.desc(), Grant.id.desc())
+        )
+    )
+
+
+def withdraw_consent(user, grant: Grant, *, now=None) -> None:
+    """The citizen (or the guardian who consented) withdraws: every token of the grant
+    stops working at the next request."""
+    from authz.services import revoke_grant
+
+    revoke_grant(grant, reason="withdrawn by the citizen", now=now)
+    record_event(user, "oauth.withdraw", "grant", grant.id, service=grant.service_id)

@@ -15,12 +15,12 @@ import base64
 import threading
 from datetime import timedelta
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from joserfc.jwk import ECKey, KeySet, RSAKey
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from authz.models import SigningKey
 from ens_core.db import db, utcnow
@@ -78,6 +78,15 @@ def current_key(alg: str) -> SigningKey:
         .order_by(SigningKey.created_at.desc(), SigningKey.id.desc())
         .limit(1)
     )
+    if record is not None:
+        try:
+            private_key(record)
+        except InvalidToken:
+            # Encrypted under another key (ENS_KEY_ENCRYPTION_KEY or SECRET_KEY changed):
+            # unusable for signing. Retire it and start a fresh key rather than fail.
+            record.retired_at = utcnow()
+            db.session.flush()
+            record = None
     return record or create_key(alg)
 
 
@@ -96,8 +105,13 @@ def published_keys(now=None) -> list[SigningKey]:
     """Keys that verify tokens: active ones and those retired within the retention time."""
     now = now or utcnow()
     limit = now - _retention()
-    records = db.session.scalars(select(SigningKey).order_by(SigningKey.id))
-    return [r for r in records if r.retired_at is None or r.retired_at > limit]
+    return list(
+        db.session.scalars(
+            select(SigningKey)
+            .where(or_(SigningKey.retired_at.is_(None), SigningKey.retired_at > limit))
+            .order_by(SigningKey.id)
+        )
+    )
 
 
 def jwks(now=None) -> dict:

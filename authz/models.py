@@ -118,6 +118,25 @@ class AuthorizationCode(db.Model):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
+    # Authlib's AuthorizationCodeMixin (and OpenID Connect's) accessors.
+    def get_redirect_uri(self) -> str | None:
+        return self.redirect_uri or None
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int | None:
+        return self.auth_time
+
+    def get_acr(self) -> None:
+        return None
+
+    def get_amr(self) -> None:
+        return None
+
 
 class Token(db.Model):
     """One issued access token (by its ``jti``) and, with offline access, its refresh token

@@ -25,7 +25,7 @@ from joserfc.errors import JoseError
 from authz import keys
 from authz import scopes as smart
 from authz.models import Client, Grant
-from authz.policies import client_is_live
+from authz.policies import client_is_live, client_may_act_on
 from authz.tokens import fhir_base_url, find_by_jti, issuer, pairwise_id
 from ens_core.db import db, utcnow
 
@@ -147,6 +147,9 @@ def authenticate_request() -> AccessContext:
     patient = pairwise_id(grant.citizen_id, grant.service_id)
     if citizen is None or not citizen.is_active or claims.get("patient") != patient:
         raise InvalidTokenError(description="The access token is invalid.")
+    if not client_may_act_on(client, citizen):
+        raise InvalidTokenError(description="This client may not act on this account.")
+    granted = set(smart.parse_scopes(grant.scopes))
     guardian = None
     if grant.consented_by_id != grant.citizen_id:
         guardian = db.session.get(User, grant.consented_by_id)
@@ -155,7 +158,8 @@ def authenticate_request() -> AccessContext:
         service=service,
         client=client,
         grant=grant,
-        scopes=smart.parse_scopes(record.scope),
+        # A re-consent that narrowed the grant narrows live tokens at once too.
+        scopes=[s for s in smart.parse_scopes(record.scope) if s in granted],
         patient_id=patient,
         acting_for=guardian,
     )

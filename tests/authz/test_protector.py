@@ -163,3 +163,41 @@ def test_token_of_another_service_cannot_be_replayed_with_a_forged_grant(app, ci
     )
     # Even signed by us, a token whose grant does not match its record is refused.
     assert _call(app, _read_observations, swapped)[0] == 401
+
+
+def test_fhir_token_uses_a_sandbox_client_for_a_synthetic_citizen(app, service):
+    synthetic = make_user(Role.CITIZEN, is_synthetic=True)
+    token = fhir_token(synthetic, service, "patient/Observation.rs")
+    _, _, context, _ = _call(app, _read_observations, token)
+    assert context.client.kind is ClientKind.SANDBOX
+
+
+def test_narrowing_the_grant_narrows_live_tokens(app, citizen, service):
+    token = fhir_token(citizen, service, "patient/Observation.rs patient/Observation.cu")
+    assert _call(app, _create_observation, token)[0] == 200
+    from authz.consent import grant_of
+
+    grant_of(citizen, service).scopes = "patient/Observation.rs"
+    db.session.flush()
+    assert _call(app, _create_observation, token)[0] == 403
+    assert _call(app, _read_observations, token)[0] == 200
+
+
+def test_oauth_uris_extension_for_the_capability_statement(app_ctx):
+    from authz.discovery import smart_oauth_uris_extension
+
+    extension = smart_oauth_uris_extension()
+    assert extension["url"].endswith("/StructureDefinition/oauth-uris")
+    urls = {item["url"]: item["valueUri"] for item in extension["extension"]}
+    assert urls["authorize"].endswith("/oauth/authorize")
+    assert urls["token"].endswith("/oauth/token")
+
+
+def test_sanction_revoking_every_grant_of_a_service_kills_tokens_at_once(app, citizen, service):
+    from authz.services import revoke_service_grants
+
+    token = fhir_token(citizen, service, "patient/Observation.rs")
+    other = fhir_token(make_user(Role.CITIZEN), service, "patient/Observation.rs")
+    assert revoke_service_grants(service, reason="déréférencement") == 2
+    assert _call(app, _read_observations, token)[0] == 401
+    assert _call(app, _read_observations, other)[0] == 401

@@ -1,0 +1,34 @@
+"""``ens keys``: signing-key management."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from ens_core.db import db
+
+keys_cli = AppGroup("keys", help="OAuth signing keys.")
+
+
+@keys_cli.command("rotate")
+def rotate_command() -> None:
+    """Retire the current signing keys and create new ones (old ones stay published
+    until the tokens they signed have expired)."""
+    from authz.keys import rotate_keys
+
+    created = rotate_keys()
+    db.session.commit()
+    for record in created:
+        click.echo(f"New {record.alg} key: kid={record.kid}")
+
+
+@keys_cli.command("list")
+def list_command() -> None:
+    """Published keys (public information only)."""
+    from authz.keys import published_keys
+
+    for record in published_keys():
+        state = (
+            "active" if record.retired_at is None else f"retired {record.retired_at:%Y-%m-%d %H:%M}"
+        )
+        click.echo(f"{record.kid}  {record.alg}  {state}")
