@@ -20,6 +20,7 @@ def import_all_models() -> None:
     import catalogue.public.models  # noqa: F401
     import ens_core.accounts.models
     import ens_core.audit.models
+    import ens_core.health.models
     import ens_core.notifications.models  # noqa: F401
     import review.models  # noqa: F401
 

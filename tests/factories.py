@@ -298,3 +298,44 @@ def complete_dossier(dossier, editor=None, answer="yes"):
         ],
     )
     return dossier
+# --- health space (ens_core/health) -------------------------------------------------------
+
+
+def make_measurement(citizen, code="29463-7", value=70.0, *, at=None, value2=None, service=None):
+    from datetime import UTC, datetime
+
+    from ens_core.health.datatypes import BY_CODE
+    from ens_core.health.services import Source, add_measurement
+
+    return add_measurement(
+        citizen,
+        {
+            "code": code,
+            "effective_at": at or datetime(2026, 3, 1, 8, 0, tzinfo=UTC),
+            "value": value,
+            "value2": value2,
+            "unit": BY_CODE[code].codes[code],
+        },
+        Source(service=service),
+    )
+
+
+PDF_BYTES = b"%PDF-1.4\n%test\n%%EOF\n"
+
+
+def make_document(citizen, title="Compte rendu", *, service=None, type_code="11488-4", at=None):
+    from datetime import UTC, datetime
+
+    from ens_core.health.services import Source, add_document
+
+    return add_document(
+        citizen,
+        {
+            "type_code": type_code,
+            "title": title,
+            "date": at or datetime(2026, 2, 1, tzinfo=UTC),
+            "content": PDF_BYTES,
+            "content_type": "application/pdf",
+        },
+        Source(service=service, person=None if service else citizen),
+    )

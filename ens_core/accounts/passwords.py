@@ -21,6 +21,7 @@ def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
 def _hasher() -> tuple[PasswordHasher, str]:
     return _hasher_for(current_app.config.get("ENS_ARGON2_PROFILE", "RFC_9106_LOW_MEMORY"))
 
+
 MIN_LENGTH = 12
 PASSWORD_RULES = _l(
     "Au moins 12 caractères. Une phrase de passe facile à retenir convient très bien."

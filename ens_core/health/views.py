@@ -1,13 +1,595 @@
+"""The citizen's dashboard (/espace) and the agents' guardianship page. Views stay thin:
+parse -> service -> render; one commit per request."""
+
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 
-from ens_core.accounts.policies import can_use_health_space, requires
+from ens_core.accounts.models import User
+from ens_core.accounts.policies import can_use_agent_portal, can_use_health_space, requires
+from ens_core.accounts.services import find_user_by_email
+from ens_core.db import db
+from ens_core.forms import field_error, parse_form
+from ens_core.health import dashboard, delegation
+from ens_core.health import services as health
+from ens_core.health.access_log import verify_chain
+from ens_core.health.charts import line_chart
+from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES, MEASURES, format_value
+from ens_core.health.models import (
+    ABUSE_LABELS,
+    AbuseCategory,
+    Document,
+    Guardianship,
+    GuardianshipKind,
+)
+from ens_core.health.schemas import (
+    AbuseForm,
+    DocumentQuery,
+    GuardianshipForm,
+    HiddenForm,
+    HideTypeForm,
+    HistoryQuery,
+    PreferencesForm,
+    SwitchProfileForm,
+)
+from ens_core.notifications import services as notifications
 
 bp = Blueprint("health", __name__, url_prefix="/espace")
+agent_bp = Blueprint("health_agent", __name__, url_prefix="/agent/tutelles")
+
+ACTING_KEY = "health_acting_for"
 
 
-@bp.route("")
+def subject():
+    """Whose space is shown: the citizen, or the ward the guardian switched to (checked on
+    every request: a guardianship that ended, or a ward turning 18, ends the switch)."""
+    ward_id = session.get(ACTING_KEY)
+    if ward_id:
+        ward = db.session.get(User, ward_id)
+        if ward is not None and delegation.can_act_for(current_user, ward):
+            return ward
+        session.pop(ACTING_KEY, None)
+    return current_user._get_current_object()
+
+
+def _viewer():
+    return current_user._get_current_object()
+
+
+def _context(**extra):
+    citizen = subject()
+    viewer = _viewer()
+    return {
+        "citizen": citizen,
+        "acting": dashboard.is_guardian_view(viewer, citizen),
+        "wards": delegation.wards_of(viewer),
+        "unread": notifications.unread_count(viewer),
+        **extra,
+    }
+
+
+@bp.route("", endpoint="dashboard")
 @requires(can_use_health_space)
-def dashboard():
-    return render_template("ens_core/health/dashboard.html")
+def dashboard_home():
+    citizen = subject()
+    viewer = _viewer()
+    from ens_core.health.notifications import notify_expiring_grants
+
+    notify_expiring_grants(citizen)
+    dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
+    check = verify_chain(citizen.id)
+    services = dashboard.connected_services(citizen, viewer)
+    db.session.commit()
+    return render_template(
+        "ens_core/health/dashboard.html",
+        **_context(
+            check=check,
+            services=services,
+            can_hide=delegation.can_hide_from_guardian(citizen)
+            and not dashboard.is_guardian_view(viewer, citizen),
+        ),
+    )
+
+
+@bp.post("/profil")
+@requires(can_use_health_space)
+def switch_profile():
+    data, _errors = parse_form(SwitchProfileForm(), request.form)
+    if data is None:
+        abort(400)
+    if data["ward"] == "self":
+        session.pop(ACTING_KEY, None)
+        flash(_("Vous consultez de nouveau votre propre espace."), "info")
+        return redirect(url_for("health.dashboard"))
+    ward = db.session.get(User, int(data["ward"])) if data["ward"].isdigit() else None
+    if ward is None or not delegation.can_act_for(_viewer(), ward):
+        abort(403)
+    session[ACTING_KEY] = ward.id
+    flash(_("Vous agissez maintenant pour %(name)s.", name=ward.name), "info")
+    return redirect(url_for("health.dashboard"))
+
+
+# --- connected services ------------------------------------------------------------------
+
+
+@bp.get("/services")
+@requires(can_use_health_space)
+def services():
+    citizen, viewer = subject(), _viewer()
+    dashboard.log_delegate_view(citizen, viewer, "Grant", request.remote_addr)
+    items = dashboard.connected_services(citizen, viewer)
+    db.session.commit()
+    return render_template("ens_core/health/services.html", **_context(services=items))
+
+
+def _grant_or_404(grant_id: int):
+    grant = dashboard.grant_of_citizen(subject(), grant_id, _viewer())
+    if grant is None:
+        abort(404)
+    return grant
+
+
+@bp.route("/services/<int:grant_id>/revoquer", methods=["GET", "POST"])
+@requires(can_use_health_space)
+def revoke(grant_id):
+    grant = _grant_or_404(grant_id)
+    from catalogue.models import Service
+
+    service = db.session.get(Service, grant.service_id)
+    if request.method == "GET":
+        return render_template(
+            "ens_core/health/revoke_confirm.html", **_context(grant=grant, service=service)
+        )
+    dashboard.revoke(subject(), grant, _viewer())
+    db.session.commit()
+    flash(
+        _(
+            "L'accès de %(service)s est révoqué : il ne peut plus lire ni écrire vos données.",
+            service=service.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("health.services"))
+
+
+@bp.post("/services/<int:grant_id>/renouveler")
+@requires(can_use_health_space)
+def renew(grant_id):
+    grant = _grant_or_404(grant_id)
+    try:
+        dashboard.renew(subject(), grant)
+    except ValueError:
+        flash(_("Cet accès ne peut plus être renouvelé : reconnectez le service."), "error")
+        return redirect(url_for("health.services"))
+    db.session.commit()
+    flash(
+        _("Accès renouvelé jusqu'au %(date)s.", date=grant.expires_at.strftime("%d/%m/%Y")),
+        "success",
+    )
+    return redirect(url_for("health.services"))
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+@bp.get("/historique")
+@requires(can_use_health_space)
+def history():
+    citizen, viewer = subject(), _viewer()
+    data, errors = parse_form(HistoryQuery(), request.args)
+    filters = data or {}
+    entries, total, page, pages = dashboard.history(citizen, viewer, filters=filters)
+    dashboard.log_delegate_view(citizen, viewer, "AccessLog", request.remote_addr)
+    db.session.commit()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "ens_core/health/history.html",
+        **_context(
+            entries=entries,
+            total=total,
+            page=page,
+            pages=pages,
+            errors=errors,
+            values=request.args,
+            args=args,
+            service_options=dashboard.services_in_history(citizen, viewer),
+        ),
+    ), (400 if errors else 200)
+
+
+# --- my data -----------------------------------------------------------------------------
+
+
+@bp.get("/donnees")
+@requires(can_use_health_space)
+def data():
+    citizen, viewer = subject(), _viewer()
+    guardian = viewer if dashboard.is_guardian_view(viewer, citizen) else None
+    vis = health.Visibility.of(citizen, guardian=guardian)
+    charts = []
+    for kind in health.measurement_kinds(vis):
+        series = health.measurement_series(vis, kind)
+        if series:
+            charts.append(
+                {
+                    "kind": kind,
+                    "label": MEASURES[kind].label,
+                    "chart": line_chart(series),
+                    "latest": series[-5:][::-1],
+                }
+            )
+    query, errors = parse_form(DocumentQuery(), request.args)
+    query = query or {}
+    ranges = []
+    import operator
+    from datetime import UTC, datetime, time, timedelta
+
+    if query.get("start"):
+        ranges.append((operator.ge, datetime.combine(query["start"], time(0), tzinfo=UTC)))
+    if query.get("end"):
+        ranges.append(
+            (operator.lt, datetime.combine(query["end"], time(0), tzinfo=UTC) + timedelta(days=1))
+        )
+    docs = health.search_documents(
+        vis,
+        type_codes=[query["type"]] if query.get("type") else None,
+        date_ranges=ranges,
+        text=query.get("q"),
+        count=100,
+    )
+    appointments = health.search_appointments(vis, count=100, newest_first=True)
+    dashboard.log_delegate_view(citizen, viewer, "Observation", request.remote_addr)
+    db.session.commit()
+    return render_template(
+        "ens_core/health/data.html",
+        **_context(
+            charts=charts,
+            documents=docs.items,
+            appointments=appointments.items,
+            hidden_types=health.hidden_types_of(citizen),
+            hideable=HIDEABLE_TYPES,
+            document_types=DOCUMENT_TYPES,
+            values=request.args,
+            errors=errors,
+            format_value=format_value,
+            source_names=_source_names(
+                docs.items + appointments.items + [m for c in charts for m in c["latest"]]
+            ),
+        ),
+    ), (400 if errors else 200)
+
+
+def _source_names(records) -> dict:
+    from catalogue.models import Service
+
+    ids = {r.source_service_id for r in records if r.source_service_id}
+    if not ids:
+        return {}
+    return {s.id: s.name for s in db.session.scalars(select(Service).where(Service.id.in_(ids)))}
+
+
+@bp.post("/donnees/masquer")
+@requires(can_use_health_space)
+def hide_type():
+    data, _errors = parse_form(HideTypeForm(), request.form)
+    if data is None:
+        abort(400)
+    health.set_type_hidden(subject(), data["data_type"], data["hidden"])
+    db.session.commit()
+    label = HIDEABLE_TYPES[data["data_type"]]
+    flash(
+        _("« %(type)s » est masqué pour tous les services connectés.", type=label)
+        if data["hidden"]
+        else _("« %(type)s » est de nouveau visible des services connectés.", type=label),
+        "success",
+    )
+    return redirect(url_for("health.data"))
+
+
+def _document_or_404(public_id: str) -> Document:
+    citizen, viewer = subject(), _viewer()
+    doc = health.get_owned(Document, citizen, public_id)
+    if doc is None:
+        abort(404)
+    if dashboard.is_guardian_view(viewer, citizen):
+        visible, _reason = health.Visibility.of(citizen, guardian=viewer).can_see(doc)
+        if not visible:
+            abort(404)
+    return doc
+
+
+@bp.post("/documents/<public_id>/masquer")
+@requires(can_use_health_space)
+def hide_document(public_id):
+    doc = _document_or_404(public_id)
+    data, _errors = parse_form(HiddenForm(), request.form)
+    if data is None:
+        abort(400)
+    health.set_document_hidden(subject(), doc, data["hidden"])
+    db.session.commit()
+    flash(
+        _("Le document « %(title)s » est masqué pour tous les services connectés.", title=doc.title)
+        if data["hidden"]
+        else _(
+            "Le document « %(title)s » est de nouveau visible des services connectés.",
+            title=doc.title,
+        ),
+        "success",
+    )
+    return redirect(url_for("health.data"))
+
+
+@bp.get("/documents/<public_id>")
+@requires(can_use_health_space)
+def document_file(public_id):
+    doc = _document_or_404(public_id)
+    citizen, viewer = subject(), _viewer()
+    if dashboard.is_guardian_view(viewer, citizen):
+        from ens_core.health.access_log import record_access
+
+        record_access(
+            citizen,
+            interaction="read",
+            resource_type="DocumentReference",
+            resource_ids=[doc.public_id],
+            actor=viewer,
+            ip=request.remote_addr,
+            detail="acting for",
+        )
+    content, content_type = doc.binary.data, doc.binary.content_type
+    db.session.commit()
+    from flask import current_app
+
+    response = current_app.response_class(content, mimetype=content_type)
+    response.headers["Content-Disposition"] = "attachment"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+@bp.get("/telecharger")
+@requires(can_use_health_space)
+def export_page():
+    return render_template(
+        "ens_core/health/export.html", **_context(filename=dashboard.export_filename())
+    )
+
+
+@bp.post("/telecharger")
+@requires(can_use_health_space)
+def export_download():
+    from flask import current_app
+
+    filename, content = dashboard.build_export(subject(), _viewer(), ip=request.remote_addr)
+    db.session.commit()
+    response = current_app.response_class(content, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- notifications -----------------------------------------------------------------------
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+@requires(can_use_health_space)
+def notification_centre():
+    viewer = _viewer()
+    if request.method == "POST":
+        data, _errors = parse_form(PreferencesForm(), request.form)
+        if data is None:
+            abort(400)
+        for kind in notifications.KINDS:
+            notifications.set_preference(
+                viewer, kind, in_app=kind in data["in_app"], email=kind in data["email"]
+            )
+        db.session.commit()
+        flash(_("Vos préférences de notification sont enregistrées."), "success")
+        return redirect(url_for("health.notification_centre"))
+    items = notifications.notifications_of(viewer)
+    page = render_template(
+        "ens_core/health/notifications.html",
+        **_context(items=items, preferences=notifications.preferences_of(viewer)),
+    )
+    notifications.mark_all_read(viewer)
+    db.session.commit()
+    return page
+
+
+# --- abuse report ------------------------------------------------------------------------
+
+
+def _reportable_services():
+    from catalogue.models import Service, ServiceStatus
+
+    return db.session.scalars(
+        select(Service)
+        .where(
+            Service.status.in_(
+                [ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED, ServiceStatus.DELISTED]
+            )
+        )
+        .order_by(Service.name)
+    ).all()
+
+
+@bp.route("/signaler", methods=["GET", "POST"])
+@requires(can_use_health_space)
+def report_abuse():
+    from catalogue.models import Service
+
+    services = _reportable_services()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        data, errors = parse_form(AbuseForm(), request.form)
+        if data is not None:
+            service = db.session.get(Service, data["service"])
+            if service is None or service not in services:
+                errors = field_error("service", _("Choisissez un service de la liste."))
+            else:
+                report = health.file_abuse_report(
+                    _viewer(), service, AbuseCategory(data["category"]), data["description"].strip()
+                )
+                db.session.commit()
+                flash(
+                    _(
+                        "Votre signalement n° %(id)s est enregistré. L'autorité de référencement va l'examiner.",
+                        id=report.id,
+                    ),
+                    "success",
+                )
+                return redirect(url_for("health.report_abuse"))
+    return render_template(
+        "ens_core/health/report.html",
+        **_context(
+            services=services,
+            categories=[(c.value, c.label) for c in AbuseCategory],
+            errors=errors,
+            values=values,
+            reports=health.reports_of(_viewer()),
+            labels=ABUSE_LABELS,
+        ),
+    ), (400 if errors else 200)
+
+
+# --- the minor's confidentiality ---------------------------------------------------------
+
+
+@bp.route("/confidentialite", methods=["GET", "POST"])
+@requires(can_use_health_space)
+def confidentiality():
+    citizen, viewer = subject(), _viewer()
+    if dashboard.is_guardian_view(viewer, citizen):
+        abort(403)  # only the minor decides what their guardian sees
+    allowed = delegation.can_hide_from_guardian(citizen)
+    if request.method == "POST":
+        if not allowed:
+            abort(403)
+        target = request.form.get("target", "")
+        hidden = request.form.get("hidden") == "true"
+        kind, _sep, ident = target.partition(":")
+        try:
+            if kind == "service" and ident.isdigit():
+                delegation.set_hidden_from_guardian(citizen, service_id=int(ident), hidden=hidden)
+            elif kind == "document":
+                doc = health.get_owned(Document, citizen, ident)
+                if doc is None:
+                    abort(404)
+                delegation.set_hidden_from_guardian(citizen, document_id=doc.id, hidden=hidden)
+            else:
+                abort(400)
+        except delegation.DelegationError:
+            abort(403)
+        db.session.commit()
+        flash(_("Vos choix de confidentialité sont enregistrés."), "success")
+        return redirect(url_for("health.confidentiality"))
+    hidden_services, hidden_documents = delegation.hidden_from_guardian(citizen)
+    documents = health.search_documents(health.Visibility.of(citizen), count=100).items
+    return render_template(
+        "ens_core/health/confidentiality.html",
+        **_context(
+            allowed=allowed,
+            guardians=delegation.guardians_of(citizen),
+            services=dashboard.connected_services(citizen),
+            documents=documents,
+            hidden_services=hidden_services,
+            hidden_documents=hidden_documents,
+        ),
+    )
+
+
+# --- agents: guardianships ---------------------------------------------------------------
+
+
+@agent_bp.route("", methods=["GET", "POST"])
+@requires(can_use_agent_portal)
+def guardianships():
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.form
+        data, errors = parse_form(GuardianshipForm(), request.form)
+        if data is not None:
+            guardian = find_user_by_email(data["guardian_email"])
+            ward = find_user_by_email(data["ward_email"])
+            if guardian is None:
+                errors = field_error("guardian_email", _("Aucun compte avec cette adresse."))
+            elif ward is None:
+                errors = field_error("ward_email", _("Aucun compte avec cette adresse."))
+            else:
+                messages = {
+                    "self": (
+                        "ward_email",
+                        _("Une personne ne peut pas être son propre représentant."),
+                    ),
+                    "not_minor": (
+                        "kind",
+                        _("Cette personne est majeure : choisissez tutelle ou curatelle."),
+                    ),
+                    "not_adult": (
+                        "kind",
+                        _(
+                            "Cette personne est mineure : choisissez « représentant légal d'un mineur »."
+                        ),
+                    ),
+                    "exists": ("ward_email", _("Ce lien existe déjà.")),
+                }
+                try:
+                    delegation.link_guardian(
+                        current_user,
+                        guardian,
+                        ward,
+                        GuardianshipKind(data["kind"]),
+                        reference=data.get("reference"),
+                        ends_on=data.get("ends_on"),
+                    )
+                except delegation.DelegationError as error:
+                    errors = field_error(*messages[str(error)])
+                else:
+                    db.session.commit()
+                    flash(
+                        _(
+                            "%(guardian)s peut maintenant agir pour %(ward)s.",
+                            guardian=guardian.name,
+                            ward=ward.name,
+                        ),
+                        "success",
+                    )
+                    return redirect(url_for("health_agent.guardianships"))
+    links = db.session.scalars(
+        select(Guardianship).order_by(Guardianship.created_at.desc()).limit(200)
+    ).all()
+    return render_template(
+        "ens_core/health/agent_guardianships.html",
+        links=links,
+        is_active=delegation.link_is_active,
+        kinds=[(k.value, k.label) for k in GuardianshipKind],
+        errors=errors,
+        values=values,
+    ), (400 if errors else 200)
+
+
+@agent_bp.post("/<int:link_id>/fin")
+@requires(can_use_agent_portal)
+def end_guardianship(link_id):
+    link = db.session.get(Guardianship, link_id)
+    if link is None:
+        abort(404)
+    delegation.end_link(current_user, link)
+    db.session.commit()
+    flash(_("Le lien de représentation est terminé."), "success")
+    return redirect(url_for("health_agent.guardianships"))

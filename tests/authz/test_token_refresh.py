@@ -119,6 +119,8 @@ def test_refresh_reuse_alerts_the_citizen(client, public, citizen, service):
     first = _tokens(client, public, citizen)
     refresh(client, public, first["refresh_token"])
     refresh(client, public, first["refresh_token"])
-    (notification,) = db.session.query(Notification).filter_by(user_id=citizen.id).all()
+    (notification,) = (
+        db.session.query(Notification).filter_by(user_id=citizen.id, kind="oauth.token_reuse").all()
+    )
     assert notification.kind == "oauth.token_reuse"
     assert service.name in notification.title

@@ -1,0 +1,543 @@
+"""The FHIR interactions as plain functions of a :class:`Caller` (the connected service
+and the citizen behind its token): read, search, create, update, transaction. Views only
+translate HTTP; tests call these directly.
+
+Every call appends one entry to the citizen's access log, in the same transaction as the
+data it serves or writes; a refused call is logged too (its changes rolled back first).
+
+Hidden data: a *read* of a record whose data type (or document) the citizen hid answers
+403 naming the missing consent; a *search* leaves hidden records out (the Bundle total
+counts only what the service may see).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import select
+
+from ens_core.db import db
+from ens_core.fhir import mapping, search
+from ens_core.fhir.errors import FhirError
+from ens_core.health import services as health
+from ens_core.health.access_log import record_access
+from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, LOINC
+from ens_core.health.models import Appointment, Binary, Document, Measurement
+
+MODELS = {"Observation": Measurement, "DocumentReference": Document, "Appointment": Appointment}
+_V1 = {"read": "read", "search": "read", "create": "write", "update": "write", "delete": "write"}
+_V2 = {"read": "r", "search": "s", "create": "c", "update": "u", "delete": "d"}
+_SCOPE = re.compile(r"^(patient|user)/([A-Za-z*]+)\.(read|write|\*|[cruds]+)$")
+
+
+def scope_allows(scopes, resource_type: str, interaction: str) -> bool:
+    """SMART v1 (``.read``/``.write``) and v2 (``.cruds``) patient scopes."""
+    for scope in scopes:
+        match = _SCOPE.match(scope)
+        if not match or match.group(1) != "patient" or match.group(2) not in (resource_type, "*"):
+            continue
+        perm = match.group(3)
+        if (
+            perm == "*"
+            or perm == _V1[interaction]
+            or (perm not in ("read", "write") and _V2[interaction] in perm)
+        ):
+            return True
+    return False
+
+
+@dataclass
+class Caller:
+    citizen: object
+    service: object
+    client: object
+    patient_id: str
+    scopes: list[str] = field(default_factory=list)
+    acting_for: object | None = None  # the guardian who consented for the citizen
+    ip: str | None = None
+
+    @classmethod
+    def from_context(cls, ctx, ip: str | None = None) -> Caller:
+        scopes = ctx.scopes.split() if isinstance(ctx.scopes, str) else list(ctx.scopes or [])
+        return cls(
+            citizen=ctx.citizen,
+            service=ctx.service,
+            client=ctx.client,
+            patient_id=ctx.patient_id,
+            scopes=scopes,
+            acting_for=getattr(ctx, "acting_for", None),
+            ip=ip,
+        )
+
+    def allows(self, resource_type: str, interaction: str) -> bool:
+        return scope_allows(self.scopes, resource_type, interaction)
+
+    @property
+    def visibility(self) -> health.Visibility:
+        return health.Visibility.of(self.citizen, for_service=True, guardian=self.acting_for)
+
+    @property
+    def source(self) -> health.Source:
+        return health.Source(service=self.service, client=self.client)
+
+
+def base_url() -> str:
+    return current_app.config["ENS_ISSUER"].rstrip("/") + "/fhir"
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict
+    ids: list[str] = field(default_factory=list)
+    headers: dict = field(default_factory=dict)
+
+
+def perform(
+    caller: Caller,
+    interaction: str,
+    resource_type: str,
+    operation: Callable[[], Result],
+    resource_id: str | None = None,
+) -> Result:
+    """Run ``operation`` in a savepoint and log it; on refusal roll it back, log the
+    failure, and raise the FhirError for the view to answer."""
+    log = {
+        "interaction": interaction,
+        "resource_type": resource_type,
+        "service": caller.service,
+        "client": caller.client,
+        "actor": caller.acting_for,
+        "ip": caller.ip,
+    }
+    try:
+        with db.session.begin_nested():
+            result = operation()
+            record_access(
+                caller.citizen,
+                resource_ids=result.ids,
+                status_code=result.status,
+                outcome="success",
+                **log,
+            )
+    except FhirError as error:
+        record_access(
+            caller.citizen,
+            resource_ids=[resource_id] if resource_id else [],
+            status_code=error.status,
+            outcome=error.outcome,
+            detail=error.diagnostics,
+            **log,
+        )
+        raise
+    return result
+
+
+def _source_uri(record, cache: dict | None = None) -> str:
+    """``meta.source`` of a record (memoised per service/client within one response)."""
+    from authz.models import Client
+    from catalogue.models import Service
+
+    key = (record.source_service_id, record.source_client_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    if record.source_service_id:
+        service = db.session.get(Service, record.source_service_id)
+        client = (
+            db.session.get(Client, record.source_client_id) if record.source_client_id else None
+        )
+        uri = mapping.source_uri(service.slug, getattr(client, "client_id", None))
+    else:
+        uri = mapping.source_uri(None, None, person=True)
+    if cache is not None:
+        cache[key] = uri
+    return uri
+
+
+def to_fhir(caller: Caller, record, cache: dict | None = None) -> dict:
+    source = _source_uri(record, cache)
+    if isinstance(record, Measurement):
+        return mapping.observation_to_fhir(record, caller.patient_id, source)
+    if isinstance(record, Document):
+        return mapping.document_to_fhir(record, caller.patient_id, source, base_url())
+    return mapping.appointment_to_fhir(record, caller.patient_id, source)
+
+
+def _hidden_reason(caller: Caller, record) -> FhirError | None:
+    visible, reason = caller.visibility.can_see(record)
+    if visible:
+        return None
+    if reason and reason.startswith("hidden-type:"):
+        data_type = reason.split(":", 1)[1]
+        return FhirError(
+            403,
+            f"Consent missing: the citizen has hidden the data type '{data_type}' "
+            f"({HIDEABLE_TYPES[data_type]}) from connected services.",
+            code="forbidden",
+        )
+    if reason == "hidden-document":
+        return FhirError(
+            403,
+            "Consent missing: the citizen has hidden this document from connected services.",
+        )
+    return FhirError(404, "Resource not found.")  # hidden from the guardian: never revealed
+
+
+def _load(caller: Caller, resource_type: str, resource_id: str):
+    record = health.get_owned(MODELS[resource_type], caller.citizen, resource_id)
+    if record is None:
+        raise FhirError(404, f"{resource_type}/{resource_id} not found.")
+    return record
+
+
+def _require(caller: Caller, resource_type: str, interaction: str) -> None:
+    if not caller.allows(resource_type, interaction):
+        letter = _V2[interaction]
+        raise FhirError(
+            403,
+            f"Consent missing: the token has no scope patient/{resource_type}.{letter} "
+            f"for this {interaction}.",
+        )
+
+
+def _check_patient_param(caller: Caller, args) -> None:
+    for value in args.getlist("patient") + args.getlist("subject"):
+        pid = value.split("/")[-1]
+        if pid != caller.patient_id:
+            raise FhirError(
+                403,
+                "A service may only search the patient of its own access token.",
+                expression="patient",
+            )
+
+
+# --- read --------------------------------------------------------------------------------
+
+
+def read(caller: Caller, resource_type: str, resource_id: str) -> Result:
+    def op():
+        _require(caller, resource_type, "read")
+        record = _load(caller, resource_type, resource_id)
+        hidden = _hidden_reason(caller, record)
+        if hidden:
+            raise hidden
+        return Result(
+            200,
+            to_fhir(caller, record),
+            [record.public_id],
+            {"ETag": f'W/"{record.version}"'},
+        )
+
+    return perform(caller, "read", resource_type, op, resource_id)
+
+
+def read_patient(caller: Caller, patient_id: str) -> Result:
+    def op():
+        _require(caller, "Patient", "read")
+        if patient_id != caller.patient_id:
+            raise FhirError(404, f"Patient/{patient_id} not found.")
+        return Result(200, mapping.patient_to_fhir(caller.citizen, caller.patient_id), [patient_id])
+
+    return perform(caller, "read", "Patient", op, patient_id)
+
+
+def read_binary(caller: Caller, binary_id: str) -> tuple[Result, Binary]:
+    holder = {}
+
+    def op():
+        _require(caller, "DocumentReference", "read")
+        binary = db.session.scalar(
+            select(Binary).where(
+                Binary.public_id == binary_id, Binary.citizen_id == caller.citizen.id
+            )
+        )
+        if binary is None:
+            raise FhirError(404, f"Binary/{binary_id} not found.")
+        docs = list(db.session.scalars(select(Document).where(Document.binary_id == binary.id)))
+        if docs:
+            for doc in docs:
+                hidden = _hidden_reason(caller, doc)
+                if hidden:
+                    raise hidden
+        holder["binary"] = binary
+        return Result(200, {}, [binary.public_id])
+
+    result = perform(caller, "read", "Binary", op, binary_id)
+    return result, holder["binary"]
+
+
+def create_binary(caller: Caller, content_type: str, content: bytes) -> Result:
+    """``POST /fhir/Binary``: upload a document's content first, then refer to it from a
+    DocumentReference (``attachment.url = "Binary/{id}"``)."""
+
+    def op():
+        _require(caller, "DocumentReference", "create")
+        mapping.check_content(content, content_type, "Binary")
+        binary = health.store_binary(caller.citizen, content, content_type)
+        location = f"{base_url()}/Binary/{binary.public_id}"
+        body = {
+            "resourceType": "Binary",
+            "id": binary.public_id,
+            "contentType": content_type,
+            "meta": {"source": _source_uri_for(caller)},
+        }
+        return Result(201, body, [binary.public_id], {"Location": location})
+
+    return perform(caller, "create", "Binary", op)
+
+
+def _source_uri_for(caller: Caller) -> str:
+    return mapping.source_uri(caller.service.slug, getattr(caller.client, "client_id", None))
+
+
+# --- search ------------------------------------------------------------------------------
+
+SEARCH_PARAMS = {
+    "Observation": {"patient", "subject", "code", "date", "category"},
+    "DocumentReference": {"patient", "subject", "type", "date", "_text"},
+    "Appointment": {"patient", "actor", "date", "status"},
+}
+
+
+def search_resources(caller: Caller, resource_type: str, args) -> Result:
+    def op():
+        _require(caller, resource_type, "search")
+        search.check_params(args, SEARCH_PARAMS[resource_type])
+        _check_patient_param(caller, args)
+        if resource_type == "Appointment":
+            for value in args.getlist("actor"):
+                if value.startswith("Patient/") and value.split("/")[-1] != caller.patient_id:
+                    raise FhirError(403, "Another patient.", expression="actor")
+        count, offset = search.paging(args)
+        vis = caller.visibility
+        dates = search.date_ranges(args.getlist("date"))
+        if resource_type == "Observation":
+            codes = search.tokens(args.getlist("code"), LOINC) or None
+            page = health.search_measurements(
+                vis,
+                codes=codes,
+                date_ranges=dates,
+                newest_first=search.newest_first(args),
+                offset=offset,
+                count=count,
+            )
+        elif resource_type == "DocumentReference":
+            page = health.search_documents(
+                vis,
+                type_codes=search.tokens(args.getlist("type"), LOINC) or None,
+                date_ranges=dates,
+                text=" ".join(args.getlist("_text")) or None,
+                offset=offset,
+                count=count,
+            )
+        else:
+            page = health.search_appointments(
+                vis,
+                date_ranges=dates,
+                statuses=search.tokens(args.getlist("status")) or None,
+                offset=offset,
+                count=count,
+                newest_first=args.get("_sort") == "-date",
+            )
+        cache: dict = {}
+        resources = [to_fhir(caller, r, cache) for r in page.items]
+        bundle = search.searchset(
+            base_url(), resource_type, args, resources, page.total, offset, count
+        )
+        return Result(200, bundle, [r["id"] for r in resources])
+
+    return perform(caller, "search", resource_type, op)
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def _find_binary(caller: Caller):
+    def find(public_id: str):
+        return db.session.scalar(
+            select(Binary).where(
+                Binary.public_id == public_id, Binary.citizen_id == caller.citizen.id
+            )
+        )
+
+    return find
+
+
+def _parse(caller: Caller, resource_type: str, payload, prefix: str | None = None) -> dict:
+    prefix = prefix or resource_type
+    if resource_type == "Observation":
+        data = mapping.parse_observation(payload, caller.patient_id, prefix)
+        kind = BY_CODE[data["code"]].key
+        if caller.visibility.type_hidden(kind):
+            raise FhirError(
+                403,
+                f"Consent missing: the citizen has hidden the data type '{kind}' from "
+                "connected services.",
+            )
+        return data
+    if resource_type == "DocumentReference":
+        return mapping.parse_document(payload, caller.patient_id, _find_binary(caller), prefix)
+    if resource_type == "Appointment":
+        data = mapping.parse_appointment(payload, caller.patient_id, prefix)
+        if caller.visibility.type_hidden("appointments"):
+            raise FhirError(
+                403, "Consent missing: the citizen has hidden appointments from connected services."
+            )
+        return data
+    raise FhirError(400, f"{resource_type} cannot be written here.")
+
+
+def _create_record(caller: Caller, resource_type: str, data: dict):
+    first = health.is_first_write(caller.citizen, caller.service)
+    if resource_type == "Observation":
+        record = health.add_measurement(caller.citizen, data, caller.source)
+    elif resource_type == "DocumentReference":
+        record = health.add_document(caller.citizen, data, caller.source)
+    else:
+        record = health.add_appointment(caller.citizen, data, caller.source)
+    if first:
+        health.notify_first_write(caller.citizen, caller.service)
+    return record
+
+
+def _created(caller: Caller, resource_type: str, record) -> Result:
+    location = f"{base_url()}/{resource_type}/{record.public_id}/_history/{record.version}"
+    return Result(
+        201,
+        to_fhir(caller, record),
+        [record.public_id],
+        {"Location": location, "ETag": f'W/"{record.version}"'},
+    )
+
+
+def create(caller: Caller, resource_type: str, payload) -> Result:
+    def op():
+        _require(caller, resource_type, "create")
+        data = _parse(caller, resource_type, payload)
+        return _created(caller, resource_type, _create_record(caller, resource_type, data))
+
+    return perform(caller, "create", resource_type, op)
+
+
+def _update_record(caller, resource_type, resource_id, payload, if_match, prefix=None):
+    if resource_type not in ("Observation", "Appointment"):
+        raise FhirError(405, f"{resource_type} cannot be updated.")
+    prefix = prefix or resource_type
+    if isinstance(payload, dict) and payload.get("id") not in (None, resource_id):
+        raise FhirError(400, f"{prefix}.id differs from the URL.", expression=f"{prefix}.id")
+    record = _load(caller, resource_type, resource_id)
+    hidden = _hidden_reason(caller, record)
+    if hidden:
+        raise hidden
+    if record.source_service_id != caller.service.id:
+        raise FhirError(
+            403, "A service may only update the records it wrote itself.", code="forbidden"
+        )
+    if if_match and if_match.strip() not in (f'W/"{record.version}"', f'"{record.version}"'):
+        raise FhirError(412, "The resource changed since it was read (If-Match).", code="conflict")
+    data = _parse(caller, resource_type, payload, prefix)
+    if resource_type == "Observation":
+        health.update_measurement(record, data)
+    else:
+        health.update_appointment(record, data)
+    return record
+
+
+def update(
+    caller: Caller, resource_type: str, resource_id: str, payload, if_match: str | None = None
+) -> Result:
+    def op():
+        _require(caller, resource_type, "update")
+        record = _update_record(caller, resource_type, resource_id, payload, if_match)
+        return Result(
+            200, to_fhir(caller, record), [record.public_id], {"ETag": f'W/"{record.version}"'}
+        )
+
+    return perform(caller, "update", resource_type, op, resource_id)
+
+
+def transaction(caller: Caller, bundle) -> Result:
+    """A ``transaction`` Bundle: every entry succeeds or nothing is stored."""
+
+    def op():
+        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+            raise FhirError(400, "Expected a Bundle.", expression="Bundle")
+        if bundle.get("type") != "transaction":
+            raise FhirError(400, "Bundle.type must be transaction.", expression="Bundle.type")
+        from fhir.resources.R4B.bundle import Bundle
+
+        try:
+            Bundle.model_validate(
+                {
+                    **bundle,
+                    "entry": [
+                        {k: v for k, v in e.items() if k != "resource"}
+                        for e in bundle.get("entry") or []
+                        if isinstance(e, dict)
+                    ],
+                }
+            )
+        except Exception as error:
+            raise FhirError(
+                400, f"Invalid Bundle: {error}".splitlines()[0], expression="Bundle"
+            ) from None
+        entries = bundle.get("entry") or []
+        if not entries:
+            raise FhirError(400, "Bundle.entry is empty.", expression="Bundle.entry")
+        if len(entries) > 500:
+            raise FhirError(413, "At most 500 entries per transaction.", expression="Bundle.entry")
+        plan = []
+        for i, entry in enumerate(entries):
+            prefix = f"Bundle.entry[{i}]"
+            request = entry.get("request") or {}
+            method, url = request.get("method"), (request.get("url") or "").strip("/")
+            resource = entry.get("resource")
+            rtype = url.split("/")[0].split("?")[0]
+            if rtype not in MODELS:
+                raise FhirError(
+                    400,
+                    f"{prefix}.request.url: {url!r} is not supported.",
+                    expression=f"{prefix}.request.url",
+                )
+            if method == "POST" and "/" not in url:
+                _require(caller, rtype, "create")
+                plan.append(
+                    ("create", rtype, None, _parse(caller, rtype, resource, f"{prefix}.resource"))
+                )
+            elif method == "PUT" and url.count("/") == 1:
+                _require(caller, rtype, "update")
+                plan.append(("update", rtype, url.split("/")[1], (resource, f"{prefix}.resource")))
+            else:
+                raise FhirError(
+                    400,
+                    f"{prefix}.request: {method} {url} is not supported in a transaction.",
+                    expression=f"{prefix}.request",
+                )
+        out, ids = [], []
+        for action, rtype, rid, data in plan:
+            if action == "create":
+                record = _create_record(caller, rtype, data)
+                status = "201 Created"
+            else:
+                record = _update_record(caller, rtype, rid, data[0], None, data[1])
+                status = "200 OK"
+            ids.append(f"{rtype}/{record.public_id}")
+            out.append(
+                {
+                    "fullUrl": f"{base_url()}/{rtype}/{record.public_id}",
+                    "resource": to_fhir(caller, record),
+                    "response": {
+                        "status": status,
+                        "location": f"{rtype}/{record.public_id}/_history/{record.version}",
+                        "etag": f'W/"{record.version}"',
+                    },
+                }
+            )
+        return Result(
+            200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out}, ids
+        )
+
+    return perform(caller, "transaction", "Bundle", op)

@@ -1,0 +1,285 @@
+"""HTTP layer of the FHIR API: parse the request, call ``ens_core.fhir.services``, commit
+once (data and access-log entry together), answer FHIR JSON. Errors of any kind under
+/fhir are OperationOutcomes."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from authz.protector import require_scope
+from ens_core.db import db
+from ens_core.fhir import services
+from ens_core.fhir.capability import capability_statement
+from ens_core.fhir.errors import FhirError, error_response, fhir_response, operation_outcome
+
+bp = Blueprint("fhir", __name__, url_prefix="/fhir")
+log = logging.getLogger("ens.fhir")
+
+RESOURCE_TYPES = ("Observation", "DocumentReference", "Appointment")
+
+
+def _caller() -> services.Caller:
+    return services.Caller.from_context(g.authz, ip=request.remote_addr)
+
+
+def _body():
+    if request.mimetype not in ("application/fhir+json", "application/json"):
+        raise FhirError(415, "Send the resource as application/fhir+json.", code="not-supported")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise FhirError(400, "The body is not valid JSON.", code="structure")
+    return data
+
+
+def _run(operation):
+    """Run a FHIR interaction; commit its data and log entry (or its refusal entry)."""
+    try:
+        result = operation()
+    except FhirError as error:
+        db.session.commit()  # the refusal's log entry (the operation itself was rolled back)
+        return error_response(error)
+    db.session.commit()
+    return fhir_response(result.body, result.status, result.headers)
+
+
+def _check_type(resource_type: str) -> None:
+    if resource_type not in RESOURCE_TYPES:
+        raise FhirError(
+            404, f"Resource type {resource_type} is not served here.", code="not-supported"
+        )
+
+
+@bp.get("/metadata")
+def metadata():
+    return fhir_response(capability_statement(current_app.config["ENS_ISSUER"].rstrip("/")))
+
+
+def _protected(resource_type: str, interaction: str, view):
+    return require_scope(resource_type, interaction)(view)
+
+
+def _dispatch(resource_type: str, interaction: str, func):
+    """Wrap ``func`` with the protector for ``resource_type`` decided at request time."""
+    _check_type(resource_type)
+    return _protected(resource_type, interaction, func)()
+
+
+@bp.get("/<resource_type>")
+def search_type(resource_type):
+    return _dispatch(
+        resource_type,
+        "search",
+        lambda: _run(lambda: services.search_resources(_caller(), resource_type, request.args)),
+    )
+
+
+@bp.post("/<resource_type>/_search")
+def search_post(resource_type):
+    args = request.form.copy()
+    args.update(request.args)
+    return _dispatch(
+        resource_type,
+        "search",
+        lambda: _run(lambda: services.search_resources(_caller(), resource_type, args)),
+    )
+
+
+@bp.get("/<resource_type>/<resource_id>")
+def read(resource_type, resource_id):
+    return _dispatch(
+        resource_type,
+        "read",
+        lambda: _run(lambda: services.read(_caller(), resource_type, resource_id)),
+    )
+
+
+@bp.post("/<resource_type>")
+def create(resource_type):
+    return _dispatch(
+        resource_type,
+        "create",
+        lambda: _run(lambda: services.create(_caller(), resource_type, _body())),
+    )
+
+
+@bp.put("/<resource_type>/<resource_id>")
+def update(resource_type, resource_id):
+    return _dispatch(
+        resource_type,
+        "update",
+        lambda: _run(
+            lambda: services.update(
+                _caller(), resource_type, resource_id, _body(), request.headers.get("If-Match")
+            )
+        ),
+    )
+
+
+@bp.get("/Patient/<patient_id>")
+@require_scope("Patient", "read")
+def read_patient(patient_id):
+    return _run(lambda: services.read_patient(_caller(), patient_id))
+
+
+@bp.get("/Binary/<binary_id>")
+@require_scope("DocumentReference", "read")
+def read_binary(binary_id):
+    try:
+        _result, binary = services.read_binary(_caller(), binary_id)
+    except FhirError as error:
+        db.session.commit()
+        return error_response(error)
+    content = binary.data
+    content_type = binary.content_type
+    db.session.commit()
+    if request.accept_mimetypes.best in ("application/fhir+json", "application/json"):
+        import base64
+
+        return fhir_response(
+            {
+                "resourceType": "Binary",
+                "id": binary.public_id,
+                "contentType": content_type,
+                "data": base64.b64encode(content).decode(),
+            }
+        )
+    response = current_app.response_class(content, mimetype=content_type)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Disposition"] = "attachment"
+    return response
+
+
+@bp.post("/Binary")
+@require_scope("DocumentReference", "create")
+def create_binary():
+    def operation():
+        if request.mimetype in ("application/fhir+json", "application/json"):
+            import base64
+            import binascii
+
+            body = _body()
+            if not isinstance(body, dict) or body.get("resourceType") != "Binary":
+                raise FhirError(400, "Expected a Binary resource.", expression="Binary")
+            try:
+                content = base64.b64decode(body.get("data") or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise FhirError(
+                    400, "Binary.data is not base64.", expression="Binary.data"
+                ) from None
+            return services.create_binary(_caller(), body.get("contentType") or "", content)
+        return services.create_binary(_caller(), request.mimetype, request.get_data())
+
+    return _run(operation)
+
+
+@bp.post("")
+@bp.post("/")
+@require_scope("Observation", "create")
+def transaction():
+    return _run(lambda: services.transaction(_caller(), _body()))
+
+
+# --- refused calls ----------------------------------------------------------------------
+
+_INTERACTION_OF = {
+    "fhir.search_type": "search",
+    "fhir.search_post": "search",
+    "fhir.read": "read",
+    "fhir.read_patient": "read",
+    "fhir.read_binary": "read",
+    "fhir.create": "create",
+    "fhir.create_binary": "create",
+    "fhir.update": "update",
+    "fhir.transaction": "transaction",
+}
+
+
+@bp.after_request
+def log_refused_call(response):
+    """A call the resource protector refused (revoked consent, missing scope, suspended
+    service) is still a failed attempt on a citizen's data: log it in their chain when the
+    token identifies them (a valid signature is required; a forged token says nothing)."""
+    if response.status_code not in (401, 403) or g.get("authz") is not None:
+        return response
+    if request.endpoint not in _INTERACTION_OF or not request.headers.get("Authorization"):
+        return response
+    try:
+        _record_refusal(response)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.debug("refused FHIR call not attributable", exc_info=True)
+    return response
+
+
+def _record_refusal(response) -> None:
+    from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
+
+    from authz.models import Grant
+    from authz.protector import protector
+    from authz.services import get_client
+    from catalogue.models import Service
+    from ens_core.health.access_log import record_access
+
+    claims = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
+    grant = db.session.get(Grant, claims["grant_id"])
+    if grant is None:
+        return
+    client = get_client(str(claims["client_id"]))
+    if client is None or (client.id != grant.client_id and client.service_id != grant.service_id):
+        return
+    service = db.session.get(Service, grant.service_id)
+    body = response.get_json(silent=True) or {}
+    detail = ((body.get("issue") or [{}])[0]).get("diagnostics")
+    view_args = request.view_args or {}
+    rtype = view_args.get("resource_type") or (
+        "Patient"
+        if request.endpoint == "fhir.read_patient"
+        else "Binary"
+        if request.endpoint == "fhir.read_binary"
+        else "Bundle"
+    )
+    rid = view_args.get("resource_id") or view_args.get("patient_id") or view_args.get("binary_id")
+    record_access(
+        grant.citizen_id,
+        interaction=_INTERACTION_OF[request.endpoint],
+        resource_type=rtype,
+        resource_ids=[rid] if rid else [],
+        outcome="denied",
+        status_code=response.status_code,
+        service=service,
+        client=client,
+        detail=detail,
+        ip=request.remote_addr,
+    )
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+def fhir_http_error(error: HTTPException):
+    db.session.rollback()
+    return error_response(FhirError(error.code or 500, error.description or error.name))
+
+
+def fhir_unexpected_error(error: Exception):
+    db.session.rollback()
+    log.exception("Unexpected error in the FHIR API")
+    return fhir_response(
+        operation_outcome(
+            [{"severity": "fatal", "code": "exception", "diagnostics": "Unexpected server error."}]
+        ),
+        500,
+    )
+
+
+@bp.errorhandler(FhirError)
+def handle_fhir_error(error: FhirError):
+    db.session.rollback()
+    return error_response(error)
+
+
+bp.register_error_handler(HTTPException, fhir_http_error)

@@ -1,0 +1,183 @@
+"""The citizen's access log: append-only, one hash chain per citizen.
+
+Each entry stores ``hash = sha256(prev_hash + canonical JSON of the entry)``. Editing,
+deleting or reordering any entry breaks the chain at that point; :func:`verify_chain`
+reports the first broken entry. Appending locks the citizen's chain head (``SELECT …
+FOR UPDATE`` on PostgreSQL) so that concurrent requests cannot fork the chain, and the
+entry is written in the caller's transaction: no data is served without its entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from ens_core.db import db, utcnow
+from ens_core.health.models import AccessLogEntry, AccessLogHead
+
+GENESIS = "0" * 64
+INTERACTIONS = ("read", "search", "create", "update", "delete", "export", "transaction")
+WRITES = ("create", "update", "delete", "transaction")
+
+
+def canonical(entry: AccessLogEntry) -> str:
+    """The entry's content as canonical JSON (sorted keys, no spaces, UTC microseconds)."""
+    at: datetime = entry.at
+    payload = {
+        "citizen_id": entry.citizen_id,
+        "seq": entry.seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_kind": entry.actor_kind,
+        "service_id": entry.service_id,
+        "client_id": entry.client_id,
+        "service_name": entry.service_name,
+        "editor_name": entry.editor_name,
+        "actor_user_id": entry.actor_user_id,
+        "actor_name": entry.actor_name,
+        "interaction": entry.interaction,
+        "resource_type": entry.resource_type,
+        "resource_ids": list(entry.resource_ids or []),
+        "outcome": entry.outcome,
+        "status_code": entry.status_code,
+        "detail": entry.detail,
+        "ip": entry.ip,
+    }
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(prev_hash: str, entry: AccessLogEntry) -> str:
+    return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
+
+
+def _head(citizen_id: int) -> AccessLogHead:
+    head = db.session.scalar(
+        select(AccessLogHead).where(AccessLogHead.citizen_id == citizen_id).with_for_update()
+    )
+    if head is None:
+        head = AccessLogHead(citizen_id=citizen_id, seq=0, hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    return head
+
+
+def record_access(
+    citizen,
+    *,
+    interaction: str,
+    resource_type: str,
+    resource_ids: list[str] | tuple = (),
+    outcome: str = "success",
+    status_code: int = 200,
+    service=None,
+    client=None,
+    actor=None,
+    detail: str | None = None,
+    ip: str | None = None,
+    at: datetime | None = None,
+) -> AccessLogEntry:
+    """Append an entry to ``citizen``'s log.
+
+    The actor is a service (``service``/``client``), or a person acting for the citizen
+    (``actor``: a guardian), or both (a guardian consented for the minor: the service acts,
+    and ``actor`` records on whose consent)."""
+    citizen_id = citizen if isinstance(citizen, int) else citizen.id
+    head = _head(citizen_id)
+    if service is not None:
+        actor_kind = "service"
+    elif actor is not None and getattr(actor, "id", None) != citizen_id:
+        actor_kind = "delegate"
+    else:
+        actor_kind = "citizen"
+    organisation = getattr(service, "organisation", None) if service is not None else None
+    entry = AccessLogEntry(
+        citizen_id=citizen_id,
+        seq=head.seq + 1,
+        at=at or utcnow(),
+        actor_kind=actor_kind,
+        service_id=getattr(service, "id", None),
+        client_id=getattr(client, "client_id", None),
+        service_name=getattr(service, "name", None),
+        editor_name=getattr(organisation, "legal_name", None),
+        actor_user_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "name", None),
+        interaction=interaction,
+        resource_type=resource_type,
+        resource_ids=[str(i) for i in resource_ids][:200],
+        outcome=outcome,
+        status_code=status_code,
+        detail=(detail or None) and detail[:500],
+        ip=ip,
+        prev_hash=head.hash,
+    )
+    entry.hash = compute_hash(head.hash, entry)
+    head.seq = entry.seq
+    head.hash = entry.hash
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    citizen_id: int
+    entries: int
+    ok: bool
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str | None = None
+
+
+def _entries_in_order(citizen_id: int, batch: int = 1000):
+    """The citizen's entries by seq, fetched in batches (bounded memory, no open cursor
+    left behind when the check stops early)."""
+    last = 0
+    while True:
+        rows = db.session.scalars(
+            select(AccessLogEntry)
+            .where(AccessLogEntry.citizen_id == citizen_id, AccessLogEntry.seq > last)
+            .order_by(AccessLogEntry.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify_chain(citizen_id: int) -> ChainCheck:
+    """Recompute the citizen's chain from the start; report the first broken entry."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    rows = _entries_in_order(citizen_id)
+    for entry in rows:
+        count += 1
+        if entry.seq != expected_seq:
+            return ChainCheck(
+                citizen_id, count, False, expected_seq, entry.id, "missing entry before this one"
+            )
+        if entry.prev_hash != prev:
+            return ChainCheck(
+                citizen_id, count, False, entry.seq, entry.id, "previous hash does not match"
+            )
+        if compute_hash(prev, entry) != entry.hash:
+            return ChainCheck(citizen_id, count, False, entry.seq, entry.id, "entry was modified")
+        prev = entry.hash
+        expected_seq += 1
+    head = db.session.get(AccessLogHead, citizen_id)
+    if head is not None and (head.seq != count or head.hash != prev):
+        return ChainCheck(
+            citizen_id, count, False, count + 1, None, "entries missing at the end of the log"
+        )
+    return ChainCheck(citizen_id, count, True)
+
+
+def verify_all() -> list[ChainCheck]:
+    citizen_ids = set(db.session.scalars(select(AccessLogHead.citizen_id))) | set(
+        db.session.scalars(select(AccessLogEntry.citizen_id).distinct())
+    )
+    return [verify_chain(cid) for cid in sorted(citizen_ids)]

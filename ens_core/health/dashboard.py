@@ -1,0 +1,300 @@
+"""What the dashboard shows and does: connected services (grants), history, export.
+
+``viewer`` is the person looking (the citizen, or a guardian acting for them);
+``citizen`` is whose space it is. A guardian never sees what the minor hid."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from flask import render_template
+from sqlalchemy import String, cast, func, or_, select
+
+from ens_core.db import db, utcnow
+from ens_core.health import services as health
+from ens_core.health.access_log import WRITES, record_access
+from ens_core.health.delegation import hidden_from_guardian
+from ens_core.health.models import AccessLogEntry, Appointment, Document, Measurement
+
+PAGE_SIZE = 25
+READS = ("read", "search", "export")
+
+
+def is_guardian_view(viewer, citizen) -> bool:
+    return viewer is not None and viewer.id != citizen.id
+
+
+def scope_words(scope: str) -> str:
+    """A SMART scope in plain words (the authorization server's labels)."""
+    try:
+        from authz.scopes import Scope
+
+        return Scope(scope).label
+    except (ImportError, ValueError):
+        return scope
+
+
+@dataclass
+class ConnectedService:
+    grant: object
+    service: object
+    scopes: list[str]
+    last_access: datetime | None
+    active: bool
+    expiring_soon: bool
+
+
+def connected_services(citizen, viewer=None, now=None) -> list[ConnectedService]:
+    from authz.models import Grant
+    from catalogue.models import Service
+
+    now = now or utcnow()
+    hidden_services = set()
+    if is_guardian_view(viewer, citizen):
+        hidden_services, _ = hidden_from_guardian(citizen)
+    grants = db.session.scalars(
+        select(Grant).where(Grant.citizen_id == citizen.id).order_by(Grant.created_at.desc())
+    ).all()
+    out = []
+    for grant in grants:
+        if grant.service_id in hidden_services:
+            continue
+        last = db.session.scalar(
+            select(func.max(AccessLogEntry.at)).where(
+                AccessLogEntry.citizen_id == citizen.id,
+                AccessLogEntry.service_id == grant.service_id,
+                AccessLogEntry.outcome == "success",
+            )
+        )
+        out.append(
+            ConnectedService(
+                grant=grant,
+                service=db.session.get(Service, grant.service_id),
+                scopes=[scope_words(s) for s in grant.scopes.split() if s.startswith("patient/")]
+                or [scope_words(s) for s in grant.scopes.split()],
+                last_access=last,
+                active=grant.is_active(now),
+                expiring_soon=bool(
+                    grant.expires_at
+                    and grant.is_active(now)
+                    and grant.expires_at <= now + timedelta(days=30)
+                ),
+            )
+        )
+    return out
+
+
+def grant_of_citizen(citizen, grant_id: int, viewer=None):
+    from authz.models import Grant
+
+    grant = db.session.get(Grant, grant_id)
+    if grant is None or grant.citizen_id != citizen.id:
+        return None
+    if is_guardian_view(viewer, citizen) and grant.service_id in hidden_from_guardian(citizen)[0]:
+        return None
+    return grant
+
+
+def revoke(citizen, grant, viewer) -> None:
+    from authz.services import revoke_grant
+
+    reason = "citizen" if not is_guardian_view(viewer, citizen) else "guardian"
+    revoke_grant(grant, reason=f"revoked by the {reason} from the dashboard")
+    try:  # tokens too, when the authorization server keeps them
+        from authz.tokens import revoke_family
+
+        revoke_family(grant.id, reason="grant revoked")
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def renew(citizen, grant, now=None) -> None:
+    """Extend a live grant by its original duration, counted from today."""
+    now = now or utcnow()
+    if not grant.is_active(now) or grant.expires_at is None:
+        raise ValueError("not renewable")
+    duration = max(grant.expires_at - grant.created_at, timedelta(days=30))
+    grant.expires_at = now + min(duration, timedelta(days=366))
+    grant.updated_at = now
+    db.session.flush()
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+def history(citizen, viewer=None, *, filters: dict | None = None):
+    filters = filters or {}
+    query = select(AccessLogEntry).where(AccessLogEntry.citizen_id == citizen.id)
+    if is_guardian_view(viewer, citizen):
+        hidden, _ = hidden_from_guardian(citizen)
+        if hidden:
+            query = query.where(
+                or_(AccessLogEntry.service_id.is_(None), AccessLogEntry.service_id.not_in(hidden))
+            )
+    if filters.get("service"):
+        query = query.where(AccessLogEntry.service_id == filters["service"])
+    if filters.get("resource_type"):
+        query = query.where(AccessLogEntry.resource_type == filters["resource_type"])
+    if filters.get("start"):
+        query = query.where(
+            AccessLogEntry.at >= datetime.combine(filters["start"], time(0), tzinfo=UTC)
+        )
+    if filters.get("end"):
+        query = query.where(
+            AccessLogEntry.at
+            < datetime.combine(filters["end"], time(0), tzinfo=UTC) + timedelta(days=1)
+        )
+    kind = filters.get("kind")
+    if kind == "reads":
+        query = query.where(AccessLogEntry.interaction.in_(READS))
+    elif kind == "writes":
+        query = query.where(AccessLogEntry.interaction.in_(WRITES))
+    elif kind == "failures":
+        query = query.where(AccessLogEntry.outcome != "success")
+    if filters.get("q"):
+        for word in filters["q"].split()[:5]:
+            pattern = f"%{word.lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(func.coalesce(AccessLogEntry.service_name, "")).like(pattern),
+                    func.lower(func.coalesce(AccessLogEntry.editor_name, "")).like(pattern),
+                    func.lower(func.coalesce(AccessLogEntry.actor_name, "")).like(pattern),
+                    func.lower(AccessLogEntry.resource_type).like(pattern),
+                    func.lower(AccessLogEntry.interaction).like(pattern),
+                    func.lower(func.coalesce(AccessLogEntry.detail, "")).like(pattern),
+                    func.lower(cast(AccessLogEntry.resource_ids, String)).like(pattern),
+                )
+            )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, filters.get("page") or 1)
+    entries = db.session.scalars(
+        query.order_by(AccessLogEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return entries, total, page, pages
+
+
+def services_in_history(citizen, viewer=None) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(AccessLogEntry.service_id, func.max(AccessLogEntry.service_name))
+        .where(AccessLogEntry.citizen_id == citizen.id, AccessLogEntry.service_id.is_not(None))
+        .group_by(AccessLogEntry.service_id)
+    ).all()
+    hidden = hidden_from_guardian(citizen)[0] if is_guardian_view(viewer, citizen) else set()
+    return sorted(
+        ((sid, name) for sid, name in rows if sid not in hidden), key=lambda r: r[1] or ""
+    )
+
+
+def log_delegate_view(citizen, viewer, resource_type: str, ip: str | None) -> None:
+    """A guardian looking at the ward's space is an access by a delegate: logged."""
+    if is_guardian_view(viewer, citizen):
+        record_access(
+            citizen,
+            interaction="read",
+            resource_type=resource_type,
+            actor=viewer,
+            ip=ip,
+            detail="acting for",
+        )
+
+
+# --- export ------------------------------------------------------------------------------
+
+EXPORT_PATIENT_ID = "me"
+
+
+def export_filename(now=None) -> str:
+    return f"mon-espace-sante-{(now or utcnow()).date().isoformat()}.zip"
+
+
+def build_export(citizen, viewer=None, ip: str | None = None, now=None) -> tuple[str, bytes]:
+    """A zip with ``bundle.json`` (a FHIR R4 collection Bundle of everything visible to the
+    viewer), the documents' files and ``resume.html`` (human-readable summary). The export
+    is logged in the citizen's access log, in the caller's transaction."""
+    from ens_core.fhir import mapping
+    from ens_core.fhir.services import _source_uri
+
+    now = now or utcnow()
+    vis = health.Visibility.of(
+        citizen, guardian=viewer if is_guardian_view(viewer, citizen) else None
+    )
+    measurements = db.session.scalars(
+        vis.filter_measurements(
+            select(Measurement).where(Measurement.citizen_id == citizen.id)
+        ).order_by(Measurement.effective_at)
+    ).all()
+    documents = db.session.scalars(
+        vis.filter_documents(select(Document).where(Document.citizen_id == citizen.id)).order_by(
+            Document.date
+        )
+    ).all()
+    appointments = db.session.scalars(
+        vis.filter_appointments(
+            select(Appointment).where(Appointment.citizen_id == citizen.id)
+        ).order_by(Appointment.start)
+    ).all()
+    pid = EXPORT_PATIENT_ID
+    base = "urn:ens:export"
+    entries = [
+        {"fullUrl": f"{base}:Patient/{pid}", "resource": mapping.patient_to_fhir(citizen, pid)}
+    ]
+    files = {}
+    cache: dict = {}
+    for m in measurements:
+        entries.append(
+            {
+                "fullUrl": f"{base}:Observation/{m.public_id}",
+                "resource": mapping.observation_to_fhir(m, pid, _source_uri(m, cache)),
+            }
+        )
+    for d in documents:
+        resource = mapping.document_to_fhir(d, pid, _source_uri(d, cache), base)
+        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[
+            d.binary.content_type
+        ]
+        name = f"documents/{d.public_id}.{extension}"
+        resource["content"][0]["attachment"]["url"] = name
+        files[name] = d.binary.data
+        entries.append({"fullUrl": f"{base}:DocumentReference/{d.public_id}", "resource": resource})
+    for a in appointments:
+        entries.append(
+            {
+                "fullUrl": f"{base}:Appointment/{a.public_id}",
+                "resource": mapping.appointment_to_fhir(a, pid, _source_uri(a, cache)),
+            }
+        )
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "entry": entries,
+    }
+    html = render_template(
+        "ens_core/health/export_summary.html",
+        citizen=citizen,
+        measurements=measurements,
+        documents=documents,
+        appointments=appointments,
+        generated_at=now,
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bundle.json", json.dumps(bundle, ensure_ascii=False, indent=1))
+        archive.writestr("resume.html", html)
+        for name, data in files.items():
+            archive.writestr(name, data)
+    record_access(
+        citizen,
+        interaction="export",
+        resource_type="Bundle",
+        resource_ids=[],
+        actor=viewer,
+        ip=ip,
+        detail=f"{len(entries)} resources",
+    )
+    return export_filename(now), buffer.getvalue()

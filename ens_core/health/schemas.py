@@ -1,0 +1,80 @@
+"""Marshmallow schemas of the health space's forms and query strings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES
+from ens_core.health.models import AbuseCategory, GuardianshipKind
+from ens_core.notifications.services import KINDS
+
+
+class _Base(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class HistoryQuery(_Base):
+    service = fields.Integer(load_default=None)
+    resource_type = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["", "Observation", "DocumentReference", "Appointment", "Patient", "Bundle", "Binary"]
+        ),
+    )
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+    kind = fields.String(
+        load_default=None, validate=validate.OneOf(["", "reads", "writes", "failures"])
+    )
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class DocumentQuery(_Base):
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    type = fields.String(load_default=None, validate=validate.OneOf(["", *DOCUMENT_TYPES]))
+    start = fields.Date(load_default=None)
+    end = fields.Date(load_default=None)
+
+
+class HideTypeForm(_Base):
+    data_type = fields.String(required=True, validate=validate.OneOf(list(HIDEABLE_TYPES)))
+    hidden = fields.Boolean(required=True)
+
+
+class HiddenForm(_Base):
+    hidden = fields.Boolean(required=True)
+
+
+class SwitchProfileForm(_Base):
+    ward = fields.String(required=True, validate=validate.Length(max=20))
+
+
+class AbuseForm(_Base):
+    service = fields.Integer(required=True)
+    category = fields.String(
+        required=True, validate=validate.OneOf([c.value for c in AbuseCategory])
+    )
+    description = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=20, max=5000, error=_l("Décrivez le problème en 20 à 5000 caractères.")
+        ),
+    )
+
+
+class PreferencesForm(_Base):
+    in_app = fields.List(fields.String(validate=validate.OneOf(list(KINDS))), load_default=list)
+    email = fields.List(fields.String(validate=validate.OneOf(list(KINDS))), load_default=list)
+
+
+class GuardianshipForm(_Base):
+    guardian_email = fields.Email(required=True)
+    ward_email = fields.Email(required=True)
+    kind = fields.String(
+        required=True, validate=validate.OneOf([k.value for k in GuardianshipKind])
+    )
+    reference = fields.String(load_default=None, validate=validate.Length(max=200))
+    ends_on = fields.Date(load_default=None)

@@ -1,0 +1,93 @@
+"""The access log's hash chain: verified, and any edit or deletion is detected."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select, update
+
+from ens_core.accounts.models import Role
+from ens_core.db import db
+from ens_core.health.access_log import record_access, verify_chain
+from ens_core.health.models import AccessLogEntry
+from tests.factories import make_service, make_user
+
+
+def _log(citizen, service, n=4):
+    return [
+        record_access(
+            citizen,
+            interaction="read",
+            resource_type="Observation",
+            resource_ids=[str(i)],
+            service=service,
+            ip="198.51.100.7",
+        )
+        for i in range(n)
+    ]
+
+
+def test_chain_links_each_entry_to_the_previous(app_ctx):
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    entries = _log(citizen, service)
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    assert entries[1].prev_hash == entries[0].hash
+    assert entries[0].service_name == service.name
+    assert entries[0].editor_name == service.organisation.legal_name
+    assert verify_chain(citizen.id).ok
+
+
+def test_chains_are_per_citizen(app_ctx):
+    service = make_service()
+    a, b = make_user(Role.CITIZEN), make_user(Role.CITIZEN)
+    _log(a, service, 2)
+    first_b = _log(b, service, 1)[0]
+    assert first_b.seq == 1 and first_b.prev_hash == "0" * 64
+
+
+def test_edited_entry_is_detected_at_its_position(app_ctx):
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    entries = _log(citizen, service)
+    db.session.execute(
+        update(AccessLogEntry).where(AccessLogEntry.id == entries[2].id).values(ip="10.0.0.1")
+    )
+    db.session.expire_all()
+    check = verify_chain(citizen.id)
+    assert not check.ok and check.broken_seq == 3 and check.reason == "entry was modified"
+
+
+def test_deleted_entries_are_detected(app_ctx):
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    entries = _log(citizen, service)
+    db.session.execute(delete(AccessLogEntry).where(AccessLogEntry.id == entries[1].id))
+    db.session.expire_all()
+    assert verify_chain(citizen.id).broken_seq == 2
+    db.session.execute(
+        delete(AccessLogEntry).where(
+            AccessLogEntry.citizen_id == citizen.id, AccessLogEntry.seq >= 2
+        )
+    )
+    db.session.expire_all()
+    check = verify_chain(citizen.id)
+    assert not check.ok and check.reason == "entries missing at the end of the log"
+
+
+def test_audit_verify_command_reports_the_first_broken_entry(app):
+    runner = app.test_cli_runner()
+    with app.app_context():
+        citizen, service = make_user(Role.CITIZEN), make_service()
+        entries = _log(citizen, service)
+        db.session.commit()
+        ok = runner.invoke(args=["audit", "verify", "--citizen", str(citizen.id)])
+        assert ok.exit_code == 0 and "OK: 1 chain(s), 4 entries" in ok.output
+        db.session.execute(
+            update(AccessLogEntry)
+            .where(AccessLogEntry.id == entries[1].id)
+            .values(resource_ids=["999"])
+        )
+        db.session.commit()
+        broken = runner.invoke(args=["audit", "verify", "--citizen", str(citizen.id)])
+        assert broken.exit_code == 1
+        assert f"BROKEN citizen {citizen.id}: first broken entry seq 2" in broken.output
+        assert (
+            db.session.scalar(select(AccessLogEntry.seq).where(AccessLogEntry.id == entries[1].id))
+            == 2
+        )
