@@ -11,5 +11,10 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(agent_bp)
     app.register_blueprint(commission_bp)
+    import review.sovereignty
+    import review.surveillance
+
+    review.sovereignty.init_app(app)
+    review.surveillance.init_app(app)
     register_nav(40, "agent.home", _l("Espace agent"), can_use_agent_portal)
     register_nav(50, "commission.home", _l("Commission"), can_use_commission_portal)

@@ -4,3 +4,18 @@ Each sub-package keeps its own models; add an import here for every new one.
 """
 
 from review.dossiers.models import Dossier, DossierState, DossierTransition  # noqa: F401
+from review.sovereignty.models import (  # noqa: F401
+    Country,
+    DeletionOrder,
+    Membership,
+    SovereigntyCase,
+)
+from review.surveillance.models import (  # noqa: F401
+    Audit,
+    ChangeDeclaration,
+    Complaint,
+    ComplaintAttachment,
+    RenewalNotice,
+    RenewalRequest,
+    Sanction,
+)

@@ -18,8 +18,17 @@ def _dossier():
 def test_the_normal_path_records_every_step(app_ctx):
     agent = make_user()
     dossier = _dossier()
-    path = [S.SUBMITTED, S.ADMISSIBLE, S.UNDER_EVALUATION, S.INFORMATION_REQUESTED,
-            S.UNDER_EVALUATION, S.EVALUATED, S.SCHEDULED, S.OPINION_GIVEN, S.REFERENCED]
+    path = [
+        S.SUBMITTED,
+        S.ADMISSIBLE,
+        S.UNDER_EVALUATION,
+        S.INFORMATION_REQUESTED,
+        S.UNDER_EVALUATION,
+        S.EVALUATED,
+        S.SCHEDULED,
+        S.OPINION_GIVEN,
+        S.REFERENCED,
+    ]
     for state in path:
         transition(dossier, state, actor=agent, comment=f"to {state}")
     assert dossier.state is S.REFERENCED
