@@ -50,3 +50,84 @@ def make_service(organisation=None, **fields):
     db.session.add(service)
     db.session.flush()
     return service
+
+
+# --- sovereignty and surveillance (review/sovereignty, review/surveillance) -------------
+
+
+def make_referenced_service(
+    organisation=None,
+    *,
+    country: str = "FR",
+    certificate_expiry: date | None = date(2030, 1, 1),
+    hosting_from: date = date(2020, 1, 1),
+    **fields,
+):
+    """A referenced service hosted in ``country`` with an HDS certificate and a
+    production client."""
+    from datetime import UTC, datetime
+
+    from authz.models import ClientKind
+    from authz.services import create_client
+    from catalogue.models import DataPurpose, HostingDeclaration
+    from catalogue.services import publish_referencing
+
+    service = make_service(organisation, **fields)
+    db.session.add(
+        HostingDeclaration(
+            service_id=service.id,
+            provider="Hébergeur HDS",
+            country=country,
+            hds_certificate_number="HDS-TEST-1" if certificate_expiry else None,
+            hds_certificate_expiry=certificate_expiry,
+            effective_from=hosting_from,
+        )
+    )
+    publish_referencing(
+        service,
+        actor=None,
+        decided_at=datetime(2024, 1, 1, tzinfo=UTC),
+        valid_until=fields.get("valid_until") or date(2029, 1, 1),
+        data_uses=[("patient/Observation.rs", DataPurpose.PREVENTION, 365)],
+    )
+    create_client(
+        service,
+        kind=ClientKind.PRODUCTION,
+        name=service.name,
+        redirect_uris=["https://app.example/cb"],
+        scope_ceiling="patient/Observation.rs",
+    )
+    return service
+
+
+def make_owner(organisation, *, country: str, share: float, control: bool = False, since=None):
+    from catalogue.models import OwnerDeclaration
+
+    owner = OwnerDeclaration(
+        organisation_id=organisation.id,
+        entity_name=f"Holding {next(_seq)}",
+        country=country,
+        share_percent=share,
+        declared_control=control,
+        effective_from=since or date(2020, 1, 1),
+    )
+    db.session.add(owner)
+    db.session.flush()
+    return owner
+
+
+def make_grant(service, citizen=None):
+    from authz.models import Grant
+    from authz.services import clients_of_service
+
+    citizen = citizen or make_user(Role.CITIZEN)
+    grant = Grant(
+        citizen_id=citizen.id,
+        service_id=service.id,
+        client_id=clients_of_service(service)[0].id,
+        scopes="patient/Observation.rs",
+        consented_by_id=citizen.id,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant

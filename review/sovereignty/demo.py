@@ -71,6 +71,41 @@ def _reference(service, actor):
         )
 
 
+def _connect_camille(service: Service) -> None:
+    """Camille has connected Nordic Move (so that she is notified of its suspension)."""
+    from authz.models import ClientKind, Grant
+    from authz.services import clients_of_service, create_client
+
+    camille = find_user_by_email("camille@demo.ens")
+    if camille is None:
+        return
+    clients = [c for c in clients_of_service(service) if c.kind is ClientKind.PRODUCTION]
+    if not clients:
+        client, _secret = create_client(
+            service,
+            kind=ClientKind.PRODUCTION,
+            name=service.name,
+            redirect_uris=["https://nordic-move.example/callback"],
+            scope_ceiling="patient/Observation.rs",
+            client_id=f"demo-{service.slug}",
+        )
+        clients = [client]
+    exists = db.session.scalar(
+        select(Grant.id).where(Grant.citizen_id == camille.id, Grant.service_id == service.id)
+    )
+    if exists is None:
+        db.session.add(
+            Grant(
+                citizen_id=camille.id,
+                service_id=service.id,
+                client_id=clients[0].id,
+                scopes="patient/Observation.rs",
+                consented_by_id=camille.id,
+            )
+        )
+        db.session.flush()
+
+
 def load_demo_sovereignty() -> None:
     services.seed_registry()
     editor = find_user_by_email("editeur@demo.ens")
@@ -91,6 +126,8 @@ def load_demo_sovereignty() -> None:
         today + timedelta(days=700),
     )
     _reference(nordic_move, agent)
+
+    _connect_camille(nordic_move)
 
     glyco = _service(sante, "glyco-carnet", "Glyco Carnet", "Carnet de glycémie connecté.")
     _hosting(glyco, "OVHcloud Healthcare", "FR", "HDS-FR-2023-042", today + timedelta(days=30))

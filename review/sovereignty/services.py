@@ -490,6 +490,10 @@ def delist(service: Service, *, actor, now: datetime, reason: str, kind=ServiceE
         now=now,
     )
     revoked = revoke_service_grants(service, reason="delisted", now=now)
+    # The revocation is one UPDATE: refresh grants already loaded in this session.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Grant) and obj.service_id == service.id:
+            db.session.expire(obj)
     record_listing_event(service, kind, reason, at=now, details={"reason": reason})
     record_event(actor, "service.delisted", "service", service.id, grants_revoked=revoked)
     return revoked
