@@ -12,7 +12,7 @@ from ens_core.audit.models import AuditEvent
 from ens_core.db import db
 from ens_core.notifications.models import Notification
 from review.sovereignty import services
-from review.sovereignty.models import CaseState, DeletionOrder, OrderState, SovereigntyCase, Union
+from review.sovereignty.models import CaseState, OrderState, SovereigntyCase, Union
 from review.sovereignty.sweep import run_sweep
 from tests.factories import (
     make_grant,
