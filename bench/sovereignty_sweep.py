@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 
 def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> None:
@@ -134,7 +134,7 @@ def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> Non
         conn.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
+                f"(SELECT max(id) FROM {table}))"  # noqa: S608 (fixed table names)
             )
         )
     conn.execute(text("ANALYZE"))
