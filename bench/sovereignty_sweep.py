@@ -133,9 +133,9 @@ def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> Non
     for table in ("organisations", "services", "oauth_clients", "users"):
         conn.execute(
             text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"  # noqa: S608 (fixed table names)
-            )
+                f"SELECT setval(pg_get_serial_sequence(:t, 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 (fixed table names)
+            ),
+            {"t": table},
         )
     conn.execute(text("ANALYZE"))
 
