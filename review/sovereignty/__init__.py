@@ -16,6 +16,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(editor_bp)
     register_declaration_listener()
 
+    from flask_babel import lazy_gettext as _l
+
+    from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal
+    from ens_core.web.nav import register_nav
+
+    register_nav(42, "sovereignty.home", _l("Souveraineté"), can_use_agent_portal)
+    register_nav(35, "compliance.home", _l("Conformité"), can_use_editor_portal)
+
     from ens_core.demo import register_demo_loader
     from review.sovereignty.demo import load_demo_sovereignty
 

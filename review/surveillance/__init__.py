@@ -9,3 +9,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("ENS_SANCTION_ANSWER_DAYS", 15)
     app.register_blueprint(agent_bp)
     app.register_blueprint(editor_bp)
+
+    from flask_babel import lazy_gettext as _l
+
+    from ens_core.accounts.policies import can_use_agent_portal
+    from ens_core.web.nav import register_nav
+
+    register_nav(44, "surveillance.home", _l("Surveillance"), can_use_agent_portal)
