@@ -200,10 +200,21 @@ def _apply_registry_change(actor, code: str, on: date, now: datetime) -> list[Ac
 # --------------------------------------------------------------------------- facts
 
 
-def gather_facts(service_ids) -> dict[int, ServiceFacts]:
-    """The declarations of many services, in two set-based queries."""
-    service_ids = list(service_ids)
-    if not service_ids:
+def _in_scope(service_ids):
+    """A service filter: an explicit id list, or every referenced/suspended service (as a
+    subquery, so that a sweep over 10,000 services binds no 10,000 parameters)."""
+    if service_ids is not None:
+        return list(service_ids)
+    return select(Service.id).where(
+        Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED])
+    )
+
+
+def gather_facts(service_ids=None) -> dict[int, ServiceFacts]:
+    """The declarations of many services (default: all referenced or suspended ones), in
+    three set-based queries."""
+    scope = _in_scope(service_ids)
+    if isinstance(scope, list) and not scope:
         return {}
     hosting: dict[int, list[HostingFact]] = defaultdict(list)
     rows = db.session.execute(
@@ -215,14 +226,14 @@ def gather_facts(service_ids) -> dict[int, ServiceFacts]:
             HostingDeclaration.hds_certificate_expiry,
             HostingDeclaration.effective_from,
             HostingDeclaration.effective_to,
-        ).where(HostingDeclaration.service_id.in_(service_ids))
+        ).where(HostingDeclaration.service_id.in_(scope))
     )
     for sid, *values in rows:
         hosting[sid].append(HostingFact(*values))
     org_of = dict(
-        db.session.execute(
-            select(Service.id, Service.organisation_id).where(Service.id.in_(service_ids))
-        ).all()
+        db.session.execute(select(Service.id, Service.organisation_id).where(Service.id.in_(scope)))
+        .tuples()
+        .all()
     )
     owners: dict[int, list[OwnerFact]] = defaultdict(list)
     rows = db.session.execute(
@@ -234,14 +245,17 @@ def gather_facts(service_ids) -> dict[int, ServiceFacts]:
             OwnerDeclaration.declared_control,
             OwnerDeclaration.effective_from,
             OwnerDeclaration.effective_to,
-        ).where(OwnerDeclaration.organisation_id.in_(set(org_of.values())))
+        ).where(
+            OwnerDeclaration.organisation_id.in_(
+                select(Service.organisation_id).where(Service.id.in_(scope))
+            )
+        )
     )
     for org_id, *values in rows:
         owners[org_id].append(OwnerFact(*values))
     return {
-        sid: ServiceFacts(sid, tuple(hosting[sid]), tuple(owners[org_of[sid]]))
-        for sid in service_ids
-        if sid in org_of
+        sid: ServiceFacts(sid, tuple(hosting[sid]), tuple(owners[org]))
+        for sid, org in org_of.items()
     }
 
 
@@ -291,7 +305,7 @@ def plan(service_ids=None, *, on: date, wrap=None) -> list[Action]:
     if service_ids is not None:
         query = query.where(Service.id.in_(list(service_ids)))
     services = db.session.execute(query.order_by(Service.id)).all()
-    facts = gather_facts([row.id for row in services])
+    facts = gather_facts(service_ids)
     registry = load_registry()
     cases = {
         c.service_id: c
