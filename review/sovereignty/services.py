@@ -231,9 +231,9 @@ def gather_facts(service_ids=None) -> dict[int, ServiceFacts]:
     for sid, *values in rows:
         hosting[sid].append(HostingFact(*values))
     org_of = dict(
-        db.session.execute(select(Service.id, Service.organisation_id).where(Service.id.in_(scope)))
-        .tuples()
-        .all()
+        db.session.execute(
+            select(Service.id, Service.organisation_id).where(Service.id.in_(scope))
+        ).all()
     )
     owners: dict[int, list[OwnerFact]] = defaultdict(list)
     rows = db.session.execute(
