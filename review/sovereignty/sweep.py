@@ -17,6 +17,7 @@ COLUMNS = (
     "expired",
     "renewal_notices",
     "hds_expiring",
+    "overdue_orders",
     "unchanged",
 )
 
@@ -83,6 +84,15 @@ def run_sweep(*, now: datetime, dry_run: bool = False, progress: bool = False) -
     for slug, country, expiry in services.expiring_certificates(now.date()):
         report.counts["hds_expiring"] += 1
         report.rows.append((slug, "hds expiring", f"HDS certificate ({country}) ends {expiry}"))
+    for order in services.overdue_orders(now.date()):
+        report.counts["overdue_orders"] += 1
+        report.rows.append(
+            (
+                f"order #{order.id}",
+                "order overdue",
+                f"service {order.service_id}, due {order.due_on}",
+            )
+        )
     touched = {
         slug
         for slug, what, _detail_ in report.rows

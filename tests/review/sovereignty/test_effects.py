@@ -124,6 +124,8 @@ def test_overdue_deletion_orders_are_flagged(app_ctx):
     assert order.is_overdue(date(2026, 7, 2))
     assert services.overdue_orders(date(2026, 7, 2)) == [order]
     assert services.overdue_orders(date(2026, 7, 1)) == []
+    report = run_sweep(now=datetime(2026, 7, 2, 12, tzinfo=UTC), dry_run=True)
+    assert report.counts["overdue_orders"] == 1
 
 
 def test_attestation_must_be_a_pdf_and_is_accepted_by_an_agent(app_ctx):
