@@ -14,6 +14,7 @@ from ens_core.demo import load_demo
 from ens_core.notifications.models import Notification
 from review.sovereignty import services
 from review.sovereignty.models import OrderState
+from review.sovereignty.sweep import run_sweep
 from review.surveillance.models import ChangeDeclaration
 from tests.factories import PASSWORD, make_organisation, make_referenced_service, make_user
 from tests.helpers import login, submit
@@ -89,11 +90,13 @@ def test_done_when_scenario(app, app_ctx):
     assert is_operational(nordic)
 
     # Respire Mieux misses its deadline in a sweep with --at: delisted, order open.
+    # (``ens sovereignty sweep --at`` is run_sweep + commit; the CLI itself is exercised
+    # read-only in test_effects, a CLI commit would escape the per-test rollback on SQLite.)
     deadline = services.open_case_of(respire.id).deadline
-    at = (deadline + timedelta(days=1)).isoformat()
-    result = app.test_cli_runner().invoke(args=["sovereignty", "sweep", "--at", at])
-    assert result.exit_code == 0, result.output
-    assert "respire-mieux" in result.output
+    at = services.at_noon(deadline + timedelta(days=1))
+    report = run_sweep(now=at)
+    assert "respire-mieux" in report.table(dry_run=False)
+    assert report.counts["delisted"] == 1
     db.session.expire_all()
     assert respire.status is ServiceStatus.DELISTED
     assert (
@@ -104,8 +107,8 @@ def test_done_when_scenario(app, app_ctx):
     )
     (order,) = services.deletion_orders(service_ids=[respire.id])
     assert order.state is OrderState.OPEN
-    again = app.test_cli_runner().invoke(args=["sovereignty", "sweep", "--at", at])
-    assert "delisted" in again.output and "respire-mieux  delisted" not in again.output
+    again = run_sweep(now=at)
+    assert again.counts["delisted"] == 0
 
 
 def test_registry_change_needs_an_admin_and_validates(app, app_ctx):
@@ -200,3 +203,25 @@ def test_overdue_orders_are_flagged_on_the_agent_page(app, app_ctx):
     agent = as_user(app, make_user(Role.AGENT))
     assert "en retard" in agent.get("/agent/souverainete/suppressions").get_data(as_text=True)
     assert agent.get("/agent/souverainete/suppressions/999999").status_code == 404
+
+
+def test_pages_render_with_demo_data_in_both_languages(app, app_ctx):
+    load_demo()
+    respire = get_service_by_slug("respire-mieux")
+    services.issue_deletion_order(respire, actor=None, now=utcnow(), reason="Démo")
+    agent = as_demo(app, "agent@demo.ens", "agent-demo-2026")
+    editor = as_demo(app, "editeur@demo.ens", "editeur-demo-2026")
+    for client, urls in (
+        (agent, ["/agent/souverainete", "/agent/souverainete/pays"]),
+        (editor, ["/editeur/conformite"]),
+    ):
+        for url in urls:
+            page = client.get(url).get_data(as_text=True)
+            assert "Respire Mieux" in page or "Norvège" in page, url
+    assert agent.get("/agent/surveillance").status_code == 200
+    page = agent.get("/agent/souverainete").get_data(as_text=True)
+    assert "actionnaire de contrôle hors UE" in page, page[page.find("<main") :][:3000]
+    english = editor.get("/editeur/conformite?lang=en").get_data(as_text=True)
+    assert "Compliance of your services" in english
+    english = agent.get("/agent/souverainete?lang=en").get_data(as_text=True)
+    assert "Suspended services awaiting regularisation" in english
