@@ -34,13 +34,13 @@ def on_declaration(subject, declaration) -> None:
     """Listener for the editor portal: evaluate at once after a hosting or owner
     declaration (``subject`` is a Service or an Organisation)."""
     from catalogue.models import Organisation, Service
-    from review.sovereignty.services import evaluate_and_apply
+    from review.sovereignty.services import declaration_received
 
     if isinstance(subject, Service):
-        evaluate_and_apply(subject, getattr(declaration, "declared_by", None))
+        declaration_received(subject)
     elif isinstance(subject, Organisation):
         for service in subject.services:
-            evaluate_and_apply(service, None)
+            declaration_received(service)
 
 
 def register_declaration_listener() -> None:

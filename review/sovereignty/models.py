@@ -89,6 +89,10 @@ class SovereigntyCase(db.Model):
     closed_on: Mapped[date | None]
     # Whether the engine suspended the service (False if it already was, by a sanction).
     suspended_service: Mapped[bool] = mapped_column(default=True)
+    # The editor declared a regularisation directly (editor portal): an agent must check
+    # it before the service is reinstated (neither the sweep nor the trigger does it).
+    awaiting_review: Mapped[bool] = mapped_column(default=False)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class OrderState(enum.StrEnum):

@@ -58,8 +58,14 @@ class SovereigntyError(ValueError):
 
 
 def record_listing_event(service, kind: ServiceEventKind, summary: str, *, at, details=None):
-    """Add an entry to the public history of a listing (``catalogue.services`` has no
-    helper for it on this branch yet; this writes the same ``ServiceEvent`` row)."""
+    """Add an entry to the public history of a listing, through
+    ``catalogue.services.record_listing_event`` when the catalogue has it."""
+    try:
+        from catalogue.services import record_listing_event as spine_record
+    except ImportError:  # older spine: write the same ServiceEvent row
+        spine_record = None
+    if spine_record is not None:
+        return spine_record(service, kind, summary, at=at, **(details or {}))
     event = ServiceEvent(
         service_id=service.id, kind=kind, at=at, summary=summary, details=details or {}
     )
@@ -266,6 +272,7 @@ def breaches_of(service: Service, on: date) -> list[Breach]:
 # --------------------------------------------------------------------------- decisions
 
 SUSPEND, REINSTATE, DELIST, UNCHANGED = "suspended", "reinstated", "delisted", "unchanged"
+AWAITING_REVIEW = "awaiting agent check"
 
 
 @dataclass
@@ -287,17 +294,19 @@ def open_case_of(service_id: int) -> SovereigntyCase | None:
     )
 
 
-def _decide(status: ServiceStatus, breaches: list[Breach], case, on: date) -> str:
+def _decide(status: ServiceStatus, breaches: list[Breach], case, on: date, reviewed=()) -> str:
     if breaches:
         if case is None:
             return SUSPEND if status is ServiceStatus.REFERENCED else UNCHANGED
         return DELIST if on > case.deadline else UNCHANGED
     if case is not None:
+        if case.awaiting_review and case.id not in reviewed:
+            return AWAITING_REVIEW
         return REINSTATE
     return UNCHANGED
 
 
-def plan(service_ids=None, *, on: date, wrap=None) -> list[Action]:
+def plan(service_ids=None, *, on: date, wrap=None, reviewed=()) -> list[Action]:
     """What the rules demand on ``on`` for referenced and suspended services (no writes)."""
     query = select(Service.id, Service.slug, Service.name, Service.status).where(
         Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED])
@@ -319,7 +328,7 @@ def plan(service_ids=None, *, on: date, wrap=None) -> list[Action]:
         case = cases.get(row.id)
         status = ServiceStatus(row.status)
         # A suspension that is not ours (a sanction) is only joined by a case, not lifted.
-        decision = _decide(status, breaches, case, on)
+        decision = _decide(status, breaches, case, on, reviewed)
         if decision is UNCHANGED and breaches and case is None:
             decision = SUSPEND  # already suspended by a sanction: open the case anyway
         actions.append(
@@ -337,14 +346,14 @@ def plan(service_ids=None, *, on: date, wrap=None) -> list[Action]:
 
 
 def sweep_services(
-    service_ids=None, *, now: datetime, actor=None, dry_run=False, wrap=None
+    service_ids=None, *, now: datetime, actor=None, dry_run=False, wrap=None, reviewed=()
 ) -> list[Action]:
     """Evaluate services and apply what the rules demand; returns the actions."""
-    actions = plan(service_ids, on=now.date(), wrap=wrap)
+    actions = plan(service_ids, on=now.date(), wrap=wrap, reviewed=reviewed)
     if dry_run:
         return actions
     for action in actions:
-        if action.action == UNCHANGED:
+        if action.action in (UNCHANGED, AWAITING_REVIEW):
             continue
         service = db.session.get(Service, action.service_id)
         if action.action == SUSPEND:
@@ -356,13 +365,46 @@ def sweep_services(
     return actions
 
 
-def evaluate_and_apply(service: Service, actor=None, now: datetime | None = None) -> Action:
-    """Evaluate one service now and apply the verdict (the immediate trigger)."""
+def evaluate_and_apply(
+    service: Service, actor=None, now: datetime | None = None, *, agent_checked=False
+) -> Action:
+    """Evaluate one service now and apply the verdict (the immediate trigger).
+
+    ``agent_checked``: an agent has checked the regularisation (a change declaration
+    accepted in review), so a case awaiting review may be closed.
+    """
     now = now or utcnow()
-    actions = sweep_services([service.id], now=now, actor=actor)
+    case = open_case_of(service.id) if agent_checked else None
+    reviewed = (case.id,) if case is not None else ()
+    actions = sweep_services([service.id], now=now, actor=actor, reviewed=reviewed)
     if actions:
         return actions[0]
     return Action(service.id, service.slug, service.name, str(service.status), UNCHANGED)
+
+
+def declaration_received(service: Service, actor=None, now: datetime | None = None) -> Action:
+    """An editor declared hosting or ownership directly (editor portal): a new breach
+    suspends at once; a cleared one waits for an agent's check before reinstatement."""
+    case = open_case_of(service.id)
+    if case is not None and not case.awaiting_review:
+        case.awaiting_review = True
+        db.session.flush()
+    return evaluate_and_apply(service, actor, now)
+
+
+def accept_regularisation(agent, case: SovereigntyCase, *, now: datetime) -> Action:
+    """An agent checked the editor's new declarations: reinstate if no breach remains."""
+    if case.state is not CaseState.OPEN:
+        raise SovereigntyError(_("Ce dossier de suspension est déjà clos."))
+    service = db.session.get(Service, case.service_id)
+    remaining = breaches_of(service, now.date())
+    if remaining:
+        raise SovereigntyError(
+            _("Des manquements subsistent : %(what)s.", what=_breach_text(remaining))
+        )
+    case.reviewed_by_id = agent.id
+    record_event(agent, "sovereignty.regularisation_accepted", "sovereignty_case", case.id)
+    return evaluate_and_apply(service, agent, now, agent_checked=True)
 
 
 # --------------------------------------------------------------------------- effects

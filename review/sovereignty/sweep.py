@@ -18,6 +18,7 @@ COLUMNS = (
     "renewal_notices",
     "hds_expiring",
     "overdue_orders",
+    "awaiting_check",
     "unchanged",
 )
 
@@ -72,6 +73,10 @@ def run_sweep(*, now: datetime, dry_run: bool = False, progress: bool = False) -
     decided = {}
     for action in actions:
         decided[action.service_id] = action.action
+        if action.action == services.AWAITING_REVIEW:
+            report.counts["awaiting_check"] += 1
+            report.rows.append((action.slug, "awaiting check", "regularisation declared"))
+            continue
         if action.action == services.UNCHANGED:
             if action.breaches and action.deadline:
                 report.rows.append((action.slug, "still suspended", _detail(action)))
@@ -93,10 +98,7 @@ def run_sweep(*, now: datetime, dry_run: bool = False, progress: bool = False) -
                 f"service {order.service_id}, due {order.due_on}",
             )
         )
-    touched = {
-        slug
-        for slug, what, _detail_ in report.rows
-        if what not in ("still suspended", "hds expiring")
-    }
+    changed = {"suspended", "reinstated", "delisted", "expired", "renewal_notices"}
+    touched = {slug for slug, what, _detail_ in report.rows if what in changed}
     report.counts["unchanged"] = len([a for a in actions if a.slug not in touched])
     return report

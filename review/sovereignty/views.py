@@ -18,7 +18,7 @@ from ens_core.accounts.policies import (
 from ens_core.db import db, utcnow
 from ens_core.forms import field_error, parse_form
 from review.sovereignty import services
-from review.sovereignty.models import CaseState, DeletionOrder, OrderState, Union
+from review.sovereignty.models import CaseState, DeletionOrder, OrderState, SovereigntyCase, Union
 from review.sovereignty.schemas import AttestationReviewSchema, RegistryChangeSchema
 
 agent_bp = Blueprint("sovereignty", __name__, url_prefix="/agent/souverainete")
@@ -60,6 +60,23 @@ def home():
         services_by_id=by_id,
         today=today,
     )
+
+
+@agent_bp.route("/cas/<int:case_id>/regularisation", methods=["POST"])
+@requires(can_use_agent_portal)
+def accept_regularisation(case_id: int):
+    case = db.session.get(SovereigntyCase, case_id)
+    if case is None:
+        abort(404)
+    try:
+        services.accept_regularisation(current_user, case, now=utcnow())
+    except services.SovereigntyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("sovereignty.home"))
+    db.session.commit()
+    flash(_("Régularisation acceptée : le service est rétabli."), "success")
+    return redirect(url_for("sovereignty.home"))
 
 
 def _registry_page(errors=None, values=None, status=200):

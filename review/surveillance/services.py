@@ -442,7 +442,7 @@ def _apply_change(agent, change: ChangeDeclaration, now) -> None:
             )
         )
         db.session.flush()
-        sovereignty.evaluate_and_apply(service, agent, now)
+        sovereignty.evaluate_and_apply(service, agent, now, agent_checked=True)
     elif change.kind is ChangeKind.OWNERSHIP:
         start = _date(p.get("effective_from"), now.date())
         org = service.organisation
@@ -463,7 +463,7 @@ def _apply_change(agent, change: ChangeDeclaration, now) -> None:
             )
         db.session.flush()
         for other in org.services:
-            sovereignty.evaluate_and_apply(other, agent, now)
+            sovereignty.evaluate_and_apply(other, agent, now, agent_checked=True)
 
 
 def changes(*, state: ChangeState | None = None, service_ids=None) -> list[ChangeDeclaration]:

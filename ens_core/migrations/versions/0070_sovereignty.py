@@ -2,7 +2,7 @@
 
 Revision ID: 0070_sovereignty
 Revises: 0003_listing_grants
-Create Date: 2026-11-23 12:13:27.387189
+Create Date: 2026-11-23 12:35:37.434104
 
 """
 from alembic import op
@@ -46,6 +46,9 @@ def upgrade():
     sa.Column('opened_at', ens_core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('suspended_service', sa.Boolean(), nullable=False),
+    sa.Column('awaiting_review', sa.Boolean(), nullable=False),
+    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_sov_cases_reviewed_by_id_users')),
     sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_sov_cases_service_id_services')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sov_cases'))
     )

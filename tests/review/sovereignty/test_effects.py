@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from authz.models import Client, ClientKind, Grant
@@ -233,3 +234,38 @@ def test_countries_cli_records_a_leave_and_the_sweep_cli_reports(app):
     result = runner.invoke(args=["sovereignty", "sweep", "--dry-run", "--at", "2026-06-01"])
     assert result.exit_code == 0, result.output
     assert "suspended | reinstated | delisted" in result.output
+
+
+def test_a_direct_declaration_waits_for_an_agent_before_reinstatement(app_ctx):
+    agent = make_user(Role.AGENT)
+    service = make_referenced_service(country="US")
+    services.evaluate_and_apply(service, None, NOW)
+    case = services.open_case_of(service.id)
+    with pytest.raises(services.SovereigntyError):
+        services.accept_regularisation(agent, case, now=NOW)  # still hosted in the US
+    service.hosting[0].country = "DE"  # as the editor portal would declare it
+    db.session.flush()
+    action = services.declaration_received(service, None, NOW)
+    assert action.action == services.AWAITING_REVIEW
+    assert service.status is ServiceStatus.SUSPENDED
+    report = run_sweep(now=NOW)
+    assert report.counts["awaiting_check"] == 1
+    assert service.status is ServiceStatus.SUSPENDED
+    services.accept_regularisation(agent, case, now=NOW)
+    assert service.status is ServiceStatus.REFERENCED
+    assert case.state is CaseState.REGULARISED
+
+
+def test_the_declaration_listener_suspends_at_once(app_ctx):
+    from review.sovereignty import on_declaration
+
+    service = make_referenced_service(country="FR")
+    service.hosting[0].country = "CN"
+    db.session.flush()
+    on_declaration(service, service.hosting[0])
+    assert service.status is ServiceStatus.SUSPENDED
+    org = service.organisation
+    other = make_referenced_service(org)
+    make_owner(org, country="US", share=51)
+    on_declaration(org, None)
+    assert other.status is ServiceStatus.SUSPENDED

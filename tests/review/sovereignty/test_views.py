@@ -225,3 +225,33 @@ def test_pages_render_with_demo_data_in_both_languages(app, app_ctx):
     assert "Compliance of your services" in english
     english = agent.get("/agent/souverainete?lang=en").get_data(as_text=True)
     assert "Suspended services awaiting regularisation" in english
+
+
+def test_agent_accepts_a_regularisation_over_http(app, app_ctx):
+    service = make_referenced_service(country="US")
+    services.evaluate_and_apply(service, None, utcnow())
+    case = services.open_case_of(service.id)
+    url = f"/agent/souverainete/cas/{case.id}/regularisation"
+    citizen = as_user(app, make_user(Role.CITIZEN))
+    assert submit(citizen, url, {}, form_url="/").status_code == 403
+    agent = as_user(app, make_user(Role.AGENT))
+    response = submit(agent, url, {}, form_url="/agent/souverainete", follow_redirects=True)
+    assert "Des manquements subsistent" in response.get_data(as_text=True)
+    service.hosting[0].country = "DE"
+    db.session.flush()
+    services.declaration_received(service, None, utcnow())
+    assert "Nouvelle déclaration à vérifier" in agent.get("/agent/souverainete").get_data(
+        as_text=True
+    )
+    assert submit(agent, url, {}, form_url="/agent/souverainete").status_code == 302
+    db.session.expire_all()
+    assert service.status is ServiceStatus.REFERENCED
+    assert (
+        submit(
+            agent,
+            "/agent/souverainete/cas/999999/regularisation",
+            {},
+            form_url="/agent/souverainete",
+        ).status_code
+        == 404
+    )
