@@ -117,7 +117,15 @@ def seed_registry() -> int:
     return added
 
 
+def ensure_registry() -> None:
+    """Seed the registry if it is empty (the migration seeds it; a wiped table must never
+    read as "no country is in the EU", which would suspend every service)."""
+    if db.session.scalar(select(Country.code).limit(1)) is None:
+        seed_registry()
+
+
 def load_registry() -> Registry:
+    ensure_registry()
     periods: dict[str, list[Period]] = defaultdict(list)
     for m in db.session.scalars(select(Membership).order_by(Membership.joined_on)):
         periods[m.country_code].append(Period(str(m.union), m.joined_on, m.left_on))
@@ -126,10 +134,12 @@ def load_registry() -> Registry:
 
 
 def list_countries() -> list[Country]:
+    ensure_registry()
     return list(db.session.scalars(select(Country).order_by(Country.code)))
 
 
 def get_country(code: str) -> Country | None:
+    ensure_registry()
     return db.session.get(Country, code.upper())
 
 

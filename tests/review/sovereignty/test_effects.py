@@ -269,3 +269,14 @@ def test_the_declaration_listener_suspends_at_once(app_ctx):
     make_owner(org, country="US", share=51)
     on_declaration(org, None)
     assert other.status is ServiceStatus.SUSPENDED
+
+
+def test_an_emptied_registry_is_reseeded_rather_than_read_as_no_eu(app_ctx):
+    from review.sovereignty.models import Country, Membership
+
+    service = make_referenced_service(country="FR")
+    db.session.execute(Membership.__table__.delete())
+    db.session.execute(Country.__table__.delete())
+    services.evaluate_and_apply(service, None, NOW)
+    assert service.status is ServiceStatus.REFERENCED
+    assert services.get_country("NO") is not None

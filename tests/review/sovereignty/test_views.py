@@ -32,6 +32,17 @@ def as_demo(app, email, password):
     return client
 
 
+def member_of(service):
+    """A fresh editor account in the service's organisation (whichever demo account the
+    catalogue's loader made its member)."""
+    from catalogue.models import OrganisationMember
+
+    user = make_user(Role.EDITOR)
+    db.session.add(OrganisationMember(organisation_id=service.organisation_id, user_id=user.id))
+    db.session.flush()
+    return user
+
+
 def test_done_when_scenario(app, app_ctx):
     load_demo()
     nordic = get_service_by_slug("nordic-move")
@@ -59,7 +70,7 @@ def test_done_when_scenario(app, app_ctx):
     )
 
     # The editor moves hosting to Germany; an agent accepts: reinstated.
-    editor = as_demo(app, "editeur@demo.ens", "editeur-demo-2026")
+    editor = as_user(app, member_of(nordic))
     url = f"/editeur/conformite/services/{nordic.id}/changements"
     response = submit(
         editor,
@@ -210,7 +221,7 @@ def test_pages_render_with_demo_data_in_both_languages(app, app_ctx):
     respire = get_service_by_slug("respire-mieux")
     services.issue_deletion_order(respire, actor=None, now=utcnow(), reason="Démo")
     agent = as_demo(app, "agent@demo.ens", "agent-demo-2026")
-    editor = as_demo(app, "editeur@demo.ens", "editeur-demo-2026")
+    editor = as_user(app, member_of(respire))
     for client, urls in (
         (agent, ["/agent/souverainete", "/agent/souverainete/pays"]),
         (editor, ["/editeur/conformite"]),
