@@ -16,3 +16,8 @@ def init_app(app: Flask) -> None:
     from ens_core.web.nav import register_nav
 
     register_nav(44, "surveillance.home", _l("Surveillance"), can_use_agent_portal)
+
+    from ens_core.demo import register_demo_loader
+    from review.surveillance.demo import load_demo_surveillance
+
+    register_demo_loader(71, "surveillance", load_demo_surveillance)
