@@ -232,7 +232,7 @@ SERVICES = {
 def _hosting_for(slug: str, today: date) -> dict:
     valid = today + timedelta(days=730)
     organisation = SERVICES[slug][1]
-    if slug == "glyco-carnet":
+    if slug == "journal-sante":
         return {
             "provider": "OVHcloud",
             "country": "FR",

@@ -91,11 +91,22 @@ def set_service_status(service: Service, status: ServiceStatus, *, actor, reason
 
 
 def record_listing_event(
-    service: Service, kind: ServiceEventKind, summary: str, *, at: datetime | None = None, **details
+    service: Service,
+    kind: ServiceEventKind,
+    summary: str,
+    *,
+    at: datetime | None = None,
+    details: dict | None = None,
+    **more_details,
 ) -> ServiceEvent:
-    """Add an entry to the listing's public history (decision, suspension, sanction…)."""
+    """Add an entry to the listing's public history (decision, suspension, sanction…);
+    ``details`` (e.g. reason, legal basis, deadline) are shown with it."""
     event = ServiceEvent(
-        service_id=service.id, kind=kind, summary=summary, at=at or utcnow(), details=details
+        service_id=service.id,
+        kind=kind,
+        summary=summary,
+        at=at or utcnow(),
+        details={**(details or {}), **more_details},
     )
     db.session.add(event)
     db.session.flush()

@@ -8,3 +8,18 @@ from review.decisions import models as decisions_models  # noqa: F401
 from review.dossiers.models import Dossier, DossierState, DossierTransition  # noqa: F401
 from review.referential import models as referential_models  # noqa: F401
 from review.scoring import models as scoring_models  # noqa: F401
+from review.sovereignty.models import (  # noqa: F401
+    Country,
+    DeletionOrder,
+    Membership,
+    SovereigntyCase,
+)
+from review.surveillance.models import (  # noqa: F401
+    Audit,
+    ChangeDeclaration,
+    Complaint,
+    ComplaintAttachment,
+    RenewalNotice,
+    RenewalRequest,
+    Sanction,
+)

@@ -66,6 +66,8 @@ def make_hosting(service, **fields):
     db.session.add(declaration)
     db.session.flush()
     return declaration
+
+
 # --- commission and decisions (review/commission, review/decisions) -------------------
 
 
@@ -131,6 +133,8 @@ def make_commission_session(presiding=None, *, held_at=None, agent=None, title=N
         held_at=held_at or datetime.now(UTC) + timedelta(days=7),
         presiding=presiding,
     )
+
+
 # --- public catalogue (catalogue/public) ------------------------------------------------
 
 
@@ -195,6 +199,8 @@ def make_service_event(service, kind, *, summary="", at=None, **details):
     db.session.add(event)
     db.session.flush()
     return event
+
+
 # --- review: referential, dossiers (wt-review) -----------------------------------------
 
 
@@ -298,6 +304,8 @@ def complete_dossier(dossier, editor=None, answer="yes"):
         ],
     )
     return dossier
+
+
 # --- health space (ens_core/health) -------------------------------------------------------
 
 
@@ -320,9 +328,6 @@ def make_measurement(citizen, code="29463-7", value=70.0, *, at=None, value2=Non
     )
 
 
-PDF_BYTES = b"%PDF-1.4\n%test\n%%EOF\n"
-
-
 def make_document(citizen, title="Compte rendu", *, service=None, type_code="11488-4", at=None):
     from datetime import UTC, datetime
 
@@ -339,3 +344,84 @@ def make_document(citizen, title="Compte rendu", *, service=None, type_code="114
         },
         Source(service=service, person=None if service else citizen),
     )
+
+
+# --- sovereignty and surveillance (review/sovereignty, review/surveillance) -------------
+
+
+def make_referenced_service(
+    organisation=None,
+    *,
+    country: str = "FR",
+    certificate_expiry: date | None = date(2030, 1, 1),
+    hosting_from: date = date(2020, 1, 1),
+    **fields,
+):
+    """A referenced service hosted in ``country`` with an HDS certificate and a
+    production client."""
+    from datetime import UTC, datetime
+
+    from authz.models import ClientKind
+    from authz.services import create_client
+    from catalogue.models import DataPurpose, HostingDeclaration
+    from catalogue.services import publish_referencing
+
+    service = make_service(organisation, **fields)
+    db.session.add(
+        HostingDeclaration(
+            service_id=service.id,
+            provider="Hébergeur HDS",
+            country=country,
+            hds_certificate_number="HDS-TEST-1" if certificate_expiry else None,
+            hds_certificate_expiry=certificate_expiry,
+            effective_from=hosting_from,
+        )
+    )
+    publish_referencing(
+        service,
+        actor=None,
+        decided_at=datetime(2024, 1, 1, tzinfo=UTC),
+        valid_until=fields.get("valid_until") or date(2029, 1, 1),
+        data_uses=[("patient/Observation.rs", DataPurpose.PREVENTION, 365)],
+    )
+    create_client(
+        service,
+        kind=ClientKind.PRODUCTION,
+        name=service.name,
+        redirect_uris=["https://app.example/cb"],
+        scope_ceiling="patient/Observation.rs",
+    )
+    return service
+
+
+def make_owner(organisation, *, country: str, share: float, control: bool = False, since=None):
+    from catalogue.models import OwnerDeclaration
+
+    owner = OwnerDeclaration(
+        organisation_id=organisation.id,
+        entity_name=f"Holding {next(_seq)}",
+        country=country,
+        share_percent=share,
+        declared_control=control,
+        effective_from=since or date(2020, 1, 1),
+    )
+    db.session.add(owner)
+    db.session.flush()
+    return owner
+
+
+def make_grant(service, citizen=None):
+    from authz.models import Grant
+    from authz.services import clients_of_service
+
+    citizen = citizen or make_user(Role.CITIZEN)
+    grant = Grant(
+        citizen_id=citizen.id,
+        service_id=service.id,
+        client_id=clients_of_service(service)[0].id,
+        scopes="patient/Observation.rs",
+        consented_by_id=citizen.id,
+    )
+    db.session.add(grant)
+    db.session.flush()
+    return grant

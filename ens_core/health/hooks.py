@@ -1,14 +1,11 @@
 """Hooks that watch the rest of the application without coupling to it:
 
 * a new (or renewed after revocation) grant -> "new connection" notification;
-* a service becoming suspended or delisted -> its connected citizens are notified;
 * a login from a browser not seen before -> "unknown device" notification (device cookie
   holding a random value, only its SHA-256 stored, plus the User-Agent for display).
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import Flask, after_this_request, current_app, request
 from flask_babel import gettext as _
@@ -25,9 +22,9 @@ DEVICE_COOKIE_AGE = 400 * 24 * 3600
 
 def _before_flush(session: Session, flush_context, instances) -> None:
     from authz.models import Grant
-    from catalogue.models import Service, ServiceStatus
+    from catalogue.models import Service
     from ens_core.accounts.models import User
-    from ens_core.health.notifications import notify_new_connection, notify_service_status
+    from ens_core.health.notifications import notify_new_connection
 
     for obj in list(session.new):
         if isinstance(obj, Grant) and obj.citizen_id and obj.service_id:
@@ -45,27 +42,6 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 )
                 if citizen and service:
                     notify_new_connection(citizen, service, flush=False)
-        elif isinstance(obj, Service):
-            history = inspect(obj).attrs.status.history
-            if history.added and history.added[0] in (
-                ServiceStatus.SUSPENDED,
-                ServiceStatus.DELISTED,
-            ):
-                if history.deleted and history.deleted[0] == history.added[0]:
-                    continue
-                recent = utcnow() - timedelta(minutes=5)
-                grants = session.scalars(
-                    select(Grant).where(
-                        Grant.service_id == obj.id,
-                        (Grant.revoked_at.is_(None)) | (Grant.revoked_at >= recent),
-                    )
-                ).all()
-                for grant in grants:
-                    citizen = session.get(User, grant.citizen_id)
-                    if citizen:
-                        notify_service_status(
-                            citizen, obj, ServiceStatus(history.added[0]).value, flush=False
-                        )
 
 
 def _device_label(user_agent: str) -> str:

@@ -33,28 +33,6 @@ def notify_new_connection(citizen, service, *, flush: bool = True) -> None:
     )
 
 
-def notify_service_status(citizen, service, status: str, *, flush: bool = True) -> None:
-    title = (
-        _("%(service)s est suspendu", service=service.name)
-        if status == "suspended"
-        else _("%(service)s est déréférencé", service=service.name)
-    )
-    body = (
-        _("Ce service ne peut plus accéder à vos données pendant la suspension.")
-        if status == "suspended"
-        else _("Ce service a quitté le catalogue : il ne peut plus accéder à vos données.")
-    )
-    notify(
-        citizen,
-        "service_suspended",
-        title,
-        body,
-        _link("health.services"),
-        dedupe_key=f"status:{service.id}:{status}:{(service.status_changed_at or utcnow()).date()}",
-        flush=flush,
-    )
-
-
 def notify_expiring_grants(citizen=None, now=None) -> int:
     """One notification per grant expiring within 30 days (deduplicated per expiry date)."""
     from authz.models import Grant

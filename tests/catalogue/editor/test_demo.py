@@ -26,7 +26,7 @@ def test_demo_editors_services_and_declarations(app_ctx):
         assert client.client_id == f"sandbox-{slug}"
         assert secret_matches(f"sandbox-{slug}-secret", client.secret_hash)
         assert hosting_on(service)
-    glyco = hosting_on(get_service_by_slug("glyco-carnet"))[0]
+    glyco = hosting_on(get_service_by_slug("journal-sante"))[0]
     assert glyco.hds_certificate_expiry == date.today() + timedelta(days=30)
     assert hosting_countries(get_service_by_slug("nordic-move")) == ["NO"]
     assert hosting_countries(get_service_by_slug("mamacare")) == ["DE"]

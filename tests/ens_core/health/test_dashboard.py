@@ -139,21 +139,6 @@ def test_notification_preferences_and_new_connection(client, app_ctx):
     assert preference(camille, "first_write") == (True, False)
 
 
-def test_service_suspension_notifies_connected_citizens(app_ctx):
-    from catalogue.models import ServiceStatus
-    from tests.authz.support import fhir_token
-
-    camille = _citizen()
-    service = make_service(status=ServiceStatus.REFERENCED, name="Nordic Move")
-    fhir_token(camille, service, "patient/Observation.rs")
-    service.status = ServiceStatus.SUSPENDED
-    db.session.flush()
-    kinds = db.session.scalars(
-        select(Notification.kind).where(Notification.user_id == camille.id)
-    ).all()
-    assert "service_suspended" in kinds
-
-
 def test_login_from_an_unknown_device_is_notified(client, app, app_ctx):
     camille = _citizen()
     login(client, camille.email, PASSWORD)  # first device ever: nothing to compare with

@@ -1,6 +1,6 @@
 """editor portal
 
-Revision ID: 0010_editor
+Revision ID: 0004_editor
 Revises: 0003_listing_grants
 Create Date: 2026-11-23 12:10:54.893935
 
@@ -11,7 +11,7 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_editor'
+revision = '0004_editor'
 down_revision = '0003_listing_grants'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """health space
 
-Revision ID: 0050_health
-Revises: 0020_dossiers
+Revision ID: 0009_health
+Revises: 0008_dossiers
 Create Date: 2026-11-23 12:19:47.402086
 
 """
@@ -11,8 +11,8 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0050_health'
-down_revision = '0020_dossiers'
+revision = '0009_health'
+down_revision = '0008_dossiers'
 branch_labels = None
 depends_on = None
 

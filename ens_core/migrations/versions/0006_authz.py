@@ -1,7 +1,7 @@
 """authorization server
 
-Revision ID: 0030_authz
-Revises: 0040_commission
+Revision ID: 0006_authz
+Revises: 0005_commission
 Create Date: 2026-11-23 12:08:23.044296
 
 """
@@ -11,8 +11,8 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0030_authz'
-down_revision = '0040_commission'
+revision = '0006_authz'
+down_revision = '0005_commission'
 branch_labels = None
 depends_on = None
 

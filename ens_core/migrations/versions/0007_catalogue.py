@@ -13,8 +13,8 @@ Accents and case are removed by the application before indexing (normalised colu
 so both backends match the same way and PostgreSQL needs no ``unaccent`` extension
 (whose creation needs privileges a hosted database seldom grants).
 
-Revision ID: 0060_catalogue
-Revises: 0030_authz
+Revision ID: 0007_catalogue
+Revises: 0006_authz
 Create Date: 2026-11-23 12:10:23.891555
 
 """
@@ -24,8 +24,8 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0060_catalogue'
-down_revision = '0030_authz'
+revision = '0007_catalogue'
+down_revision = '0006_authz'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """referential dossiers scoring
 
-Revision ID: 0020_dossiers
-Revises: 0060_catalogue
+Revision ID: 0008_dossiers
+Revises: 0007_catalogue
 Create Date: 2026-11-23 12:17:14.594985
 
 """
@@ -11,8 +11,8 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0020_dossiers'
-down_revision = '0060_catalogue'
+revision = '0008_dossiers'
+down_revision = '0007_catalogue'
 branch_labels = None
 depends_on = None
 

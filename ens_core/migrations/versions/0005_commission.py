@@ -1,7 +1,7 @@
 """commission and decisions
 
-Revision ID: 0040_commission
-Revises: 0010_editor
+Revision ID: 0005_commission
+Revises: 0004_editor
 Create Date: 2026-11-23 12:10:43.293963
 
 """
@@ -11,8 +11,8 @@ import ens_core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0040_commission'
-down_revision = '0010_editor'
+revision = '0005_commission'
+down_revision = '0004_editor'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,278 @@
+"""Sovereignty pages: the registry and the cases (agents), deletion orders (agents and
+editors). Thin views: parse, call a service, commit once, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from catalogue.models import Organisation, OrganisationMember, Service
+from catalogue.policies import can_manage_service
+from ens_core.accounts.policies import (
+    can_administer,
+    can_use_agent_portal,
+    can_use_editor_portal,
+    requires,
+)
+from ens_core.db import db, utcnow
+from ens_core.forms import field_error, parse_form
+from review.sovereignty import services
+from review.sovereignty.models import CaseState, DeletionOrder, OrderState, SovereigntyCase, Union
+from review.sovereignty.schemas import AttestationReviewSchema, RegistryChangeSchema
+
+agent_bp = Blueprint("sovereignty", __name__, url_prefix="/agent/souverainete")
+editor_bp = Blueprint("compliance", __name__, url_prefix="/editeur/conformite")
+
+
+def editor_service_ids(user) -> list[int]:
+    return list(
+        db.session.scalars(
+            db.select(Service.id)
+            .join(Organisation, Organisation.id == Service.organisation_id)
+            .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
+            .where(OrganisationMember.user_id == user.id)
+        )
+    )
+
+
+def _services_by_id(ids) -> dict[int, Service]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)))}
+
+
+# --------------------------------------------------------------------------- agents
+
+
+@agent_bp.route("")
+@requires(can_use_agent_portal)
+def home():
+    today = utcnow().date()
+    open_cases = services.cases(state=CaseState.OPEN)
+    orders = services.deletion_orders(only_open=True)
+    by_id = _services_by_id([c.service_id for c in open_cases] + [o.service_id for o in orders])
+    return render_template(
+        "review/sovereignty/agent_home.html",
+        cases=open_cases,
+        orders=orders,
+        services_by_id=by_id,
+        today=today,
+    )
+
+
+@agent_bp.route("/cas/<int:case_id>/regularisation", methods=["POST"])
+@requires(can_use_agent_portal)
+def accept_regularisation(case_id: int):
+    case = db.session.get(SovereigntyCase, case_id)
+    if case is None:
+        abort(404)
+    try:
+        services.accept_regularisation(current_user, case, now=utcnow())
+    except services.SovereigntyError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("sovereignty.home"))
+    db.session.commit()
+    flash(_("Régularisation acceptée : le service est rétabli."), "success")
+    return redirect(url_for("sovereignty.home"))
+
+
+def _registry_page(errors=None, values=None, status=200):
+    return render_template(
+        "review/sovereignty/registry.html",
+        countries=services.list_countries(),
+        errors=errors or {},
+        values=values or {},
+        can_change=can_administer(current_user),
+        unions=list(Union),
+    ), status
+
+
+@agent_bp.route("/pays")
+@requires(can_use_agent_portal)
+def registry():
+    return _registry_page()
+
+
+@agent_bp.route("/pays/changement", methods=["POST"])
+@requires(can_administer)
+def registry_change():
+    data, errors = parse_form(RegistryChangeSchema(), request.form)
+    if data is None:
+        return _registry_page(errors, request.form.to_dict(), 400)
+    now = utcnow()
+    try:
+        if data["action"] == "leave":
+            actions = services.record_leave(
+                current_user, data["code"].upper(), Union(data["union"]), data["on"], now=now
+            )
+        else:
+            actions = services.record_join(
+                current_user,
+                data["code"].upper(),
+                Union(data["union"]),
+                data["on"],
+                now=now,
+                name=data.get("name"),
+            )
+    except services.SovereigntyError as error:
+        db.session.rollback()
+        return _registry_page(field_error("code", str(error)), request.form.to_dict(), 400)
+    db.session.commit()
+    changed = [a for a in actions if a.action != services.UNCHANGED]
+    flash(
+        _(
+            "Changement enregistré. Services affectés immédiatement : %(n)s.",
+            n=len(changed),
+        ),
+        "success",
+    )
+    return redirect(url_for("sovereignty.registry"))
+
+
+@agent_bp.route("/suppressions")
+@requires(can_use_agent_portal)
+def orders():
+    all_orders = services.deletion_orders()
+    return render_template(
+        "review/sovereignty/orders.html",
+        orders=all_orders,
+        services_by_id=_services_by_id(o.service_id for o in all_orders),
+        today=utcnow().date(),
+    )
+
+
+def _order_or_404(order_id: int) -> DeletionOrder:
+    order = db.session.get(DeletionOrder, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+@agent_bp.route("/suppressions/<int:order_id>", methods=["GET", "POST"])
+@requires(can_use_agent_portal)
+def order(order_id: int):
+    order = _order_or_404(order_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = parse_form(AttestationReviewSchema(), request.form)
+        if data is not None:
+            try:
+                services.review_attestation(
+                    current_user,
+                    order,
+                    accept=data["decision"] == "accept",
+                    comment=data["comment"],
+                    now=utcnow(),
+                )
+            except services.SovereigntyError as error:
+                db.session.rollback()
+                errors = field_error("decision", str(error))
+            else:
+                db.session.commit()
+                flash(_("Examen de l'attestation enregistré."), "success")
+                return redirect(url_for("sovereignty.order", order_id=order.id))
+        status = 400
+    return render_template(
+        "review/sovereignty/order_agent.html",
+        order=order,
+        service=db.session.get(Service, order.service_id),
+        errors=errors,
+        today=utcnow().date(),
+        OrderState=OrderState,
+    ), status
+
+
+@agent_bp.route("/suppressions/<int:order_id>/attestation")
+@requires(can_use_agent_portal)
+def attestation(order_id: int):
+    return _send_attestation(_order_or_404(order_id))
+
+
+def _send_attestation(order: DeletionOrder):
+    path = services.attestation_file(order)
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=order.attestation_filename or "attestation.pdf",
+    )
+
+
+# --------------------------------------------------------------------------- editors
+
+
+@editor_bp.route("", endpoint="home")
+@requires(can_use_editor_portal)
+def editor_home():
+    from review.surveillance import services as surveillance
+    from review.surveillance.models import Sanction
+
+    ids = editor_service_ids(current_user)
+    sanctions = list(
+        db.session.scalars(
+            db.select(Sanction).where(Sanction.service_id.in_(ids)).order_by(Sanction.id.desc())
+        )
+    )
+    return render_template(
+        "review/sovereignty/editor_home.html",
+        services_list=sorted(_services_by_id(ids).values(), key=lambda s: s.name),
+        cases=services.cases(service_ids=ids),
+        orders=services.deletion_orders(service_ids=ids),
+        sanctions=sanctions,
+        changes=surveillance.changes(service_ids=ids),
+        services_by_id=_services_by_id(ids),
+        today=utcnow().date(),
+    )
+
+
+def _editor_order(order_id: int) -> tuple[DeletionOrder, Service]:
+    order = _order_or_404(order_id)
+    service = db.session.get(Service, order.service_id)
+    if not can_manage_service(current_user, service):
+        abort(404)
+    return order, service
+
+
+@editor_bp.route("/suppressions/<int:order_id>", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def order_editor(order_id: int):
+    order, service = _editor_order(order_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        upload = request.files.get("attestation")
+        if upload is None or not upload.filename:
+            errors = field_error("attestation", _("Joignez l'attestation de suppression (PDF)."))
+        else:
+            content = upload.read(services.ATTESTATION_MAX_BYTES + 1)
+            try:
+                services.submit_attestation(
+                    current_user, order, filename=upload.filename, content=content, now=utcnow()
+                )
+            except services.SovereigntyError as error:
+                db.session.rollback()
+                errors = field_error("attestation", str(error))
+            else:
+                db.session.commit()
+                flash(_("Attestation déposée. Un agent va l'examiner."), "success")
+                return redirect(url_for("compliance.order_editor", order_id=order.id))
+        status = 400
+    return render_template(
+        "review/sovereignty/order_editor.html",
+        order=order,
+        service=service,
+        errors=errors,
+        today=utcnow().date(),
+        OrderState=OrderState,
+    ), status
+
+
+@editor_bp.route("/suppressions/<int:order_id>/attestation")
+@requires(can_use_editor_portal)
+def attestation_editor(order_id: int):
+    order, _service = _editor_order(order_id)
+    return _send_attestation(order)

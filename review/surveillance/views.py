@@ -1,0 +1,504 @@
+"""Surveillance pages: complaints, audits, sanctions and change reviews (agents);
+sanction answers, change declarations and renewals (editors)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from catalogue.models import Service, ServiceStatus
+from catalogue.policies import can_manage_service
+from catalogue.services import get_service, get_service_by_slug
+from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
+from ens_core.db import db, utcnow
+from ens_core.forms import field_error, parse_form
+from review.surveillance import renewal, services
+from review.surveillance.models import (
+    Audit,
+    ChangeDeclaration,
+    ChangeKind,
+    ChangeState,
+    Complaint,
+    ComplaintAttachment,
+    ComplaintCategory,
+    ComplaintState,
+    Sanction,
+    SanctionKind,
+    SanctionState,
+)
+from review.surveillance.schemas import (
+    AuditSchema,
+    ChangeReviewSchema,
+    ChangeSchema,
+    ComplaintSchema,
+    FindingsSchema,
+    OpinionSchema,
+    SanctionAnswerSchema,
+    SanctionDecisionSchema,
+    SanctionIntentSchema,
+    TriageSchema,
+)
+
+agent_bp = Blueprint("surveillance", __name__, url_prefix="/agent/surveillance")
+editor_bp = Blueprint("compliance_editor", __name__, url_prefix="/editeur/conformite")
+
+
+def _get(model, object_id):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _services_by_id(ids):
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)))}
+
+
+# --------------------------------------------------------------------------- agents
+
+
+@agent_bp.route("")
+@requires(can_use_agent_portal)
+def home():
+    complaints = list(db.session.scalars(db.select(Complaint).order_by(Complaint.id.desc())))
+    audits = list(db.session.scalars(db.select(Audit).order_by(Audit.deadline)))
+    sanctions = list(db.session.scalars(db.select(Sanction).order_by(Sanction.id.desc())))
+    pending = services.changes(state=ChangeState.PENDING) + services.changes(
+        state=ChangeState.AWAITING_OPINION
+    )
+    ids = [x.service_id for x in [*complaints, *audits, *sanctions, *pending]]
+    return render_template(
+        "review/surveillance/agent_home.html",
+        complaints=complaints,
+        audits=audits,
+        sanctions=sanctions,
+        changes=pending,
+        services_by_id=_services_by_id(ids),
+        today=utcnow().date(),
+    )
+
+
+def _complaint_form(errors=None, values=None, status=200):
+    listed = db.session.scalars(
+        db.select(Service).where(Service.status != ServiceStatus.DRAFT).order_by(Service.name)
+    )
+    return render_template(
+        "review/surveillance/complaint_new.html",
+        errors=errors or {},
+        values=values or {},
+        categories=list(ComplaintCategory),
+        services_list=list(listed),
+    ), status
+
+
+@agent_bp.route("/plaintes/nouvelle", methods=["GET", "POST"])
+@requires(can_use_agent_portal)
+def complaint_new():
+    if request.method == "GET":
+        return _complaint_form()
+    data, errors = parse_form(ComplaintSchema(), request.form)
+    values = request.form.to_dict()
+    if data is None:
+        return _complaint_form(errors, values, 400)
+    service = get_service_by_slug(data["service"])
+    if service is None:
+        return _complaint_form(field_error("service", _("Service inconnu.")), values, 400)
+    files = [
+        (f.filename, f.read(services.ATTACHMENT_MAX_BYTES + 1))
+        for f in request.files.getlist("attachments")
+        if f and f.filename
+    ]
+    try:
+        complaint = services.file_complaint(
+            current_user,
+            service,
+            category=ComplaintCategory(data["category"]),
+            description=data["description"],
+            attachments=files,
+            now=utcnow(),
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _complaint_form(field_error("attachments", str(error)), values, 400)
+    db.session.commit()
+    flash(_("Plainte enregistrée."), "success")
+    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+
+
+def _complaint_page(complaint, errors=None, status=200):
+    audits = list(db.session.scalars(db.select(Audit).where(Audit.complaint_id == complaint.id)))
+    return render_template(
+        "review/surveillance/complaint.html",
+        complaint=complaint,
+        service=get_service(complaint.service_id),
+        audits=audits,
+        errors=errors or {},
+        values=request.form.to_dict() if request.method == "POST" else {},
+        ComplaintState=ComplaintState,
+    ), status
+
+
+@agent_bp.route("/plaintes/<int:complaint_id>")
+@requires(can_use_agent_portal)
+def complaint(complaint_id: int):
+    return _complaint_page(_get(Complaint, complaint_id))
+
+
+@agent_bp.route("/plaintes/<int:complaint_id>/tri", methods=["POST"])
+@requires(can_use_agent_portal)
+def complaint_triage(complaint_id: int):
+    complaint = _get(Complaint, complaint_id)
+    data, errors = parse_form(TriageSchema(), request.form)
+    if data is None:
+        return _complaint_page(complaint, errors, 400)
+    try:
+        services.triage_complaint(
+            current_user, complaint, state=ComplaintState(data["state"]), note=data["note"]
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _complaint_page(complaint, field_error("state", str(error)), 400)
+    db.session.commit()
+    flash(_("Tri enregistré."), "success")
+    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+
+
+@agent_bp.route("/plaintes/<int:complaint_id>/audit", methods=["POST"])
+@requires(can_use_agent_portal)
+def complaint_audit(complaint_id: int):
+    complaint = _get(Complaint, complaint_id)
+    data, errors = parse_form(AuditSchema(), request.form)
+    if data is None:
+        return _complaint_page(complaint, errors, 400)
+    try:
+        services.open_audit(
+            current_user,
+            get_service(complaint.service_id),
+            scope=data["scope"],
+            auditor=data["auditor"],
+            deadline=data["deadline"],
+            complaint=complaint,
+            now=utcnow(),
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _complaint_page(complaint, field_error("deadline", str(error)), 400)
+    db.session.commit()
+    flash(_("Audit ouvert."), "success")
+    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+
+
+@agent_bp.route("/plaintes/<int:complaint_id>/pieces/<int:attachment_id>")
+@requires(can_use_agent_portal)
+def complaint_attachment(complaint_id: int, attachment_id: int):
+    attachment = _get(ComplaintAttachment, attachment_id)
+    if attachment.complaint_id != complaint_id:
+        abort(404)
+    path = services.attachment_file(attachment)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+    )
+
+
+@agent_bp.route("/audits/<int:audit_id>", methods=["GET", "POST"])
+@requires(can_use_agent_portal)
+def audit(audit_id: int):
+    audit = _get(Audit, audit_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = parse_form(FindingsSchema(), request.form)
+        if data is not None:
+            try:
+                services.close_audit(current_user, audit, findings=data["findings"], now=utcnow())
+            except services.SurveillanceError as error:
+                db.session.rollback()
+                errors = field_error("findings", str(error))
+            else:
+                db.session.commit()
+                flash(_("Audit clos."), "success")
+                return redirect(url_for("surveillance.audit", audit_id=audit.id))
+        status = 400
+    return render_template(
+        "review/surveillance/audit.html",
+        audit=audit,
+        service=get_service(audit.service_id),
+        errors=errors,
+    ), status
+
+
+@agent_bp.route("/services/<int:service_id>/sanction", methods=["GET", "POST"])
+@requires(can_use_agent_portal)
+def sanction_new(service_id: int):
+    service = _get(Service, service_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = parse_form(SanctionIntentSchema(), request.form)
+        if data is not None:
+            try:
+                sanction = services.notify_sanction_intent(
+                    current_user,
+                    service,
+                    grounds=data["grounds"],
+                    proposed=SanctionKind(data["proposed"]),
+                    now=utcnow(),
+                )
+            except services.SurveillanceError as error:
+                db.session.rollback()
+                errors = field_error("grounds", str(error))
+            else:
+                db.session.commit()
+                flash(_("Intention de sanction notifiée à l'éditeur."), "success")
+                return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
+        status = 400
+    return render_template(
+        "review/surveillance/sanction_new.html",
+        service=service,
+        errors=errors,
+        values=request.form.to_dict(),
+        kinds=list(SanctionKind),
+    ), status
+
+
+def _sanction_page(sanction, errors=None, status=200):
+    return render_template(
+        "review/surveillance/sanction_agent.html",
+        sanction=sanction,
+        service=get_service(sanction.service_id),
+        errors=errors or {},
+        values=request.form.to_dict() if request.method == "POST" else {},
+        kinds=list(SanctionKind),
+        SanctionState=SanctionState,
+        SanctionKind=SanctionKind,
+        today=utcnow().date(),
+    ), status
+
+
+@agent_bp.route("/sanctions/<int:sanction_id>")
+@requires(can_use_agent_portal)
+def sanction(sanction_id: int):
+    return _sanction_page(_get(Sanction, sanction_id))
+
+
+@agent_bp.route("/sanctions/<int:sanction_id>/decision", methods=["POST"])
+@requires(can_use_agent_portal)
+def sanction_decide(sanction_id: int):
+    sanction = _get(Sanction, sanction_id)
+    data, errors = parse_form(SanctionDecisionSchema(), request.form)
+    if data is None:
+        return _sanction_page(sanction, errors, 400)
+    try:
+        services.decide_sanction(
+            current_user,
+            sanction,
+            kind=SanctionKind(data["kind"]),
+            text=data["text"],
+            suspended_until=data.get("suspended_until"),
+            until_condition=(data.get("until_condition") or "").strip() or None,
+            now=utcnow(),
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _sanction_page(sanction, field_error("kind", str(error)), 400)
+    db.session.commit()
+    flash(_("Décision enregistrée."), "success")
+    return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
+
+
+@agent_bp.route("/sanctions/<int:sanction_id>/levee", methods=["POST"])
+@requires(can_use_agent_portal)
+def sanction_lift(sanction_id: int):
+    sanction = _get(Sanction, sanction_id)
+    try:
+        services.lift_sanction(current_user, sanction, now=utcnow())
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _sanction_page(sanction, field_error("kind", str(error)), 400)
+    db.session.commit()
+    flash(_("Suspension levée."), "success")
+    return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
+
+
+def _change_page(change, errors=None, status=200):
+    return render_template(
+        "review/surveillance/change_agent.html",
+        change=change,
+        service=get_service(change.service_id),
+        errors=errors or {},
+        ChangeState=ChangeState,
+    ), status
+
+
+@agent_bp.route("/changements/<int:change_id>")
+@requires(can_use_agent_portal)
+def change(change_id: int):
+    return _change_page(_get(ChangeDeclaration, change_id))
+
+
+@agent_bp.route("/changements/<int:change_id>/examen", methods=["POST"])
+@requires(can_use_agent_portal)
+def change_review(change_id: int):
+    change = _get(ChangeDeclaration, change_id)
+    data, errors = parse_form(ChangeReviewSchema(), request.form)
+    if data is None:
+        return _change_page(change, errors, 400)
+    try:
+        services.review_change(
+            current_user,
+            change,
+            accept=data["decision"] == "accept",
+            comment=data["comment"],
+            now=utcnow(),
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _change_page(change, field_error("decision", str(error)), 400)
+    db.session.commit()
+    flash(_("Examen enregistré."), "success")
+    return redirect(url_for("surveillance.change", change_id=change.id))
+
+
+@agent_bp.route("/changements/<int:change_id>/avis", methods=["POST"])
+@requires(can_use_agent_portal)
+def change_opinion(change_id: int):
+    change = _get(ChangeDeclaration, change_id)
+    data, errors = parse_form(OpinionSchema(), request.form)
+    if data is None:
+        return _change_page(change, errors, 400)
+    try:
+        services.record_commission_opinion(
+            current_user, change, favourable=data["favourable"] == "yes", now=utcnow()
+        )
+    except services.SurveillanceError as error:
+        db.session.rollback()
+        return _change_page(change, field_error("favourable", str(error)), 400)
+    db.session.commit()
+    flash(_("Avis de la commission enregistré."), "success")
+    return redirect(url_for("surveillance.change", change_id=change.id))
+
+
+# --------------------------------------------------------------------------- editors
+
+
+def _managed_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or not can_manage_service(current_user, service):
+        abort(404)
+    return service
+
+
+def _managed_sanction(sanction_id: int) -> tuple[Sanction, Service]:
+    sanction = _get(Sanction, sanction_id)
+    return sanction, _managed_service(sanction.service_id)
+
+
+@editor_bp.route("/sanctions/<int:sanction_id>", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def sanction_editor(sanction_id: int):
+    sanction, service = _managed_sanction(sanction_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = parse_form(SanctionAnswerSchema(), request.form)
+        if data is not None:
+            try:
+                services.answer_sanction(
+                    current_user, sanction, answer=data["answer"], now=utcnow()
+                )
+            except services.SurveillanceError as error:
+                db.session.rollback()
+                errors = field_error("answer", str(error))
+            else:
+                db.session.commit()
+                flash(_("Vos observations sont transmises."), "success")
+                return redirect(
+                    url_for("compliance_editor.sanction_editor", sanction_id=sanction.id)
+                )
+        status = 400
+    return render_template(
+        "review/surveillance/sanction_editor.html",
+        sanction=sanction,
+        service=service,
+        errors=errors,
+        values=request.form.to_dict(),
+        SanctionState=SanctionState,
+        today=utcnow().date(),
+    ), status
+
+
+@editor_bp.route("/services/<int:service_id>/changements", methods=["GET", "POST"])
+@requires(can_use_editor_portal)
+def change_new(service_id: int):
+    service = _managed_service(service_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = parse_form(ChangeSchema(), request.form)
+        if data is not None:
+            kind = ChangeKind(data["kind"])
+            payload = _payload(kind, data)
+            change = services.declare_change(
+                current_user, service, kind=kind, payload=payload, now=utcnow()
+            )
+            db.session.commit()
+            flash(
+                _("Changement enregistré.")
+                if change.state is ChangeState.ACCEPTED
+                else _("Changement déclaré : il prendra effet après examen par un agent."),
+                "success",
+            )
+            return redirect(url_for("compliance.home"))
+        status = 400
+    return render_template(
+        "review/surveillance/change_new.html",
+        service=service,
+        errors=errors,
+        values=request.form.to_dict(),
+        kinds=list(ChangeKind),
+    ), status
+
+
+def _payload(kind: ChangeKind, data: dict) -> dict:
+    def iso(value):
+        return value.isoformat() if value else None
+
+    if kind is ChangeKind.VERSION:
+        return {"version": data["version"], "notes": data["notes"]}
+    if kind is ChangeKind.HOSTING:
+        return {
+            "provider": data["provider"],
+            "country": data["country"].upper(),
+            "hds_certificate_number": data["hds_certificate_number"],
+            "hds_certificate_expiry": iso(data["hds_certificate_expiry"]),
+            "effective_from": iso(data["effective_from"]),
+        }
+    if kind is ChangeKind.OWNERSHIP:
+        return {
+            "entity_name": data["entity_name"],
+            "country": data["country"].upper(),
+            "share_percent": data["share_percent"],
+            "declared_control": data["declared_control"],
+            "effective_from": iso(data["effective_from"]),
+        }
+    return {"scopes": sorted(set(data["scopes"].split()))}
+
+
+@editor_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
+@requires(can_use_editor_portal)
+def renewal_open(service_id: int):
+    service = _managed_service(service_id)
+    try:
+        renewal.open_renewal_request(current_user, service, now=utcnow())
+    except renewal.RenewalError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("compliance.home"))
+    db.session.commit()
+    flash(_("Demande de renouvellement ouverte."), "success")
+    return redirect(url_for("compliance.home"))
