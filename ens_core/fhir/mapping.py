@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pydantic
 from flask import current_app
 
+from ens_core import uploads
 from ens_core.db import utcnow
 from ens_core.fhir.errors import FhirError, FhirErrors
 from ens_core.health.datatypes import (
@@ -37,12 +38,7 @@ APPOINTMENT_STATUSES = {
     "cancelled",
     "noshow",
 }
-CONTENT_TYPES = {"application/pdf", "image/png", "image/jpeg"}
-MAGIC = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-}
+CONTENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG}
 DEFAULT_MAX_ATTACHMENT = 5 * 1024 * 1024
 
 
@@ -390,7 +386,7 @@ def check_content(content: bytes, content_type: str, path: str) -> None:
             f"{path}.data is larger than {max_attachment_bytes() // 1024} KiB.",
             expression=f"{path}.data",
         )
-    if not content.startswith(MAGIC[content_type]):
+    if not uploads.matches(content, content_type):
         raise FhirError(
             422,
             f"{path}.data is not a {content_type} file (its content does not match).",

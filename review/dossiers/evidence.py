@@ -6,20 +6,16 @@ random name; the original name is kept only for the download.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 
+from ens_core import uploads
+
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
-# Magic bytes: PDF files start with "%PDF-", PNG files with the 8-byte PNG signature.
-SIGNATURES = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-)
+ACCEPTED = (uploads.PDF, uploads.PNG)
+FOLDER = "evidence"
 
 
 class EvidenceRejected(ValueError):
@@ -35,10 +31,8 @@ class CheckedFile:
 
 
 def sniff(content: bytes) -> tuple[str, str] | None:
-    for magic, content_type, extension in SIGNATURES:
-        if content.startswith(magic):
-            return content_type, extension
-    return None
+    kind = uploads.sniff(content, ACCEPTED)
+    return (kind, uploads.EXTENSIONS[kind]) if kind else None
 
 
 def check_upload(storage) -> CheckedFile:
@@ -57,18 +51,11 @@ def check_upload(storage) -> CheckedFile:
     return CheckedFile(content, kind[0], kind[1], name)
 
 
-def evidence_dir() -> Path:
-    directory = Path(current_app.config["ENS_DATA_DIR"]) / "evidence"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
 def store(checked: CheckedFile) -> tuple[str, str]:
     """Write the file; returns ``(stored_name, sha256)``."""
-    stored_name = secrets.token_hex(16) + checked.extension
-    (evidence_dir() / stored_name).write_bytes(checked.content)
-    return stored_name, hashlib.sha256(checked.content).hexdigest()
+    stored = uploads.store(FOLDER, checked.content, checked.content_type)
+    return stored.name, stored.sha256
 
 
 def path_of(stored_name: str) -> Path:
-    return evidence_dir() / Path(stored_name).name
+    return uploads.path_of(FOLDER, stored_name)

@@ -8,8 +8,6 @@ audits). Effects go through the spine: ``catalogue.services.set_service_status``
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -30,6 +28,7 @@ from catalogue.models import (
     ServiceStatus,
 )
 from catalogue.services import record_listing_event, set_service_status
+from ens_core import uploads
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify, notify_many
@@ -592,10 +591,7 @@ def _members(service):
     )
 
 
-def attestation_dir() -> Path:
-    path = Path(current_app.config["ENS_DATA_DIR"]) / "deletion_attestations"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+ATTESTATION_FOLDER = "deletion_attestations"
 
 
 def submit_attestation(editor, order: DeletionOrder, *, filename: str, content: bytes, now):
@@ -604,13 +600,12 @@ def submit_attestation(editor, order: DeletionOrder, *, filename: str, content: 
         raise SovereigntyError(_("Cet ordre est déjà clos."))
     if len(content) > ATTESTATION_MAX_BYTES:
         raise SovereigntyError(_("Le fichier dépasse 10 Mo."))
-    if not content.startswith(b"%PDF-"):
+    if not uploads.matches(content, uploads.PDF):
         raise SovereigntyError(_("Le fichier doit être un PDF."))
-    stored = attestation_dir() / f"{uuid.uuid4().hex}.pdf"
-    stored.write_bytes(content)
+    stored = uploads.store(ATTESTATION_FOLDER, content, uploads.PDF)
     order.attestation_path = stored.name
     order.attestation_filename = Path(filename or "attestation.pdf").name[:200]
-    order.attestation_sha256 = hashlib.sha256(content).hexdigest()
+    order.attestation_sha256 = stored.sha256
     order.attestation_uploaded_at = now
     order.attestation_uploaded_by_id = editor.id
     order.state = OrderState.SUBMITTED
@@ -621,7 +616,7 @@ def submit_attestation(editor, order: DeletionOrder, *, filename: str, content: 
 def attestation_file(order: DeletionOrder) -> Path | None:
     if not order.attestation_path:
         return None
-    return attestation_dir() / Path(order.attestation_path).name
+    return uploads.path_of(ATTESTATION_FOLDER, order.attestation_path)
 
 
 def review_attestation(agent, order: DeletionOrder, *, accept: bool, comment: str, now):

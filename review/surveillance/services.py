@@ -3,8 +3,6 @@ procedure, change declarations. Acting user explicit; flush, never commit."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from catalogue.models import (
     ServiceStatus,
 )
 from catalogue.services import hosting_on, owners_on, set_service_status
+from ens_core import uploads
 from ens_core.audit.services import record_event
 from ens_core.db import db
 from review.sovereignty import services as sovereignty
@@ -41,22 +40,11 @@ from review.surveillance.models import (
 )
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-# Attachments are recognised by their first bytes, never by their name.
-ATTACHMENT_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
+ATTACHMENT_FOLDER = "complaint_attachments"
 
 
 class SurveillanceError(ValueError):
     """A request the procedure refuses (the message is shown to the user)."""
-
-
-def _data_dir(name: str) -> Path:
-    path = Path(current_app.config["ENS_DATA_DIR"]) / name
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 # --------------------------------------------------------------------------- complaints
@@ -65,24 +53,23 @@ def _data_dir(name: str) -> Path:
 def _store_attachment(filename: str, content: bytes) -> ComplaintAttachment:
     if len(content) > ATTACHMENT_MAX_BYTES:
         raise SurveillanceError(_("Le fichier dépasse 10 Mo."))
-    kind = next((t for sig, t in ATTACHMENT_SIGNATURES.items() if content.startswith(sig)), None)
+    kind = uploads.sniff(content)  # by content, never by name: PDF, PNG or JPEG
     if kind is None:
         raise SurveillanceError(
             _("Pièce jointe refusée : seuls les PDF, PNG et JPEG sont acceptés.")
         )
-    stored = f"{uuid.uuid4().hex}"
-    (_data_dir("complaint_attachments") / stored).write_bytes(content)
+    stored = uploads.store(ATTACHMENT_FOLDER, content, kind)
     return ComplaintAttachment(
         filename=Path(filename or "piece-jointe").name[:200],
-        stored_name=stored,
+        stored_name=stored.name,
         content_type=kind,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        size=stored.size,
+        sha256=stored.sha256,
     )
 
 
 def attachment_file(attachment: ComplaintAttachment) -> Path:
-    return _data_dir("complaint_attachments") / Path(attachment.stored_name).name
+    return uploads.path_of(ATTACHMENT_FOLDER, attachment.stored_name)
 
 
 def file_complaint(
