@@ -121,3 +121,17 @@ def set_client_auth_method(client: Client, auth_method: AuthMethod) -> str | Non
     client.secret_hash = None
     db.session.flush()
     return None
+
+
+def reuse_production_client(service, *, scope_ceiling: str) -> Client | None:
+    """A renewed (or re-decided) referencing keeps the service's production client, with
+    the newly approved ceiling, enabled again; None when the service has none yet."""
+    production = [c for c in clients_of_service(service) if c.kind is ClientKind.PRODUCTION]
+    if not production:
+        return None
+    client = production[0]
+    client.scope_ceiling = " ".join(sorted(set(scope_ceiling.split())))
+    client.is_enabled = True
+    client.disabled_at = None
+    db.session.flush()
+    return client

@@ -125,12 +125,17 @@ def publish_referencing(
     ecoscore_grade: str | None = None,
     ecoscore_details: dict | None = None,
     summary: str = "Service référencé",
+    event_kind: ServiceEventKind = ServiceEventKind.REFERENCED,
 ) -> None:
     """Publish a referencing decision on the listing: dates, the approved data uses
     (scope, purpose, retention in days; replacing any earlier set), public scores and
     écoscore, status referenced, and an entry in the public history."""
     service.referenced_at = decided_at
     service.valid_until = valid_until
+    # Old rows go first: the unit of work would insert the new ones before deleting the
+    # orphans, and (service, scope) is unique.
+    service.data_uses.clear()
+    db.session.flush()
     service.data_uses = [
         ServiceDataUse(scope=scope, purpose=purpose, retention_days=days)
         for scope, purpose, days in data_uses
@@ -144,7 +149,7 @@ def publish_referencing(
     )
     record_listing_event(
         service,
-        ServiceEventKind.REFERENCED,
+        event_kind,
         summary,
         at=decided_at,
         valid_until=valid_until.isoformat(),

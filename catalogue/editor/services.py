@@ -55,6 +55,10 @@ LOGO_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # Called as ``listener(service_or_organisation, declaration)`` after each hosting or owner
 # declaration is flushed (the sovereignty rules evaluate it in the same transaction).
 DECLARATION_LISTENERS: list[Callable[[object, object], None]] = []
+# Where the editor files or follows the referencing dossier of a service: each provider
+# returns ``(label, url)`` or ``None``; review registers one from its ``init_app`` (the
+# catalogue never reads review's tables).
+REFERENCING_STEP_PROVIDERS: list[Callable[[object], tuple[str, str] | None]] = []
 
 
 class EditorError(ValueError):
@@ -334,6 +338,17 @@ def sandbox_client(service: Service) -> Client | None:
     return next(
         (c for c in authz.clients_of_service(service) if c.kind is ClientKind.SANDBOX), None
     )
+
+
+def production_clients(service: Service) -> list[Client]:
+    """The production clients a referencing decision created for ``service`` (read-only
+    for the editor, except their secret)."""
+    return [c for c in authz.clients_of_service(service) if c.kind is ClientKind.PRODUCTION]
+
+
+def production_client(service: Service, client_pk: int) -> Client | None:
+    """One of ``service``'s production clients, or None (another service's, or sandbox)."""
+    return next((c for c in production_clients(service) if c.id == client_pk), None)
 
 
 def create_sandbox_client(
@@ -757,10 +772,18 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
             )
         )
     if service.status is ServiceStatus.DRAFT and not steps:
-        steps.append(
-            NextStep(
-                str(_l("Déposer un dossier de référencement")),
-                url_for("editor_portal.service", service_id=service.id),
-            )
-        )
+        steps.append(referencing_step(service))
     return steps
+
+
+def referencing_step(service: Service) -> NextStep:
+    """The step towards referencing: the open dossier, or the page that opens one (asked
+    of the registered providers; the service page when none is installed)."""
+    for provider in list(REFERENCING_STEP_PROVIDERS):
+        found = provider(service)
+        if found is not None:
+            return NextStep(*found)
+    return NextStep(
+        str(_l("Déposer un dossier de référencement")),
+        url_for("editor_portal.service", service_id=service.id),
+    )

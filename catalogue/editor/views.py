@@ -468,6 +468,7 @@ def _service_page(service, *, errors=None, status=200):
         "catalogue/editor/service.html",
         service=service,
         client=services.sandbox_client(service),
+        production_clients=services.production_clients(service),
         hosting=hosting_on(service),
         steps=services.next_steps(service),
         errors=errors or {},
@@ -608,6 +609,49 @@ def regenerate_secret(service_id: int):
     db.session.commit()
     flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
     return _sandbox_page(service, client, secret=secret)
+
+
+# --- production clients -----------------------------------------------------------------
+
+
+def _production_page(service, *, secret=None, secret_for=None, errors=None, status=200):
+    return _no_store(
+        (
+            render_template(
+                "catalogue/editor/production.html",
+                service=service,
+                clients=services.production_clients(service),
+                secret=secret,
+                secret_for=secret_for,
+                errors=errors or {},
+                AuthMethod=AuthMethod,
+            ),
+            status,
+        )
+    )
+
+
+@bp.route("/services/<int:service_id>/production")
+@requires(can_use_editor_portal)
+def production(service_id: int):
+    return _production_page(_service_or_404(service_id))
+
+
+@bp.route("/services/<int:service_id>/production/<int:client_pk>/secret", methods=["POST"])
+@requires(can_use_editor_portal)
+def regenerate_production_secret(service_id: int, client_pk: int):
+    service = _service_or_404(service_id)
+    client = services.production_client(service, client_pk)
+    if client is None:
+        abort(404)
+    try:
+        secret = services.regenerate_secret(current_user, client)
+    except services.EditorError as error:
+        db.session.rollback()
+        return _production_page(service, errors=_error_dict(error), status=400)
+    db.session.commit()
+    flash(_("Nouveau secret de production généré : l'ancien ne fonctionne plus."), "success")
+    return _production_page(service, secret=secret, secret_for=client.id)
 
 
 # --- hosting ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ connected services, abuse reports. Services flush; the caller commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -396,12 +397,23 @@ def measurement_kinds(vis: Visibility) -> list[str]:
 # --- abuse reports -----------------------------------------------------------------------
 
 
+# Called with each new report once it is flushed, in the same transaction (surveillance
+# registers its importer here from its ``init_app``; ens_core never imports review).
+ABUSE_REPORT_LISTENERS: list[Callable[[AbuseReport], None]] = []
+
+
 def file_abuse_report(reporter, service, category: AbuseCategory, description: str) -> AbuseReport:
     report = AbuseReport(
-        reporter_id=reporter.id, service_id=service.id, category=category, description=description
+        reporter_id=reporter.id,
+        service_id=service.id,
+        category=category,
+        description=description,
+        created_at=utcnow(),
     )
     db.session.add(report)
     db.session.flush()
+    for listener in list(ABUSE_REPORT_LISTENERS):
+        listener(report)
     return report
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from authz.models import AuthMethod, ClientKind
-from authz.services import clients_of_service, create_client
+from authz.services import clients_of_service, create_client, reuse_production_client
 from catalogue.models import ServiceEventKind
 from catalogue.services import record_listing_event
 from ens_core.audit.services import record_event
@@ -22,6 +22,7 @@ from review.decisions import sources
 from review.decisions.models import Decision, Outcome, Permission, UserPermission
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import Dossier, DossierState
+from review.surveillance.renewal import close_granted, request_decided_by
 
 DEFAULT_VALIDITY = relativedelta(years=3)
 # Technical scopes added to the ceiling when the editor's sandbox client asked for them.
@@ -210,20 +211,26 @@ def lift_reservations(agent, decision: Decision, *, note: str) -> None:
 
 def _put_in_force(agent, decision: Decision, service) -> None:
     """Production client with the approved ceiling, published listing, editor notified."""
-    sandbox = _sandbox_client(service)
-    client, _secret = create_client(
-        service,
-        kind=ClientKind.PRODUCTION,
-        name=f"{service.name} (production)",
-        redirect_uris=list(sandbox.redirect_uris) if sandbox else [],
-        scope_ceiling=decision.scope_ceiling,
-        auth_method=sandbox.token_endpoint_auth_method
-        if sandbox
-        else AuthMethod.CLIENT_SECRET_BASIC,
-        jwks=sandbox.jwks if sandbox else None,
-    )
+    renewal = request_decided_by(service, decision.dossier_id)
+    # A renewal (or a new decision on a listed service) keeps the production client its
+    # citizens' grants are bound to; only its ceiling follows the new decision.
+    client = reuse_production_client(service, scope_ceiling=decision.scope_ceiling)
+    if client is None:
+        sandbox = _sandbox_client(service)
+        client, _secret = create_client(
+            service,
+            kind=ClientKind.PRODUCTION,
+            name=f"{service.name} (production)",
+            redirect_uris=list(sandbox.redirect_uris) if sandbox else [],
+            scope_ceiling=decision.scope_ceiling,
+            auth_method=sandbox.token_endpoint_auth_method
+            if sandbox
+            else AuthMethod.CLIENT_SECRET_BASIC,
+            jwks=sandbox.jwks if sandbox else None,
+        )
     decision.client_id = client.id
     uses = [sources._as_use(u) for u in decision.approved_uses]
+    until = decision.valid_until.strftime("%d/%m/%Y")
     sources.publish(
         service,
         actor=agent,
@@ -232,10 +239,13 @@ def _put_in_force(agent, decision: Decision, service) -> None:
         data_uses=uses,
         scores=sources.public_scores(decision.dossier),
         ecoscore=sources.public_ecoscore(decision.dossier),
-        summary=_(
-            "Référencement jusqu'au %(date)s", date=decision.valid_until.strftime("%d/%m/%Y")
-        ),
+        summary=_("Référencement renouvelé jusqu'au %(date)s", date=until)
+        if renewal
+        else _("Référencement jusqu'au %(date)s", date=until),
+        event_kind=ServiceEventKind.RENEWED if renewal else ServiceEventKind.REFERENCED,
     )
+    if renewal is not None:
+        close_granted(renewal, utcnow())
     _notify_editor(
         service,
         _("Service référencé : %(name)s", name=service.name),

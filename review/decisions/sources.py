@@ -43,7 +43,7 @@ def public_ecoscore(dossier):
 
 
 def publish(
-    service, *, actor, decided_at, valid_until, data_uses, scores, ecoscore, summary
+    service, *, actor, decided_at, valid_until, data_uses, scores, ecoscore, summary, event_kind
 ) -> None:
     value, grade, details = ecoscore if ecoscore is not None else (None, None, {})
     catalogue.publish_referencing(
@@ -57,4 +57,5 @@ def publish(
         ecoscore_grade=grade,
         ecoscore_details=details,
         summary=summary,
+        event_kind=event_kind,
     )

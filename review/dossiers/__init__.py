@@ -17,3 +17,12 @@ def init_app(app: Flask) -> None:
     register_nav(
         35, "editor_dossiers.index", _l("Dossiers de référencement"), can_use_editor_portal
     )
+
+    try:
+        from catalogue.editor.services import REFERENCING_STEP_PROVIDERS
+    except ImportError:  # the editor portal is not installed
+        return
+    from review.dossiers.services import referencing_step
+
+    if referencing_step not in REFERENCING_STEP_PROVIDERS:
+        REFERENCING_STEP_PROVIDERS.append(referencing_step)

@@ -11,12 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalogue.models import DataPurpose, Service
+from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from review.dossiers import evidence as evidence_files
 from review.dossiers.lifecycle import transition
@@ -123,6 +125,23 @@ def open_dossier_of(service: Service) -> Dossier | None:
     return db.session.scalar(
         select(Dossier).where(Dossier.service_id == service.id, Dossier.state.not_in(FINAL_STATES))
     )
+
+
+def referencing_step(service: Service) -> tuple[str, str]:
+    """``(label, url)`` of the editor's next step towards referencing ``service``: its open
+    dossier if it has one, else the page that opens one (registered into
+    ``catalogue.editor.services.REFERENCING_STEP_PROVIDERS``)."""
+    dossier = open_dossier_of(service)
+    if dossier is None:
+        return (
+            _("Déposer un dossier de référencement"),
+            url_for("editor_dossiers.index", service_id=service.id),
+        )
+    if dossier.state in EDITABLE_STATES:
+        label = _("Compléter le dossier de référencement")
+    else:
+        label = _("Suivre le dossier de référencement")
+    return label, url_for("editor_dossiers.show", dossier_id=dossier.id)
 
 
 def criteria_of(dossier: Dossier) -> list[Criterion]:
@@ -536,3 +555,115 @@ def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
         _("Dossier %(name)s évalué : vos scores sont disponibles", name=dossier.service.name),
         comment,
     )
+
+
+# --- renewal ----------------------------------------------------------------------------
+
+
+def last_referenced_dossier(service: Service) -> Dossier | None:
+    return db.session.scalar(
+        select(Dossier)
+        .where(Dossier.service_id == service.id, Dossier.state == S.REFERENCED)
+        .order_by(Dossier.id.desc())
+    )
+
+
+def _copy_evidence(item: Evidence, editor) -> Evidence | None:
+    """A copy of an evidence file under a new name (the renewal dossier owns its files);
+    None when the original file is gone."""
+    source = evidence_files.path_of(item.stored_name)
+    if not source.is_file():
+        return None
+    content = source.read_bytes()
+    checked = evidence_files.CheckedFile(
+        content, item.content_type, source.suffix, item.original_name
+    )
+    stored_name, digest = evidence_files.store(checked)
+    return Evidence(
+        original_name=item.original_name,
+        stored_name=stored_name,
+        content_type=item.content_type,
+        size=len(content),
+        sha256=digest,
+        uploaded_by_id=editor.id,
+    )
+
+
+def open_renewal_dossier(editor, service: Service, *, now=None) -> Dossier:
+    """Open the renewal dossier of a referenced service against the referential version in
+    force today, pre-filled from its last referenced dossier: answers (and their evidence)
+    to the criteria that keep the same code, data requests and journey measurements; new
+    criteria stay blank for the editor. Opens the renewal request if needed and marks it
+    filed with this dossier. Idempotent while that dossier is open."""
+    from review.scoring.models import JourneyMeasurement
+    from review.surveillance import renewal
+
+    now = now or utcnow()
+    try:
+        request = renewal.open_renewal_request(editor, service, now=now)
+    except renewal.RenewalError as error:
+        raise DossierError(str(error)) from error
+    current = open_dossier_of(service)
+    if current is not None:
+        if request.dossier_id == current.id:
+            return current
+        raise DossierError(_("Ce service a déjà un dossier en cours."))
+    previous = (
+        db.session.get(Dossier, request.previous_dossier_id)
+        if request.previous_dossier_id
+        else last_referenced_dossier(service)
+    )
+    dossier = open_dossier(editor, service)
+    if previous is not None:
+        criteria = {c.code: c for c in criteria_of(dossier)}
+        for old in previous.answers:
+            criterion = criteria.get(old.criterion.code)
+            if criterion is None:
+                continue  # the criterion left the referential
+            if old.answer is Answer.NOT_APPLICABLE and not criterion.allows_not_applicable:
+                continue  # no longer a valid answer: the editor answers again
+            answer = CriterionAnswer(
+                criterion_id=criterion.id,
+                answer=old.answer,
+                justification=old.justification,
+                answered_at=now,
+                answered_by_id=editor.id,
+            )
+            for item in old.evidence:
+                copy = _copy_evidence(item, editor)
+                if copy is not None:
+                    answer.evidence.append(copy)
+            dossier.answers.append(answer)
+        for old in previous.data_requests:
+            dossier.data_requests.append(
+                DataRequest(
+                    scope=old.scope,
+                    purpose=old.purpose,
+                    retention_days=old.retention_days,
+                    justification=old.justification,
+                )
+            )
+        measurement = db.session.scalar(
+            select(JourneyMeasurement).where(JourneyMeasurement.dossier_id == previous.id)
+        )
+        if measurement is not None:
+            db.session.add(
+                JourneyMeasurement(
+                    dossier_id=dossier.id,
+                    steps=list(measurement.steps),
+                    measured_on=measurement.measured_on,
+                    submitted_at=now,
+                    submitted_by_id=editor.id,
+                )
+            )
+    renewal.mark_renewal_filed(request, dossier.id)
+    record_event(
+        editor,
+        "dossier.renewal_opened",
+        "dossier",
+        dossier.id,
+        service=service.id,
+        previous=previous.id if previous else None,
+    )
+    db.session.flush()
+    return dossier

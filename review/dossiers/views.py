@@ -117,8 +117,13 @@ def index():
     available = [
         s for o in organisations for s in o.services if services.open_dossier_of(s) is None
     ]
+    wanted, _errors = parse_form(OpenDossierSchema(), request.args)
     return render_template(
-        "review/dossiers/editor_index.html", dossiers=dossiers, available=available, errors={}
+        "review/dossiers/editor_index.html",
+        dossiers=dossiers,
+        available=available,
+        selected=wanted["service_id"] if wanted else None,
+        errors={},
     )
 
 

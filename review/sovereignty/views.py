@@ -210,7 +210,7 @@ def _send_attestation(order: DeletionOrder):
 @requires(can_use_editor_portal)
 def editor_home():
     from review.surveillance import services as surveillance
-    from review.surveillance.models import Sanction
+    from review.surveillance.models import RenewalRequest, RenewalState, Sanction
 
     ids = editor_service_ids(current_user)
     sanctions = list(
@@ -226,6 +226,15 @@ def editor_home():
         sanctions=sanctions,
         changes=surveillance.changes(service_ids=ids),
         services_by_id=_services_by_id(ids),
+        renewals={
+            r.service_id: r
+            for r in db.session.scalars(
+                db.select(RenewalRequest).where(
+                    RenewalRequest.service_id.in_(ids),
+                    RenewalRequest.state.in_([RenewalState.OPEN, RenewalState.FILED]),
+                )
+            )
+        },
         today=utcnow().date(),
     )
 

@@ -21,3 +21,9 @@ def init_app(app: Flask) -> None:
     from review.surveillance.demo import load_demo_surveillance
 
     register_demo_loader(71, "surveillance", load_demo_surveillance)
+
+    from ens_core.health.services import ABUSE_REPORT_LISTENERS
+    from review.surveillance.services import on_abuse_report
+
+    if on_abuse_report not in ABUSE_REPORT_LISTENERS:
+        ABUSE_REPORT_LISTENERS.append(on_abuse_report)

@@ -72,6 +72,20 @@ def mark_renewal_filed(request: RenewalRequest, dossier_id: int) -> None:
     db.session.flush()
 
 
+def request_decided_by(service: Service, dossier_id: int) -> RenewalRequest | None:
+    """The renewal request this dossier answers, if the dossier is a renewal dossier."""
+    request = current_request(service)
+    return request if request is not None and request.dossier_id == dossier_id else None
+
+
+def close_granted(request: RenewalRequest, now: datetime) -> None:
+    """The renewal dossier was referenced: the request is granted (the decision module
+    publishes the new validity and the RENEWED history entry)."""
+    request.state = RenewalState.GRANTED
+    request.closed_at = now
+    db.session.flush()
+
+
 def grant_renewal(service: Service, *, actor, new_valid_until: date, now: datetime) -> None:
     """Hook for the decision module: the referencing is renewed until ``new_valid_until``."""
     request = current_request(service)

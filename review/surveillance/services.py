@@ -20,8 +20,9 @@ from catalogue.models import (
 )
 from catalogue.services import hosting_on, owners_on, set_service_status
 from ens_core import uploads
+from ens_core.accounts.models import User
 from ens_core.audit.services import record_event
-from ens_core.db import db
+from ens_core.db import db, utcnow
 from review.sovereignty import services as sovereignty
 from review.surveillance.models import (
     Audit,
@@ -129,6 +130,33 @@ def import_abuse_report(
         attachments=attachments,
         abuse_report_id=report_id,
         now=now,
+    )
+
+
+# A citizen's report category (health space) -> the surveillance complaint category.
+ABUSE_CATEGORY_MAP = {
+    "data_misuse": ComplaintCategory.DATA_MISUSE,
+    "unexpected_access": ComplaintCategory.DATA_MISUSE,
+    "advertising": ComplaintCategory.DATA_MISUSE,
+    "misleading": ComplaintCategory.MISLEADING,
+    "security": ComplaintCategory.SECURITY,
+    "other": ComplaintCategory.OTHER,
+}
+
+
+def on_abuse_report(report) -> Complaint:
+    """Listener of ``ens_core.health.services.ABUSE_REPORT_LISTENERS``: every citizen report
+    becomes a complaint to triage, in the same transaction."""
+    category = str(getattr(report.category, "value", report.category))
+    service = db.session.get(Service, report.service_id)
+    citizen = db.session.get(User, report.reporter_id)
+    return import_abuse_report(
+        report.id,
+        service=service,
+        citizen=citizen,
+        category=ABUSE_CATEGORY_MAP.get(category, ComplaintCategory.OTHER).value,
+        description=report.description,
+        now=report.created_at or utcnow(),
     )
 
 

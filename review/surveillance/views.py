@@ -13,7 +13,7 @@ from catalogue.services import get_service, get_service_by_slug
 from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
 from ens_core.db import db, utcnow
 from ens_core.forms import field_error, parse_form
-from review.surveillance import renewal, services
+from review.surveillance import services
 from review.surveillance.models import (
     Audit,
     ChangeDeclaration,
@@ -492,13 +492,22 @@ def _payload(kind: ChangeKind, data: dict) -> dict:
 @editor_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
 @requires(can_use_editor_portal)
 def renewal_open(service_id: int):
+    from review.dossiers.services import DossierError, open_renewal_dossier
+
     service = _managed_service(service_id)
     try:
-        renewal.open_renewal_request(current_user, service, now=utcnow())
-    except renewal.RenewalError as error:
+        dossier = open_renewal_dossier(current_user, service, now=utcnow())
+    except DossierError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("compliance.home"))
     db.session.commit()
-    flash(_("Demande de renouvellement ouverte."), "success")
-    return redirect(url_for("compliance.home"))
+    flash(
+        _(
+            "Dossier de renouvellement ouvert selon le référentiel %(v)s, pré-rempli avec votre "
+            "dernier dossier : vérifiez et complétez-le avant de le déposer.",
+            v=dossier.referential_version.version,
+        ),
+        "success",
+    )
+    return redirect(url_for("editor_dossiers.show", dossier_id=dossier.id))

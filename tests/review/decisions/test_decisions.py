@@ -8,7 +8,7 @@ from authz.models import ClientKind
 from authz.services import clients_of_service, create_client
 from catalogue.models import DataPurpose, ServiceEvent, ServiceEventKind, ServiceStatus
 from ens_core.accounts.models import Role
-from ens_core.db import db
+from ens_core.db import db, utcnow
 from ens_core.notifications.models import Notification
 from review.commission import services as commission
 from review.commission.models import College, VoteChoice
@@ -269,3 +269,37 @@ def test_lifting_reservations_through_the_page(app, app_ctx):
         ).status_code
         == 404
     )
+
+
+def test_a_renewal_decision_keeps_the_production_client_and_records_a_renewal(app_ctx):
+    from review.surveillance.models import RenewalState
+    from review.surveillance.renewal import mark_renewal_filed, open_renewal_request
+
+    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    services.record_decision(agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES)
+    first_client = next(c for c in clients_of_service(service) if c.kind is ClientKind.PRODUCTION)
+    first_client.is_enabled = False  # e.g. disabled during a past suspension
+
+    # The renewal dossier goes through evaluation and the commission again.
+    request = open_renewal_request(agent, service, now=utcnow())
+    renewal = make_evaluated_dossier(service)
+    mark_renewal_filed(request, renewal.id)
+    chair = make_member(College.CO_CHAIR)
+    session = make_commission_session(chair, agent=agent)
+    item = commission.put_on_agenda(agent, session, renewal)
+    commission.record_attendance(agent, session, {chair.id})
+    commission.open_deliberation(agent, item)
+    commission.cast_vote(chair, item, VoteChoice.FAVOURABLE)
+    commission.close_item(agent, item)
+
+    later = date.today() + relativedelta(years=4)
+    decision = services.record_decision(
+        agent, renewal, outcome=Outcome.REFERENCED, approved_uses=USES, valid_until=later
+    )
+    production = [c for c in clients_of_service(service) if c.kind is ClientKind.PRODUCTION]
+    assert production == [first_client] and first_client.is_enabled
+    assert decision.client_id == first_client.id
+    assert service.valid_until == later
+    kinds = [e.kind for e in service.events]
+    assert kinds.count(ServiceEventKind.REFERENCED) == 1 and ServiceEventKind.RENEWED in kinds
+    assert request.state is RenewalState.GRANTED
