@@ -243,3 +243,38 @@ def test_search_and_filters_work_with_the_keyboard_only(page, catalogue_data):
     page.wait_for_url(re.compile(r"ecoscore=A"))
     assert page.locator(".results-list > li").count() == 1
     assert "tension-suivi" in page.locator(".results-list").inner_html()
+
+
+@pytest.mark.e2e
+def test_consent_screen_works_with_the_keyboard_only(
+    browser, live_server, catalogue_data, signed_in
+):
+    context = new_context(browser, live_server, storage_state=signed_in(Role.CITIZEN))
+    try:
+        page = context.new_page()
+        page.goto(catalogue_data["consent_path"])
+        boxes = page.eval_on_selector_all("main input[type=checkbox]", "els => els.map(e => e.id)")
+        assert len(boxes) >= 2
+
+        # The first Tab reaches the skip link; following it lands in the main content.
+        page.keyboard.press("Tab")
+        assert _focused(page)["text"] == "Aller au contenu principal"
+        page.keyboard.press("Enter")
+        seen = []
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = _focused(page)
+            assert focused["outline"], f"no visible focus on {focused}"
+            seen.append(focused["id"] or focused["text"])
+            if focused["text"] == "Autoriser":
+                break
+        # Every data box, then the chosen duration and its limit, then the decision.
+        expected = [*boxes, "duration-long", "field-months", "Autoriser"]
+        assert [s for s in seen if s in expected] == expected
+
+        # Space unticks a box: the citizen shares less without a mouse.
+        page.focus(f"#{boxes[-1]}")
+        page.keyboard.press("Space")
+        assert not page.is_checked(f"#{boxes[-1]}")
+    finally:
+        context.close()
