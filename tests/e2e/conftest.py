@@ -60,11 +60,9 @@ def live_server(app):
                     conn.execute(table.delete())
 
 
-def new_context(browser, base_url, storage_state=None):
+def new_context(browser, base_url):
     # bypass_csp: axe-core is injected by the test, which the page's CSP would refuse.
-    context = browser.new_context(
-        base_url=base_url, bypass_csp=True, locale="fr-FR", storage_state=storage_state
-    )
+    context = browser.new_context(base_url=base_url, bypass_csp=True, locale="fr-FR")
     context.set_default_timeout(10_000)
     return context
 
@@ -78,8 +76,12 @@ def page(browser, live_server):
 
 
 def run_axe(page) -> list[dict]:
-    """axe-core's violations on the current page (WCAG 2.x A/AA rules and best practices)."""
-    page.add_script_tag(path=str(AXE))
+    """axe-core's violations on the current page (WCAG 2.x A/AA rules and best practices).
+
+    axe-core is injected unless the context already loads it on every page
+    (``context.add_init_script(path=AXE)``, cheaper when a tab visits many pages)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ['violations']});

@@ -25,7 +25,7 @@ from ens_core.notifications.services import notify
 from review.commission.models import College
 from tests.authz.flow import authorize_path, pkce, public_client
 from tests.authz.support import client_for
-from tests.e2e.conftest import new_context, run_axe
+from tests.e2e.conftest import AXE, new_context, run_axe
 from tests.factories import (
     PASSWORD,
     make_commission_session,
@@ -142,45 +142,43 @@ def catalogue_data(app, live_server):
 
 
 @pytest.fixture(scope="module")
-def signed_in(browser, live_server, catalogue_data):
-    """The browser state (session cookie) of each role, signed in once through /login."""
-    states = {}
+def tab_of(browser, live_server, catalogue_data):
+    """One browser tab per role (None: anonymous) for the whole module, signed in once
+    through /login, with axe-core loaded on every page it opens."""
+    contexts, tabs = [], {}
 
-    def state_of(role):
-        if role not in states:
+    def tab(role):
+        if role not in tabs:
             context = new_context(browser, live_server)
+            context.add_init_script(path=str(AXE))
+            contexts.append(context)
             page = context.new_page()
-            page.goto("/login")
-            page.fill("#field-email", catalogue_data["emails"][role])
-            page.fill("#field-password", PASSWORD)
-            page.click("main button[type=submit]")
-            page.wait_for_url(lambda url: urlparse(url).path != "/login")
-            states[role] = context.storage_state()
-            context.close()
-        return states[role]
+            if role is not None:
+                page.goto("/login")
+                page.fill("#field-email", catalogue_data["emails"][role])
+                page.fill("#field-password", PASSWORD)
+                page.click("main button[type=submit]")
+                page.wait_for_url(lambda url: urlparse(url).path != "/login")
+            tabs[role] = page
+        return tabs[role]
 
-    return state_of
+    yield tab
+    for context in contexts:
+        context.close()
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize(("name", "path", "login_as"), PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_accessibility_violation(
-    browser, live_server, catalogue_data, signed_in, name, path, login_as, lang
-):
+def test_no_serious_accessibility_violation(tab_of, catalogue_data, name, path, login_as, lang):
     path = path.format(**catalogue_data)
-    state = signed_in(login_as) if login_as is not None else None
-    context = new_context(browser, live_server, storage_state=state)
-    try:
-        page = context.new_page()
-        separator = "&" if "?" in path else "?"
-        response = page.goto(f"{path}{separator}lang={lang}")
-        assert response.status == 200, f"{path}: HTTP {response.status}"
-        assert urlparse(page.url).path == urlparse(path).path, f"{path}: landed on {page.url}"
-        assert page.get_attribute("html", "lang") == lang
-        violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
-    finally:
-        context.close()
+    page = tab_of(login_as)
+    separator = "&" if "?" in path else "?"
+    response = page.goto(f"{path}{separator}lang={lang}")
+    assert response.status == 200, f"{path}: HTTP {response.status}"
+    assert urlparse(page.url).path == urlparse(path).path, f"{path}: landed on {page.url}"
+    assert page.get_attribute("html", "lang") == lang
+    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
     assert not violations, f"{name} ({lang}): " + "; ".join(
         f"{v['id']} [{v['impact']}] {v['help']} at {v['nodes']}" for v in violations
     )
@@ -246,35 +244,29 @@ def test_search_and_filters_work_with_the_keyboard_only(page, catalogue_data):
 
 
 @pytest.mark.e2e
-def test_consent_screen_works_with_the_keyboard_only(
-    browser, live_server, catalogue_data, signed_in
-):
-    context = new_context(browser, live_server, storage_state=signed_in(Role.CITIZEN))
-    try:
-        page = context.new_page()
-        page.goto(catalogue_data["consent_path"])
-        boxes = page.eval_on_selector_all("main input[type=checkbox]", "els => els.map(e => e.id)")
-        assert len(boxes) >= 2
+def test_consent_screen_works_with_the_keyboard_only(tab_of, catalogue_data):
+    page = tab_of(Role.CITIZEN)
+    page.goto(catalogue_data["consent_path"] + "&lang=fr")
+    boxes = page.eval_on_selector_all("main input[type=checkbox]", "els => els.map(e => e.id)")
+    assert len(boxes) >= 2
 
-        # The first Tab reaches the skip link; following it lands in the main content.
+    # The first Tab reaches the skip link; following it lands in the main content.
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Aller au contenu principal"
+    page.keyboard.press("Enter")
+    seen = []
+    for _ in range(40):
         page.keyboard.press("Tab")
-        assert _focused(page)["text"] == "Aller au contenu principal"
-        page.keyboard.press("Enter")
-        seen = []
-        for _ in range(40):
-            page.keyboard.press("Tab")
-            focused = _focused(page)
-            assert focused["outline"], f"no visible focus on {focused}"
-            seen.append(focused["id"] or focused["text"])
-            if focused["text"] == "Autoriser":
-                break
-        # Every data box, then the chosen duration and its limit, then the decision.
-        expected = [*boxes, "duration-long", "field-months", "Autoriser"]
-        assert [s for s in seen if s in expected] == expected
+        focused = _focused(page)
+        assert focused["outline"], f"no visible focus on {focused}"
+        seen.append(focused["id"] or focused["text"])
+        if focused["text"] == "Autoriser":
+            break
+    # Every data box, then the chosen duration and its limit, then the decision.
+    expected = [*boxes, "duration-long", "field-months", "Autoriser"]
+    assert [s for s in seen if s in expected] == expected
 
-        # Space unticks a box: the citizen shares less without a mouse.
-        page.focus(f"#{boxes[-1]}")
-        page.keyboard.press("Space")
-        assert not page.is_checked(f"#{boxes[-1]}")
-    finally:
-        context.close()
+    # Space unticks a box: the citizen shares less without a mouse.
+    page.focus(f"#{boxes[-1]}")
+    page.keyboard.press("Space")
+    assert not page.is_checked(f"#{boxes[-1]}")
