@@ -1,5 +1,6 @@
-"""Accessibility checked in a real browser: axe-core on the main pages, FR and EN, and
-the search form used with the keyboard only.
+"""Accessibility checked in a real browser: axe-core on the main pages, FR and EN, with
+their reflow at 320 px, and the search form and the consent screen used with the keyboard
+only.
 
 ``PAGES`` is the list of audited paths: a new page is one line, with ``login_as`` when it
 needs a signed-in user. The data is seeded once per module and every page reuses it; each
@@ -64,6 +65,7 @@ PAGES = [
     ("commission-home", "/commission", Role.COMMISSIONER),
 ]
 BLOCKING = ("serious", "critical")
+DESKTOP = {"width": 1280, "height": 720}
 CONSENT_SCOPES = "openid fhirUser offline_access patient/Observation.rs patient/Observation.cu"
 
 
@@ -182,6 +184,15 @@ def test_no_serious_accessibility_violation(tab_of, catalogue_data, name, path, 
     assert not violations, f"{name} ({lang}): " + "; ".join(
         f"{v['id']} [{v['impact']}] {v['help']} at {v['nodes']}" for v in violations
     )
+    # Reflow (WCAG 1.4.10): at 320 CSS px wide (400 % zoom) nothing scrolls sideways.
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        page.set_viewport_size(DESKTOP)
+    assert overflow <= 0, f"{name} ({lang}): scrolls {overflow}px sideways at 320 px wide"
 
 
 def _focused(page) -> dict:
