@@ -6,10 +6,14 @@ The browser is the system one (``/usr/bin/chromium``, installed by
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from ens_core.db import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,19 +39,49 @@ def browser():
     playwright.stop()
 
 
+@pytest.fixture(scope="module")
+def live_server(app):
+    """The live server, once per module (overrides the per-test one of ``tests/conftest.py``):
+    the data a module seeds is committed once and shared by its pages, and the tables are
+    emptied when the module ends. Keeping the name ``live_server`` keeps these tests out of
+    the per-test rolled-back transaction."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+
+
+def new_context(browser, base_url):
+    # bypass_csp: axe-core is injected by the test, which the page's CSP would refuse.
+    context = browser.new_context(base_url=base_url, bypass_csp=True, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    return context
+
+
 @pytest.fixture
 def page(browser, live_server):
-    # bypass_csp: axe-core is injected by the test, which the page's CSP would refuse.
-    context = browser.new_context(base_url=live_server, bypass_csp=True, locale="fr-FR")
-    context.set_default_timeout(10_000)
+    context = new_context(browser, live_server)
     page = context.new_page()
     yield page
     context.close()
 
 
 def run_axe(page) -> list[dict]:
-    """axe-core's violations on the current page (WCAG 2.x A/AA rules and best practices)."""
-    page.add_script_tag(path=str(AXE))
+    """axe-core's violations on the current page (WCAG 2.x A/AA rules and best practices).
+
+    axe-core is injected unless the context already loads it on every page
+    (``context.add_init_script(path=AXE)``, cheaper when a tab visits many pages)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async () => {
             const results = await axe.run(document, {resultTypes: ['violations']});

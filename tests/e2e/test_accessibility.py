@@ -1,32 +1,48 @@
-"""Accessibility checked in a real browser: axe-core on the main pages, FR and EN, and
-the search form used with the keyboard only.
+"""Accessibility checked in a real browser: axe-core on the main pages, FR and EN, with
+their reflow at 320 px, and the search form and the consent screen used with the keyboard
+only.
 
-``PAGES`` is the list of audited paths: a helper who builds a page (the consent screen,
-the citizen's dashboard…) adds it with one line, and ``login_as`` when it needs a
-signed-in user.
+``PAGES`` is the list of audited paths: a new page is one line, with ``login_as`` when it
+needs a signed-in user. The data is seeded once per module and every page reuses it; each
+role signs in once and its session cookie is reused.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
 
+from authz.consent import record_consent
 from catalogue.models import DataPurpose, ServiceEventKind, ServiceStatus
 from ens_core.accounts.models import Role
 from ens_core.db import db
-from tests.e2e.conftest import run_axe
+from ens_core.health.access_log import record_access
+from ens_core.health.models import AbuseCategory
+from ens_core.health.services import file_abuse_report
+from ens_core.notifications.services import notify
+from review.commission.models import College
+from tests.authz.flow import authorize_path, pkce, public_client
+from tests.authz.support import client_for
+from tests.e2e.conftest import AXE, new_context, run_axe
 from tests.factories import (
     PASSWORD,
+    make_commission_session,
+    make_document,
+    make_evaluated_dossier,
     make_listed_service,
+    make_measurement,
+    make_member,
     make_organisation,
+    make_service,
     make_service_event,
     make_user,
 )
 
-# (name, path, login_as): login_as is None for public pages, else a Role for a user
-# created for the test and signed in first.
+# (name, path, login_as): login_as is None for public pages, else the Role of the user the
+# seeded data signs in first. ``{...}`` in a path is filled from the seeded data.
 PAGES = [
     ("home", "/", None),
     ("catalogue", "/catalogue?q=sante", None),
@@ -34,17 +50,35 @@ PAGES = [
     ("suspended-service", "/catalogue/nordic-move", None),
     ("login", "/login", None),
     ("account", "/mon-compte", Role.CITIZEN),
-    # Add here, one line each, when they land: the consent screen and the dashboard, e.g.
-    # ("consent", "/oauth/authorize?...", Role.CITIZEN), ("dashboard", "/espace", Role.CITIZEN)
+    ("consent", "{consent_path}", Role.CITIZEN),
+    ("dashboard", "/espace", Role.CITIZEN),
+    ("connected-services", "/espace/services", Role.CITIZEN),
+    ("history", "/espace/historique", Role.CITIZEN),
+    ("my-data", "/espace/donnees", Role.CITIZEN),
+    ("download", "/espace/telecharger", Role.CITIZEN),
+    ("notifications", "/espace/notifications", Role.CITIZEN),
+    ("report-abuse", "/espace/signaler", Role.CITIZEN),
+    ("editor-home", "/editeur", Role.EDITOR),
+    ("editor-service", "/editeur/services/{editor_service_id}", Role.EDITOR),
+    ("agent-home", "/agent", Role.AGENT),
+    ("agent-dossiers", "/agent/dossiers", Role.AGENT),
+    ("commission-home", "/commission", Role.COMMISSIONER),
 ]
 BLOCKING = ("serious", "critical")
+DESKTOP = {"width": 1280, "height": 720}
+CONSENT_SCOPES = "openid fhirUser offline_access patient/Observation.rs patient/Observation.cu"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def catalogue_data(app, live_server):
-    """A small catalogue, committed for real (the live server runs in another thread)."""
+    """A small catalogue and one user per portal, committed for real once per module (the
+    live server runs in another thread) and shared by every page."""
     with app.app_context():
-        org = make_organisation(legal_name="Santé Connect SAS")
+        users = {
+            role: make_user(role, name=f"{role.value.title()} Test")
+            for role in (Role.CITIZEN, Role.EDITOR, Role.AGENT, Role.COMMISSIONER)
+        }
+        org = make_organisation(users[Role.EDITOR], legal_name="Santé Connect SAS")
         service = make_listed_service(
             org,
             name="Tension Suivi",
@@ -56,12 +90,12 @@ def catalogue_data(app, live_server):
             ecoscore_grade="A",
             data_uses=[
                 ("patient/Observation.rs", DataPurpose.CARE, 365),
-                ("patient/Observation.c", DataPurpose.CARE, 365),
+                ("patient/Observation.cu", DataPurpose.CARE, 365),
             ],
             hosting=["FR"],
         )
         make_service_event(service, ServiceEventKind.REFERENCED, summary="Référencé.")
-        make_listed_service(org, name="Journal Santé", slug="journal-sante")
+        journal = make_listed_service(org, name="Journal Santé", slug="journal-sante")
         suspended = make_listed_service(
             name="Nordic Move",
             slug="nordic-move",
@@ -72,27 +106,75 @@ def catalogue_data(app, live_server):
         make_service_event(
             suspended, ServiceEventKind.SUSPENDED, summary="Suspension.", deadline="2027-05-01"
         )
+        # The consent screen: a production client of a referenced service.
+        consent_client = public_client(service, ceiling=CONSENT_SCOPES)
+        _verifier, challenge = pkce()
+        # The citizen's space: a grant, measurements, a document, an access-log entry,
+        # a notification and an abuse report.
+        citizen = users[Role.CITIZEN]
+        journal_client = client_for(journal, sandbox=False, scopes="patient/Observation.rs")
+        record_consent(citizen, journal, journal_client, ["patient/Observation.rs"])
+        for day, (weight, systolic) in enumerate([(71.0, 128), (70.4, 125), (69.8, 121)]):
+            at = datetime(2026, 3, 1 + day, 8, 0, tzinfo=UTC)
+            make_measurement(citizen, value=weight, at=at, service=journal)
+            make_measurement(citizen, "85354-9", systolic, value2=80, at=at, service=journal)
+        make_document(citizen, "Compte rendu de consultation", service=journal)
+        record_access(
+            citizen,
+            interaction="search-type",
+            resource_type="Observation",
+            service=journal,
+            client=journal_client,
+        )
+        notify(citizen, "new_connection", "Journal Santé est connecté", "Lecture des mesures.")
+        file_abuse_report(
+            citizen, journal, AbuseCategory.ADVERTISING, "Publicité dans l'application."
+        )
+        # The portals: a dossier for the agents, a planned session for the commission.
+        make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
+        make_commission_session(member, agent=users[Role.AGENT])
+        seed = {
+            "emails": {role: user.email for role, user in users.items()},
+            "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
+            "editor_service_id": service.id,
+        }
         db.session.commit()
-    return live_server
+    return seed
 
 
-def _login(page, app, role):
-    with app.app_context():
-        user = make_user(role)
-        email = user.email
-        db.session.commit()
-    page.goto("/login")
-    page.fill("#field-email", email)
-    page.fill("#field-password", PASSWORD)
-    page.click("main button[type=submit]")
+@pytest.fixture(scope="module")
+def tab_of(browser, live_server, catalogue_data):
+    """One browser tab per role (None: anonymous) for the whole module, signed in once
+    through /login, with axe-core loaded on every page it opens."""
+    contexts, tabs = [], {}
+
+    def tab(role):
+        if role not in tabs:
+            context = new_context(browser, live_server)
+            context.add_init_script(path=str(AXE))
+            contexts.append(context)
+            page = context.new_page()
+            if role is not None:
+                page.goto("/login")
+                page.fill("#field-email", catalogue_data["emails"][role])
+                page.fill("#field-password", PASSWORD)
+                page.click("main button[type=submit]")
+                page.wait_for_url(lambda url: urlparse(url).path != "/login")
+            tabs[role] = page
+        return tabs[role]
+
+    yield tab
+    for context in contexts:
+        context.close()
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize(("name", "path", "login_as"), PAGES, ids=[p[0] for p in PAGES])
-def test_no_serious_accessibility_violation(page, app, catalogue_data, name, path, login_as, lang):
-    if login_as is not None:
-        _login(page, app, login_as)
+def test_no_serious_accessibility_violation(tab_of, catalogue_data, name, path, login_as, lang):
+    path = path.format(**catalogue_data)
+    page = tab_of(login_as)
     separator = "&" if "?" in path else "?"
     response = page.goto(f"{path}{separator}lang={lang}")
     assert response.status == 200, f"{path}: HTTP {response.status}"
@@ -102,6 +184,15 @@ def test_no_serious_accessibility_violation(page, app, catalogue_data, name, pat
     assert not violations, f"{name} ({lang}): " + "; ".join(
         f"{v['id']} [{v['impact']}] {v['help']} at {v['nodes']}" for v in violations
     )
+    # Reflow (WCAG 1.4.10): at 320 CSS px wide (400 % zoom) nothing scrolls sideways.
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        page.set_viewport_size(DESKTOP)
+    assert overflow <= 0, f"{name} ({lang}): scrolls {overflow}px sideways at 320 px wide"
 
 
 def _focused(page) -> dict:
@@ -161,3 +252,32 @@ def test_search_and_filters_work_with_the_keyboard_only(page, catalogue_data):
     page.wait_for_url(re.compile(r"ecoscore=A"))
     assert page.locator(".results-list > li").count() == 1
     assert "tension-suivi" in page.locator(".results-list").inner_html()
+
+
+@pytest.mark.e2e
+def test_consent_screen_works_with_the_keyboard_only(tab_of, catalogue_data):
+    page = tab_of(Role.CITIZEN)
+    page.goto(catalogue_data["consent_path"] + "&lang=fr")
+    boxes = page.eval_on_selector_all("main input[type=checkbox]", "els => els.map(e => e.id)")
+    assert len(boxes) >= 2
+
+    # The first Tab reaches the skip link; following it lands in the main content.
+    page.keyboard.press("Tab")
+    assert _focused(page)["text"] == "Aller au contenu principal"
+    page.keyboard.press("Enter")
+    seen = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        assert focused["outline"], f"no visible focus on {focused}"
+        seen.append(focused["id"] or focused["text"])
+        if focused["text"] == "Autoriser":
+            break
+    # Every data box, then the chosen duration and its limit, then the decision.
+    expected = [*boxes, "duration-long", "field-months", "Autoriser"]
+    assert [s for s in seen if s in expected] == expected
+
+    # Space unticks a box: the citizen shares less without a mouse.
+    page.focus(f"#{boxes[-1]}")
+    page.keyboard.press("Space")
+    assert not page.is_checked(f"#{boxes[-1]}")
