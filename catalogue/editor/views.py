@@ -329,22 +329,34 @@ def accept_invitation(invitation_id: int):
 @requires(can_use_editor_portal)
 def owners(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
+    return _declaration_form(
+        OwnerSchema(),
+        lambda data: services.declare_owner(current_user, organisation, data),
+        _("La déclaration d'actionnaire est enregistrée."),
+        url_for(".owners", organisation_id=organisation.id),
+        lambda errors, values: _owners_page(organisation, errors, values),
+    )
+
+
+def _declaration_form(schema, declare, saved_message, saved_url, page):
+    """GET shows the page; POST validates, declares (one transaction) and redirects, or
+    re-renders with field messages and nothing written. Shared by hosting and owners."""
     errors: dict = {}
     values: dict = {}
     if request.method == "POST":
         values = request.form.to_dict()
-        data, errors = parse_form(OwnerSchema(), request.form)
+        data, errors = parse_form(schema, request.form)
         if data is not None:
             try:
-                services.declare_owner(current_user, organisation, data)
+                declare(data)
             except services.EditorError as error:
                 db.session.rollback()
                 errors = _error_dict(error)
             else:
                 db.session.commit()
-                flash(_("La déclaration d'actionnaire est enregistrée."), "success")
-                return redirect(url_for(".owners", organisation_id=organisation.id))
-    return _owners_page(organisation, errors, values)
+                flash(saved_message, "success")
+                return redirect(saved_url)
+    return page(errors, values)
 
 
 def _owners_page(organisation, errors, values):
@@ -661,22 +673,13 @@ def regenerate_production_secret(service_id: int, client_pk: int):
 @requires(can_use_editor_portal)
 def hosting(service_id: int):
     service = _service_or_404(service_id)
-    errors: dict = {}
-    values: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = parse_form(HostingSchema(), request.form)
-        if data is not None:
-            try:
-                services.declare_hosting(current_user, service, data)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(_("La déclaration d'hébergement est enregistrée."), "success")
-                return redirect(url_for(".hosting", service_id=service.id))
-    return _hosting_page(service, errors, values)
+    return _declaration_form(
+        HostingSchema(),
+        lambda data: services.declare_hosting(current_user, service, data),
+        _("La déclaration d'hébergement est enregistrée."),
+        url_for(".hosting", service_id=service.id),
+        lambda errors, values: _hosting_page(service, errors, values),
+    )
 
 
 def _hosting_page(service, errors, values):
