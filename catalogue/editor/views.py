@@ -383,17 +383,27 @@ def end_owner(organisation_id: int, declaration_id: int):
     declaration = db.session.get(OwnerDeclaration, declaration_id)
     if declaration is None or declaration.organisation_id != organisation.id:
         abort(404)
+    return _end_declaration(
+        lambda on: services.end_owner(current_user, organisation, declaration, on),
+        url_for(".owners", organisation_id=organisation.id),
+        lambda errors: _owners_page(organisation, errors, {}),
+    )
+
+
+def _end_declaration(end, closed_url, page):
+    """Close a declaration on the posted date (one transaction), or re-render the page
+    with the reason. Shared by hosting and owners."""
     on = _parse_end_date()
     try:
         if on is None:
             raise services.EditorError("effective_to", _("Saisissez une date valide."))
-        services.end_owner(current_user, organisation, declaration, on)
+        end(on)
     except services.EditorError as error:
         db.session.rollback()
-        return _owners_page(organisation, _error_dict(error), {})
+        return page(_error_dict(error))
     db.session.commit()
     flash(_("La déclaration est close."), "success")
-    return redirect(url_for(".owners", organisation_id=organisation.id))
+    return redirect(closed_url)
 
 
 def _parse_end_date():
@@ -703,14 +713,8 @@ def end_hosting(service_id: int, declaration_id: int):
     declaration = db.session.get(HostingDeclaration, declaration_id)
     if declaration is None or declaration.service_id != service.id:
         abort(404)
-    on = _parse_end_date()
-    try:
-        if on is None:
-            raise services.EditorError("effective_to", _("Saisissez une date valide."))
-        services.end_hosting(current_user, service, declaration, on)
-    except services.EditorError as error:
-        db.session.rollback()
-        return _hosting_page(service, _error_dict(error), {})
-    db.session.commit()
-    flash(_("La déclaration est close."), "success")
-    return redirect(url_for(".hosting", service_id=service.id))
+    return _end_declaration(
+        lambda on: services.end_hosting(current_user, service, declaration, on),
+        url_for(".hosting", service_id=service.id),
+        lambda errors: _hosting_page(service, errors, {}),
+    )
