@@ -89,6 +89,35 @@ def compiled(catalog) -> bytes:
     return buffer.getvalue()
 
 
+def messages(catalog) -> dict:
+    """The translations a catalogue carries, header left out: {msgid: msgstr}."""
+    def plain(value):  # plural forms come as lists from a .mo, tuples from a .po
+        return value if isinstance(value, str) else tuple(value)
+
+    return {
+        plain(message.id): plain(message.string)
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    }
+
+
+def stale_compiled_messages(package: str) -> list[str]:
+    """Message ids whose compiled (.mo) translation differs from the .po, either way."""
+    from babel.messages.mofile import read_mo
+
+    mo = po_path(package).with_suffix(".mo")
+    if not mo.exists():
+        return ["<no compiled catalogue>"]
+    with mo.open("rb") as handle:
+        compiled_messages = messages(read_mo(handle))
+    source = messages(read(package))
+    differing = {
+        key for key in source.keys() | compiled_messages.keys()
+        if source.get(key) != compiled_messages.get(key)
+    }
+    return sorted(str(key if isinstance(key, str) else key[0]) for key in differing)
+
+
 def untranslated(package: str) -> list[str]:
     catalog = read(package)
     missing = []

@@ -14,11 +14,11 @@ def test_every_message_has_an_english_translation(package):
 
 
 @pytest.mark.parametrize("package", i18n_catalogs.units())
-def test_compiled_catalogues_are_up_to_date(package):
-    mo = i18n_catalogs.po_path(package).with_suffix(".mo")
-    assert mo.read_bytes() == i18n_catalogs.compiled(i18n_catalogs.read(package)), (
-        f"run `make i18n` ({package})"
-    )
+def test_compiled_catalogue_says_what_the_po_says(package):
+    """The .mo the app loads carries the .po's messages: compared message by message, so
+    that neither the compiler's version nor its header can fail the test."""
+    stale = i18n_catalogs.stale_compiled_messages(package)
+    assert not stale, f"run `make i18n` ({package}): {stale[:10]}"
 
 
 def test_french_by_default_and_english_on_request(client):
