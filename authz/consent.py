@@ -10,12 +10,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from flask_babel import force_locale
+from sqlalchemy import or_, select
 
 from authz.models import ConsentReceipt, Grant
-from authz.scopes import CONTEXT_SCOPES, SCOPE_LABELS_EN, Scope, join, parse_scopes
+from authz.services import revoke_grant
+from ens_core import signals
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.scopes import CONTEXT_SCOPES, SCOPE_LABELS_EN, Scope, join, parse_scopes
+from ens_core.service_directory import SERVICES
+from ens_core.signals import grant_changed
 
 MAX_MONTHS = 13
 DAYS_PER_MONTH = 30.44
@@ -34,11 +39,6 @@ class ScopeLine:
     retention_days: int | None
     writes: bool
     ticked_by_default: bool = True
-
-
-def within_ceiling(requested, ceiling: str) -> list[str]:
-    allowed = set(parse_scopes(ceiling))
-    return [s for s in requested if s in allowed]
 
 
 def data_use_of(service, scope: str):
@@ -96,65 +96,20 @@ def record_consent(
 
     ``scopes`` must already be the intersection (requested ∩ ceiling ∩ ticked). One-time
     access drops ``offline_access``. ``consented_by`` is the guardian when one acts for the
-    citizen.
+    citizen. Sends ``grant_changed``.
     """
-    from catalogue.services import hosting_countries
-
     now = now or utcnow()
     consented_by = consented_by or citizen
     granted = [s for s in parse_scopes(join(scopes)) if not (one_time and s == "offline_access")]
     expires_at = now + expiry_for(one_time=one_time, months=months, now=now)
-    purposes = sorted(
-        {str(use.purpose.value) for s in granted if (use := data_use_of(service, s)) is not None}
+    grant, change = _store_grant(
+        citizen, service, client, granted, consented_by=consented_by, expires_at=expires_at, now=now
     )
-    grant = grant_of(citizen, service)
-    if grant is None:
-        grant = Grant(citizen_id=citizen.id, service_id=service.id, created_at=now)
-        db.session.add(grant)
-    grant.client_id = client.id
-    grant.scopes = join(granted)
-    grant.consented_by_id = consented_by.id
-    grant.updated_at = now
-    grant.expires_at = expires_at
-    grant.revoked_at = None
-    grant.revoked_reason = None
-    grant.purpose = ", ".join(purposes) or None
-    db.session.flush()
-
-    receipt_lines = []
-    for value in granted:
-        use = data_use_of(service, value)
-        receipt_lines.append(
-            {
-                "scope": value,
-                "label_fr": _french_label(value),
-                "label_en": SCOPE_LABELS_EN[Scope(value)],
-                "purpose": str(use.purpose.value) if use else None,
-                "retention_days": use.retention_days if use else None,
-            }
-        )
-    public_id = str(uuid.uuid4())
-    document = {
-        "receipt_id": public_id,
-        "issued_at": now.isoformat(),
-        "citizen_id": citizen.id,
-        "consented_by_id": consented_by.id,
-        "on_behalf": consented_by.id != citizen.id,
-        "service": {
-            "id": service.id,
-            "slug": service.slug,
-            "name": service.name,
-            "referenced_at": service.referenced_at.isoformat() if service.referenced_at else None,
-            "hosting_countries": hosting_countries(service),
-        },
-        "client_id": client.client_id,
-        "scopes": receipt_lines,
-        "duration": "one_time" if one_time else "until_expiry",
-        "expires_at": expires_at.isoformat(),
-        "refresh_allowed": "offline_access" in granted,
-    }
+    document = receipt_document(
+        grant, service, client, granted, one_time=one_time, expires_at=expires_at, now=now
+    )
     receipt = ConsentReceipt(
-        public_id=public_id,
+        public_id=document["receipt_id"],
         grant_id=grant.id,
         citizen_id=citizen.id,
         consented_by_id=consented_by.id,
@@ -175,12 +130,72 @@ def record_consent(
         citizen=citizen.id,
         scopes=grant.scopes,
     )
+    signals.send(grant_changed, grant=grant, service_id=service.id, change=change)
     return grant, receipt
 
 
-def _french_label(value: str) -> str:
-    from flask_babel import force_locale
+def _store_grant(citizen, service, client, granted, *, consented_by, expires_at, now):
+    """The (citizen, service) grant, created or brought up to date; returns it with what
+    changed: ``created``, ``restored`` (it had been revoked) or ``updated``."""
+    purposes = sorted(
+        {str(use.purpose.value) for s in granted if (use := data_use_of(service, s)) is not None}
+    )
+    grant = grant_of(citizen, service)
+    if grant is None:
+        change = "created"
+        grant = Grant(citizen_id=citizen.id, service_id=service.id, created_at=now)
+        db.session.add(grant)
+    else:
+        change = "restored" if grant.revoked_at is not None else "updated"
+    grant.client_id = client.id
+    grant.scopes = join(granted)
+    grant.consented_by_id = consented_by.id
+    grant.updated_at = now
+    grant.expires_at = expires_at
+    grant.revoked_at = None
+    grant.revoked_reason = None
+    grant.purpose = ", ".join(purposes) or None
+    db.session.flush()
+    return grant, change
 
+
+def receipt_document(grant, service, client, granted, *, one_time, expires_at, now) -> dict:
+    """The consent receipt as the citizen keeps it: who, which service (where hosted),
+    each scope in French and English with its purpose and retention, until when."""
+    lines = []
+    for value in granted:
+        use = data_use_of(service, value)
+        lines.append(
+            {
+                "scope": value,
+                "label_fr": _french_label(value),
+                "label_en": SCOPE_LABELS_EN[Scope(value)],
+                "purpose": str(use.purpose.value) if use else None,
+                "retention_days": use.retention_days if use else None,
+            }
+        )
+    return {
+        "receipt_id": str(uuid.uuid4()),
+        "issued_at": now.isoformat(),
+        "citizen_id": grant.citizen_id,
+        "consented_by_id": grant.consented_by_id,
+        "on_behalf": grant.consented_by_id != grant.citizen_id,
+        "service": {
+            "id": service.id,
+            "slug": service.slug,
+            "name": service.name,
+            "referenced_at": service.referenced_at.isoformat() if service.referenced_at else None,
+            "hosting_countries": SERVICES.get().hosting_countries(service),
+        },
+        "client_id": client.client_id,
+        "scopes": lines,
+        "duration": "one_time" if one_time else "until_expiry",
+        "expires_at": expires_at.isoformat(),
+        "refresh_allowed": "offline_access" in granted,
+    }
+
+
+def _french_label(value: str) -> str:
     with force_locale("fr"):
         return Scope(value).label
 
@@ -201,8 +216,6 @@ def get_receipt(public_id: str) -> ConsentReceipt | None:
 
 def grants_of(citizen) -> list[Grant]:
     """Grants where ``citizen`` is the person concerned or the one who consented."""
-    from sqlalchemy import or_
-
     return list(
         db.session.scalars(
             select(Grant)
@@ -215,7 +228,5 @@ def grants_of(citizen) -> list[Grant]:
 def withdraw_consent(user, grant: Grant, *, now=None) -> None:
     """The citizen (or the guardian who consented) withdraws: every token of the grant
     stops working at the next request."""
-    from authz.services import revoke_grant
-
     revoke_grant(grant, reason="withdrawn by the citizen", now=now)
     record_event(user, "oauth.withdraw", "grant", grant.id, service=grant.service_id)

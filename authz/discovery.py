@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from authz import keys
-from authz.scopes import SCOPE_LABELS_EN, Scope
 from authz.tokens import fhir_base_url, issuer
+from ens_core.scopes import SCOPE_LABELS_EN, Scope
 
 SMART_CAPABILITIES = [
     "launch-standalone",

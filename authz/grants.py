@@ -22,9 +22,9 @@ from sqlalchemy import select, update
 from authz import keys, tokens
 from authz.models import AuthorizationCode, Grant, Token
 from authz.policies import client_is_live, client_may_act_on
-from authz.scopes import join, parse_scopes
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.scopes import join, parse_scopes
 from ens_core.security import hash_secret
 
 CODE_LIFETIME = 60  # seconds

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from authz.models import Client, ClientKind
+from ens_core.service_directory import SERVICES
 
 
 def client_is_live(client: Client | None, service) -> bool:
@@ -14,12 +15,7 @@ def client_is_live(client: Client | None, service) -> bool:
     """
     if client is None or service is None or not client.is_enabled:
         return False
-    from catalogue.models import ServiceStatus
-    from catalogue.services import is_operational
-
-    if client.kind is ClientKind.PRODUCTION:
-        return is_operational(service)
-    return service.status in (ServiceStatus.DRAFT, ServiceStatus.REFERENCED)
+    return SERVICES.get().may_use_tokens(service, sandbox=client.kind is ClientKind.SANDBOX)
 
 
 def client_may_act_on(client: Client, citizen) -> bool:

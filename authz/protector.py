@@ -1,58 +1,37 @@
-"""The resource protector of the FHIR API.
+"""The resource protector of the FHIR API: the authorization side of a FHIR call.
 
-``@require_scope("Observation", "read")`` validates the bearer JWT (signature with a key
-of our JWKS, ``typ: at+jwt``, issuer, audience = FHIR base URL, expiry), then checks live
-state on every request: the token is not revoked, its grant is active, the client is
-enabled and the service operational. It then sets ``flask.g.authz`` to an
-:class:`AccessContext`. Failures answer a FHIR OperationOutcome: 401 with
-``WWW-Authenticate: Bearer error="invalid_token"`` or 403 ``insufficient_scope``.
+:func:`authenticate_request` validates the bearer JWT (signature with a key of our JWKS,
+``typ: at+jwt``, issuer, audience = FHIR base URL, expiry), then checks live state on
+every request: the token is not revoked, its grant is active, the client is enabled and
+the service operational. It returns the FHIR API's
+:class:`~ens_core.fhir.access.AccessContext`. :class:`FhirAuthorization` is what authz
+provides to the FHIR API (``ens_core.fhir.access.AUTHORIZATION``): the API's
+``require_scope`` decorator calls it and answers refusals as OperationOutcomes.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
-
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error, ResourceProtector
-from authlib.oauth2.rfc6750.errors import InsufficientScopeError, InvalidTokenError
+from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
-from flask import g, jsonify, request
+from flask import request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from authz import keys
-from authz import scopes as smart
 from authz.models import Client, Grant, Token
 from authz.policies import client_is_live, client_may_act_on
+from authz.services import get_client
 from authz.tokens import fhir_base_url, issuer, pairwise_id
+from ens_core.accounts.models import User
+from ens_core.accounts.services import get_user
 from ens_core.db import db, utcnow
-
-INTERACTIONS = frozenset(smart.INTERACTION_LETTERS)
-
-
-@dataclass
-class AccessContext:
-    """What a protected FHIR view may rely on.
-
-    ``citizen`` is always the person whose data is accessed (for a minor, the minor).
-    ``acting_for`` is set when a guardian consented on the citizen's behalf: it is that
-    guardian (the person acting for the citizen); None when the citizen consented.
-    ``patient_id`` is the pairwise pseudonymous id this service knows the citizen by.
-    """
-
-    citizen: object
-    service: object
-    client: Client
-    grant: Grant
-    scopes: list[str] = field(default_factory=list)
-    patient_id: str = ""
-    acting_for: object | None = None
-
-    def allows(self, resource_type: str, interaction: str) -> bool:
-        return smart.allows(self.scopes, resource_type, interaction)
+from ens_core.fhir.access import AccessContext, AccessDenied, RefusedCaller
+from ens_core.scopes import parse_scopes
+from ens_core.service_directory import SERVICES
 
 
 class AccessTokenValidator(JWTBearerTokenValidator):
@@ -98,38 +77,11 @@ protector = ResourceProtector()
 protector.register_token_validator(AccessTokenValidator())
 
 
-def _outcome(status: int, code: str, diagnostics: str, www_authenticate: str | None = None):
-    body = {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
-    }
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = "application/fhir+json"
-    response.headers["Cache-Control"] = "no-store"
-    if www_authenticate:
-        response.headers["WWW-Authenticate"] = www_authenticate
-    return response
-
-
-def _invalid_token(description: str):
-    return _outcome(
-        401,
-        "login",
-        description,
-        f'Bearer realm="{fhir_base_url()}", error="invalid_token", '
-        f'error_description="{description}"',
-    )
-
-
 def authenticate_request() -> AccessContext:
     """Validate the bearer token of the current request and load its live context.
 
-    Raises :class:`InvalidTokenError` (→ 401) when anything is wrong with the token or
-    the state behind it."""
-    from catalogue.services import get_service
-    from ens_core.accounts.models import User
-
+    Raises :class:`OAuth2Error` (``missing_authorization``, or :class:`InvalidTokenError`)
+    when anything is wrong with the token or the state behind it."""
     claims = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
     now = utcnow()
     # One round trip on this hot path: the token, its grant, its client and the citizen.
@@ -147,7 +99,7 @@ def authenticate_request() -> AccessContext:
         raise InvalidTokenError(description="The consent behind this token has ended.")
     if client is None or client.client_id != claims["client_id"]:
         raise InvalidTokenError(description="The access token is invalid.")
-    service = get_service(grant.service_id)
+    service = SERVICES.get().get(grant.service_id)
     if not client_is_live(client, service) or client.service_id != service.id:
         raise InvalidTokenError(description="This service may not access data at the moment.")
     patient = pairwise_id(grant.citizen_id, grant.service_id)
@@ -155,58 +107,58 @@ def authenticate_request() -> AccessContext:
         raise InvalidTokenError(description="The access token is invalid.")
     if not client_may_act_on(client, citizen):
         raise InvalidTokenError(description="This client may not act on this account.")
-    granted = set(smart.parse_scopes(grant.scopes))
+    granted = set(parse_scopes(grant.scopes))
     guardian = None
     if grant.consented_by_id != grant.citizen_id:
-        guardian = db.session.get(User, grant.consented_by_id)
+        guardian = get_user(grant.consented_by_id)
     return AccessContext(
         citizen=citizen,
         service=service,
         client=client,
         grant=grant,
         # A re-consent that narrowed the grant narrows live tokens at once too.
-        scopes=[s for s in smart.parse_scopes(record.scope) if s in granted],
+        scopes=[s for s in parse_scopes(record.scope) if s in granted],
         patient_id=patient,
         acting_for=guardian,
     )
 
 
-def require_scope(resource_type: str, interaction: str):
-    """Protect a FHIR view: a live token whose scopes allow ``interaction`` on
-    ``resource_type`` (SMART v2 letters: read→r, search→s, create→c, update→u,
-    delete→d). Sets ``flask.g.authz`` (an :class:`AccessContext`)."""
-    if interaction not in INTERACTIONS:
-        raise ValueError(f"unknown interaction {interaction!r}")
+class FhirAuthorization:
+    """authz's answer to what the FHIR API needs (``ens_core.fhir.access.Authorization``)."""
 
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            try:
-                context = authenticate_request()
-            except InsufficientScopeError as error:  # pragma: no cover - not raised above
-                return _outcome(403, "forbidden", error.description or "insufficient_scope")
-            except OAuth2Error as error:
-                if error.error == "missing_authorization":
-                    return _outcome(
-                        401,
-                        "login",
-                        "A bearer access token is required.",
-                        f'Bearer realm="{fhir_base_url()}"',
-                    )
-                return _invalid_token(error.description or "The access token is invalid.")
-            if not context.allows(resource_type, interaction):
-                needed = smart.required_scope(resource_type, interaction)
-                response = _outcome(
-                    403,
-                    "forbidden",
-                    f"The token does not allow this interaction (needs {needed}).",
-                    f'Bearer realm="{fhir_base_url()}", error="insufficient_scope", '
-                    f'scope="{needed}"',
-                )
-                return response
-            g.authz = context
-            return view(*args, **kwargs)
+    def authenticate(self) -> AccessContext:
+        try:
+            return authenticate_request()
+        except OAuth2Error as error:
+            if error.error == "missing_authorization":
+                raise AccessDenied(
+                    "A bearer access token is required.", missing_token=True
+                ) from None
+            raise AccessDenied(error.description or "The access token is invalid.") from None
 
-        return wrapper
+    def refused_caller(self) -> RefusedCaller | None:
+        """A refused call is still an attempt on a citizen's data when its token has a
+        valid signature (a forged token says nothing): whom it speaks for."""
+        try:
+            claims = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
+        except (OAuth2Error, JoseError, ValueError):
+            return None
+        grant = db.session.get(Grant, claims["grant_id"])
+        if grant is None:
+            return None
+        client = get_client(str(claims["client_id"]))
+        if client is None or (
+            client.id != grant.client_id and client.service_id != grant.service_id
+        ):
+            return None
+        return RefusedCaller(grant.citizen_id, SERVICES.get().get(grant.service_id), client)
 
-    return decorator
+    def client_ids(self, client_pks) -> dict[int, str]:
+        pks = set(client_pks)
+        if len(pks) == 1:  # one record's source: usually the caller's client, already loaded
+            client = db.session.get(Client, next(iter(pks)))
+            return {client.id: client.client_id} if client is not None else {}
+        if not pks:
+            return {}
+        rows = db.session.execute(select(Client.id, Client.client_id).where(Client.id.in_(pks)))
+        return dict(rows.all())

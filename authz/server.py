@@ -31,8 +31,8 @@ from authz.grants import (
 )
 from authz.models import AuthMethod, Client, ClientAssertion, Grant, Token
 from authz.policies import client_is_live
-from authz.scopes import ALL_SCOPES, CONTEXT_SCOPES, parse_scopes
 from ens_core.db import db, utcnow
+from ens_core.scopes import ALL_SCOPES, CONTEXT_SCOPES, parse_scopes
 from ens_core.security import secret_matches
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}

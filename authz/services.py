@@ -1,12 +1,20 @@
-"""Authorization-server services other packages call (client registration for now)."""
+"""Authorization-server services other packages call: client registration, grants.
+
+Other packages read and change clients and grants only through these functions. Every
+change to a grant sends ``ens_core.signals.grant_changed``.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select, update
 
 from authz.models import AuthMethod, Client, ClientKind, Grant
+from ens_core import signals
 from ens_core.db import db, utcnow
 from ens_core.security import hash_secret, new_secret
+from ens_core.signals import grant_changed
 
 
 def create_client(
@@ -57,12 +65,59 @@ def get_client(client_id: str) -> Client | None:
     return db.session.scalar(select(Client).where(Client.client_id == client_id))
 
 
-def active_grants_of_service(service, now=None) -> list[Grant]:
-    now = now or utcnow()
-    grants = db.session.scalars(
-        select(Grant).where(Grant.service_id == service.id, Grant.revoked_at.is_(None))
+def production_clients() -> list[Client]:
+    """Every enabled production client (the public list of production applications)."""
+    return list(
+        db.session.scalars(
+            select(Client)
+            .where(Client.kind == ClientKind.PRODUCTION, Client.is_enabled.is_(True))
+            .order_by(Client.client_id)
+        )
     )
-    return [g for g in grants if g.is_active(now)]
+
+
+# --- grants --------------------------------------------------------------------------------
+
+
+def get_grant(grant_id: int) -> Grant | None:
+    return db.session.get(Grant, grant_id)
+
+
+def grants_of_citizen(citizen_id: int) -> list[Grant]:
+    """The grants given for ``citizen_id`` (by them or a guardian), newest first."""
+    return list(
+        db.session.scalars(
+            select(Grant).where(Grant.citizen_id == citizen_id).order_by(Grant.created_at.desc())
+        )
+    )
+
+
+def _live(now: datetime):
+    return (
+        Grant.revoked_at.is_(None),
+        Grant.expires_at.is_(None) | (Grant.expires_at > now),
+    )
+
+
+def expiring_grants(
+    *, now: datetime, within: timedelta, citizen_id: int | None = None
+) -> list[Grant]:
+    """Live grants that end within ``within`` of ``now`` (one citizen's, or everyone's)."""
+    query = select(Grant).where(
+        Grant.revoked_at.is_(None),
+        Grant.expires_at.is_not(None),
+        Grant.expires_at > now,
+        Grant.expires_at <= now + within,
+    )
+    if citizen_id is not None:
+        query = query.where(Grant.citizen_id == citizen_id)
+    return list(db.session.scalars(query))
+
+
+def grant_holders(service, now: datetime) -> Select:
+    """The citizens holding a live grant to ``service``, as a query (a service may have
+    hundreds of thousands: callers insert from it rather than load it)."""
+    return select(Grant.citizen_id).where(Grant.service_id == service.id, *_live(now))
 
 
 def revoke_grant(grant: Grant, *, reason: str, now=None) -> None:
@@ -71,18 +126,34 @@ def revoke_grant(grant: Grant, *, reason: str, now=None) -> None:
         grant.revoked_at = now or utcnow()
         grant.revoked_reason = reason
         db.session.flush()
+        signals.send(grant_changed, grant=grant, service_id=grant.service_id, change="revoked")
+
+
+def renew_grant(grant: Grant, *, now: datetime) -> None:
+    """Extend a live grant by its original duration (at least 30 days, at most a year),
+    counted from ``now``."""
+    if not grant.is_active(now) or grant.expires_at is None:
+        raise ValueError("not renewable")
+    duration = max(grant.expires_at - grant.created_at, timedelta(days=30))
+    grant.expires_at = now + min(duration, timedelta(days=366))
+    grant.updated_at = now
+    db.session.flush()
+    signals.send(grant_changed, grant=grant, service_id=grant.service_id, change="renewed")
 
 
 def revoke_service_grants(service, *, reason: str, now=None) -> int:
     """Revoke every live grant of ``service`` (delisting, sanction) in one statement."""
-    from sqlalchemy import update
-
     result = db.session.execute(
         update(Grant)
         .where(Grant.service_id == service.id, Grant.revoked_at.is_(None))
         .values(revoked_at=now or utcnow(), revoked_reason=reason)
     )
     db.session.flush()
+    # One UPDATE: grants already loaded in this session must be read again.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Grant) and obj.service_id == service.id:
+            db.session.expire(obj)
+    signals.send(grant_changed, grant=None, service_id=service.id, change="revoked")
     return result.rowcount
 
 
@@ -93,6 +164,16 @@ def set_service_clients_enabled(service, enabled: bool) -> None:
             client.is_enabled = enabled
             client.disabled_at = None if enabled else utcnow()
     db.session.flush()
+
+
+def on_service_status_changed(sender, *, service, previous, status, **extra) -> None:
+    """``service_status_changed`` receiver: production clients follow their service. A
+    suspended or delisted service's are disabled; lifting a suspension enables them again
+    (a new referencing decision brings its own production client)."""
+    if status in ("suspended", "delisted"):
+        set_service_clients_enabled(service, False)
+    elif status == "referenced" and previous == "suspended":
+        set_service_clients_enabled(service, True)
 
 
 def rotate_client_secret(client: Client) -> str:

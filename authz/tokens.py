@@ -18,12 +18,13 @@ from datetime import timedelta
 
 from flask import current_app
 from joserfc import jwt
+from joserfc.errors import JoseError
 from sqlalchemy import select, update
 
 from authz import keys
 from authz.models import Token
-from authz.scopes import join, parse_scopes
 from ens_core.db import db, utcnow
+from ens_core.scopes import join, parse_scopes
 from ens_core.security import hash_secret, new_secret
 
 ACCESS_TOKEN_LIFETIME = 600  # seconds (10 minutes)
@@ -175,8 +176,6 @@ def revoke_tokens_of_code(code_id: int, *, reason: str, now=None) -> int:
 
 def decode_unverified_jti(token_string: str) -> str | None:
     """The ``jti`` of a JWT we signed, after signature and expiry checks; None otherwise."""
-    from joserfc.errors import JoseError
-
     try:
         token = jwt.decode(
             token_string,

@@ -7,6 +7,7 @@ client or bearer authentication and are exempt from CSRF; the consent form is no
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.common.urls import add_params_to_uri
@@ -26,15 +27,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from authz import consent as consents
-from authz import delegation, discovery, keys
-from authz.policies import client_may_act_on
+from authz import discovery, keys
+from authz.models import Client, Grant
+from authz.policies import can_view_receipt, can_withdraw_grant, client_may_act_on
+from authz.protector import authenticate_request
 from authz.schemas import ConsentSchema
-from authz.scopes import CONTEXT_SCOPES, parse_scopes
 from authz.tokens import fhir_base_url, issuer
 from ens_core.accounts.models import Role, User
-from ens_core.db import db
+from ens_core.accounts.policies import can_use_health_space
+from ens_core.accounts.services import get_user, users_by_ids
+from ens_core.db import db, utcnow
 from ens_core.extensions import csrf
 from ens_core.forms import field_error, parse_form
+from ens_core.health import delegation
+from ens_core.scopes import CONTEXT_SCOPES, parse_scopes
+from ens_core.service_directory import SERVICES
 
 bp = Blueprint("authz", __name__, static_folder="static", static_url_path="/oauth/static")
 
@@ -82,124 +89,177 @@ def _authorize_path_without_prompt() -> str:
     return url_for("authz.authorize") + "?" + urlencode(params)
 
 
+@dataclass
+class ConsentRequest:
+    """An authorization request Authlib accepted, with the citizen and what is asked."""
+
+    grant: object  # Authlib's authorization-code grant answering this request
+    user: User
+    client: Client
+    service: object
+    wards: list[User]
+    requested: list[str]
+
+    @property
+    def oauth(self):
+        return self.grant.request
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.grant.redirect_uri
+
+    @property
+    def state(self) -> str | None:
+        return self.oauth.payload.state
+
+
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
+    """Parse the request, check the citizen and the client, then show the consent screen
+    (GET) or record the citizen's decision (POST)."""
     user = current_user if current_user.is_authenticated else None
     try:
         grant = server().get_consent_grant(end_user=user)
     except OAuth2Error as error:
         return _authorize_error(error)
-    oauth_request = grant.request
-    redirect_uri = grant.redirect_uri
-    state = oauth_request.payload.state
-    prompt = oauth_request.payload.data.get("prompt")
+    refusal = _check_citizen(grant, user)
+    if refusal is not None:
+        return refusal
+    consent = _consent_request(grant, user)
+    if not _client_may_act_for(consent.client, [user, *consent.wards]):
+        return _sandbox_mismatch(consent)
+    if request.method == "GET":
+        return _render_consent(consent)
+    return _record_decision(consent)
+
+
+def _check_citizen(grant, user):
+    """Only a signed-in citizen consents: send others to the login page, or back to the
+    client when it asked for no interaction (``prompt=none``). None when all is well."""
+    payload = grant.request.payload
+    prompt = payload.data.get("prompt")
     if user is None:
         if prompt == "none":
-            return _redirect_error(redirect_uri, "login_required", "Login required.", state)
+            return _redirect_error(
+                grant.redirect_uri, "login_required", "Login required.", payload.state
+            )
         return redirect(url_for("accounts.login", next=_authorize_path_without_prompt()))
     if prompt == "none":
-        return _redirect_error(redirect_uri, "consent_required", "Consent required.", state)
+        return _redirect_error(
+            grant.redirect_uri, "consent_required", "Consent required.", payload.state
+        )
     if request.method == "GET" and "login" in (prompt or "").split():
         # OpenID Connect prompt=login: authenticate again, then come back without it.
         logout_user()
         return redirect(url_for("accounts.login", next=_authorize_path_without_prompt()))
     if not user.has_role(Role.CITIZEN):
+        description = _("Seul le titulaire d'un espace santé peut autoriser un service.")
         return _no_store(
             current_app.make_response(
                 (
                     render_template(
-                        "authz/error.html",
-                        error="access_denied",
-                        description=_(
-                            "Seul le titulaire d'un espace santé peut autoriser un service."
-                        ),
+                        "authz/error.html", error="access_denied", description=description
                     ),
                     403,
                 )
             )
         )
-    client = oauth_request.client.record
-    from catalogue.services import get_service, hosting_countries
+    return None
 
-    service = get_service(client.service_id)
-    wards = delegation.wards_of(user)
-    if not client_may_act_on(client, user) and not any(
-        client_may_act_on(client, ward) for ward in wards
-    ):
-        return _redirect_error(
-            redirect_uri,
-            "access_denied",
-            "Sandbox clients act only on synthetic accounts, production clients only on real ones.",
-            state,
-        )
-    requested = parse_scopes(oauth_request.scope)
-    lines = consents.scope_lines(service, requested)
-    offline = "offline_access" in requested
-    context = {
-        "client": client,
-        "service": service,
-        "lines": lines,
-        "hosting": hosting_countries(service),
-        "wards": wards,
-        "ward_options": [(str(ward.id), ward.name) for ward in wards],
-        "offline": offline,
-        "month_options": [
-            (str(m), _("%(n)s mois", n=m)) for m in range(consents.MAX_MONTHS, 0, -1)
-        ],
-        "errors": {},
-        "values": {
-            "duration": "long" if offline else "one_time",
-            "months": consents.MAX_MONTHS,
-            "scopes": [line.scope for line in lines],
-            "acting_for": "",
-        },
+
+def _consent_request(grant, user) -> ConsentRequest:
+    client = grant.request.client.record
+    return ConsentRequest(
+        grant=grant,
+        user=user,
+        client=client,
+        service=SERVICES.get().get(client.service_id),
+        wards=delegation.wards_of(user),
+        requested=parse_scopes(grant.request.scope),
+    )
+
+
+def _client_may_act_for(client, people) -> bool:
+    return any(client_may_act_on(client, person) for person in people)
+
+
+def _sandbox_mismatch(consent: ConsentRequest):
+    return _redirect_error(
+        consent.redirect_uri,
+        "access_denied",
+        "Sandbox clients act only on synthetic accounts, production clients only on real ones.",
+        consent.state,
+    )
+
+
+def _render_consent(consent: ConsentRequest, errors: dict | None = None, form=None):
+    """The consent screen: each scope with its purpose and retention, the hosting
+    countries, the duration, and the people the citizen may consent for."""
+    lines = consents.scope_lines(consent.service, consent.requested)
+    offline = "offline_access" in consent.requested
+    values = {
+        "duration": "long" if offline else "one_time",
+        "months": consents.MAX_MONTHS,
+        "scopes": [line.scope for line in lines],
+        "acting_for": "",
     }
-    if request.method == "GET":
-        return _no_store(
-            current_app.make_response(render_template("authz/consent.html", **context))
-        )
+    if form is not None:  # a form sent back with its errors keeps what was entered
+        values = {**values, **form.to_dict(), "scopes": form.getlist("scopes")}
+    page = render_template(
+        "authz/consent.html",
+        client=consent.client,
+        service=consent.service,
+        lines=lines,
+        hosting=SERVICES.get().hosting_countries(consent.service),
+        wards=consent.wards,
+        ward_options=[(str(ward.id), ward.name) for ward in consent.wards],
+        offline=offline,
+        month_options=[(str(m), _("%(n)s mois", n=m)) for m in range(consents.MAX_MONTHS, 0, -1)],
+        errors=errors or {},
+        values=values,
+    )
+    return _no_store(current_app.make_response((page, 400 if errors else 200)))
 
+
+def _subject_of(consent: ConsentRequest, data: dict) -> tuple[User | None, dict]:
+    """Whose data the consent is about: the citizen, or a ward they may act for."""
+    if not data["acting_for"]:
+        return consent.user, {}
+    ward = get_user(data["acting_for"])
+    if ward is None or not delegation.can_act_for(consent.user, ward):
+        message = _("Vous ne pouvez pas donner votre accord pour cette personne.")
+        return None, field_error("acting_for", message)
+    return ward, {}
+
+
+def _record_decision(consent: ConsentRequest):
+    """The citizen's answer: refused (or nothing ticked) goes back to the client with
+    ``access_denied``; granted records the consent and sends back a code."""
     data, errors = parse_form(ConsentSchema(), request.form)
-    subject = user
-    if data is not None and data["acting_for"]:
-        ward = db.session.get(User, data["acting_for"])
-        if ward is None or not delegation.can_act_for(user, ward):
-            errors = field_error(
-                "acting_for", _("Vous ne pouvez pas donner votre accord pour cette personne.")
-            )
-        else:
-            subject = ward
+    subject = None
+    if data is not None:
+        subject, errors = _subject_of(consent, data)
     if errors:
-        context["errors"] = errors
-        context["values"] = {**context["values"], **request.form.to_dict()}
-        context["values"]["scopes"] = request.form.getlist("scopes")
-        return _no_store(
-            current_app.make_response((render_template("authz/consent.html", **context), 400))
-        )
+        return _render_consent(consent, errors, request.form)
     ticked = set(data["scopes"])
-    granted = [s for s in requested if s in ticked or s in CONTEXT_SCOPES]
+    granted = [s for s in consent.requested if s in ticked or s in CONTEXT_SCOPES]
     if data["decision"] == "deny" or not [s for s in granted if s not in CONTEXT_SCOPES]:
-        response = server().create_authorization_response(grant=grant, grant_user=None)
+        response = server().create_authorization_response(grant=consent.grant, grant_user=None)
         return _no_store(response)
-    if not client_may_act_on(client, subject):
-        return _redirect_error(
-            redirect_uri,
-            "access_denied",
-            "Sandbox clients act only on synthetic accounts, production clients only on real ones.",
-            state,
-        )
+    if not client_may_act_on(consent.client, subject):
+        return _sandbox_mismatch(consent)
     record, _receipt = consents.record_consent(
         subject,
-        service,
-        client,
+        consent.service,
+        consent.client,
         granted,
-        consented_by=user,
+        consented_by=consent.user,
         one_time=data["duration"] == "one_time",
         months=data["months"],
     )
-    oauth_request.authz_grant = record
-    oauth_request.granted_scope = record.scopes
-    response = server().create_authorization_response(grant=grant, grant_user=subject)
+    consent.oauth.authz_grant = record
+    consent.oauth.granted_scope = record.scopes
+    response = server().create_authorization_response(grant=consent.grant, grant_user=subject)
     location = response.headers.get("Location", "")
     if "code" in parse_qs(urlsplit(location).query):
         db.session.commit()
@@ -255,8 +315,6 @@ def jwks():
 @bp.route("/oauth/userinfo", methods=["GET", "POST"])
 @csrf.exempt
 def userinfo():
-    from authz.protector import authenticate_request
-
     try:
         context = authenticate_request()
     except OAuth2Error as error:
@@ -296,25 +354,23 @@ def smart_configuration():
 
 @bp.route("/oauth/consentements")
 def my_grants():
-    from catalogue.services import get_service
-    from ens_core.accounts.policies import can_use_health_space
-
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
     if not can_use_health_space(current_user):
         abort(403)
-    from ens_core.db import utcnow
-
     now = utcnow()
+    grants = consents.grants_of(current_user)
+    services = SERVICES.get().by_ids({grant.service_id for grant in grants})
+    citizens = users_by_ids({grant.citizen_id for grant in grants})
     rows = [
         {
             "grant": grant,
-            "service": get_service(grant.service_id),
-            "citizen": db.session.get(User, grant.citizen_id),
+            "service": services.get(grant.service_id),
+            "citizen": citizens.get(grant.citizen_id),
             "active": grant.is_active(now),
             "scopes": parse_scopes(grant.scopes),
         }
-        for grant in consents.grants_of(current_user)
+        for grant in grants
     ]
     receipts = consents.receipts_of(current_user)
     return render_template("authz/grants.html", rows=rows, receipts=receipts)
@@ -322,9 +378,6 @@ def my_grants():
 
 @bp.route("/oauth/consentements/<int:grant_id>/retirer", methods=["POST"])
 def withdraw(grant_id: int):
-    from authz.models import Grant
-    from authz.policies import can_withdraw_grant
-
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.login"))
     grant = db.session.get(Grant, grant_id)
@@ -337,8 +390,6 @@ def withdraw(grant_id: int):
 
 
 def _own_receipt(public_id: str):
-    from authz.policies import can_view_receipt
-
     if not current_user.is_authenticated:
         return None
     receipt = consents.get_receipt(public_id)

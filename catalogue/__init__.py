@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from catalogue import editor, public
     from catalogue.demo import load_demo_organisations
-    from catalogue.views import bp
+    from catalogue.directory import CatalogueDirectory
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.demo import register_demo_loader
+    from ens_core.service_directory import SERVICES
     from ens_core.web.nav import register_nav
 
-    app.register_blueprint(bp)
-    editor.init_app(app)
-    register_nav(30, "editor.home", _l("Espace éditeur"), can_use_editor_portal)
+    SERVICES.provide(app, CatalogueDirectory())  # what lower layers know of a service
+    editor.init_app(app)  # the editor portal (/editeur)
+    register_nav(app, "editor", "editor_portal.home", _l("Espace éditeur"), can_use_editor_portal)
     register_demo_loader(20, "organisations", load_demo_organisations)
     public.init_app(app)  # public catalogue: search, listings, API, open data

@@ -25,5 +25,5 @@ def init_app(app: Flask) -> None:
     decisions.init_app(app)  # the authority's decision
     sovereignty.init_app(app)  # EU rules, suspension, delisting, deletion orders
     surveillance.init_app(app)  # complaints, audits, sanctions, renewal, changes
-    register_nav(40, "agent.home", _l("Espace agent"), can_use_agent_portal)
-    register_nav(50, "commission.home", _l("Commission"), can_use_commission_portal)
+    register_nav(app, "agent", "agent.home", _l("Espace agent"), can_use_agent_portal)
+    register_nav(app, "commission", "commission.home", _l("Commission"), can_use_commission_portal)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
@@ -35,12 +35,15 @@ from catalogue.models import (
     ServiceStatus,
 )
 from catalogue.services import hosting_on, is_member, owners_on
+from ens_core import signals
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.services import find_user_by_email, grant_role
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
+from ens_core.providers import Slot
 from ens_core.security import hash_secret, new_secret
+from ens_core.signals import declaration_recorded
 
 SANDBOX_SCOPE_CEILING = (
     "patient/Observation.rs patient/Observation.cu patient/DocumentReference.rs "
@@ -52,13 +55,17 @@ LOGO_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LOGO_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
-# Called as ``listener(service_or_organisation, declaration)`` after each hosting or owner
-# declaration is flushed (the sovereignty rules evaluate it in the same transaction).
-DECLARATION_LISTENERS: list[Callable[[object, object], None]] = []
-# Where the editor files or follows the referencing dossier of a service: each provider
-# returns ``(label, url)`` or ``None``; review registers one from its ``init_app`` (the
-# catalogue never reads review's tables).
-REFERENCING_STEP_PROVIDERS: list[Callable[[object], tuple[str, str] | None]] = []
+
+@runtime_checkable
+class ReferencingStep(Protocol):
+    """Where the editor files or follows the referencing dossier of a service: ``(label,
+    url)``. Dossiers belong to review (a higher layer), which provides this in its
+    ``init_app``; the catalogue never reads review's tables."""
+
+    def __call__(self, service: Service) -> tuple[str, str]: ...
+
+
+REFERENCING_STEP = Slot("referencing step", ReferencingStep)
 
 
 class EditorError(ValueError):
@@ -558,9 +565,10 @@ def delete_logo_file(relative: str | None) -> None:
 # --- declarations -----------------------------------------------------------------------
 
 
-def _notify_listeners(subject, declaration) -> None:
-    for listener in list(DECLARATION_LISTENERS):
-        listener(subject, declaration)
+def _announce(services, declaration) -> None:
+    """Send ``declaration_recorded``: the sovereignty rules evaluate the services it
+    concerns at once, in this transaction."""
+    signals.send(declaration_recorded, services=list(services), declaration=declaration)
 
 
 def _close_replaced(model, replaces_id, owner_filter, effective_from: date):
@@ -612,7 +620,7 @@ def declare_hosting(editor: User, service: Service, data: dict) -> HostingDeclar
         country=declaration.country,
         replaces=getattr(replaced, "id", None),
     )
-    _notify_listeners(service, declaration)
+    _announce([service], declaration)
     return declaration
 
 
@@ -625,7 +633,7 @@ def end_hosting(editor: User, service: Service, declaration: HostingDeclaration,
     declaration.effective_to = on
     db.session.flush()
     record_event(editor, "service.hosting_end", "service", service.id, declaration=declaration.id)
-    _notify_listeners(service, declaration)
+    _announce([service], declaration)
 
 
 def declare_owner(editor: User, organisation: Organisation, data: dict) -> OwnerDeclaration:
@@ -675,7 +683,7 @@ def declare_owner(editor: User, organisation: Organisation, data: dict) -> Owner
         country=declaration.country,
         replaces=getattr(replaced, "id", None),
     )
-    _notify_listeners(organisation, declaration)
+    _announce(organisation.services, declaration)
     return declaration
 
 
@@ -694,7 +702,7 @@ def end_owner(editor: User, organisation: Organisation, declaration: OwnerDeclar
         organisation.id,
         declaration=declaration.id,
     )
-    _notify_listeners(organisation, declaration)
+    _announce(organisation.services, declaration)
 
 
 def hosting_history(service: Service) -> list[HostingDeclaration]:
@@ -777,13 +785,5 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
 
 
 def referencing_step(service: Service) -> NextStep:
-    """The step towards referencing: the open dossier, or the page that opens one (asked
-    of the registered providers; the service page when none is installed)."""
-    for provider in list(REFERENCING_STEP_PROVIDERS):
-        found = provider(service)
-        if found is not None:
-            return NextStep(*found)
-    return NextStep(
-        str(_l("Déposer un dossier de référencement")),
-        url_for("editor_portal.service", service_id=service.id),
-    )
+    """The step towards referencing: the open dossier, or the page that opens one."""
+    return NextStep(*REFERENCING_STEP.get()(service))

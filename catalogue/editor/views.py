@@ -45,11 +45,12 @@ from catalogue.models import (
     Service,
     ServiceStatus,
 )
-from catalogue.services import hosting_on, organisations_of, owners_on
+from catalogue.services import create_organisation, hosting_on, organisations_of, owners_on
 from ens_core.accounts import services as accounts
 from ens_core.accounts.models import Role
 from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.policies import can_use_editor_portal, requires
+from ens_core.accounts.schemas import EditorSignupSchema
 from ens_core.db import db
 from ens_core.forms import field_error, parse_form
 
@@ -107,11 +108,56 @@ def _error_dict(error: services.EditorError) -> dict:
     return field_error(error.field, error.message)
 
 
-# --- home -------------------------------------------------------------------------------
+# --- sign-up and home --------------------------------------------------------------------
 
 
-def render_home():
-    """The editor's home (endpoint ``editor.home``): organisations, services, next steps."""
+@bp.route("/inscription", methods=["GET", "POST"])
+def signup():
+    values = request.form.to_dict() if request.method == "POST" else {}
+    values.pop("password", None)
+    values.pop("password_confirm", None)
+    errors: dict = {}
+    if request.method == "POST":
+        data, errors = parse_form(EditorSignupSchema(), request.form)
+        if data is not None:
+            try:
+                user = accounts.create_user(
+                    email=data["email"],
+                    name=data["name"],
+                    password=data["password"],
+                    roles={Role.EDITOR},
+                )
+            except accounts.EmailTaken:
+                db.session.rollback()
+                errors = field_error(
+                    "email", _("Un compte existe déjà avec cette adresse. Connectez-vous.")
+                )
+            else:
+                create_organisation(
+                    user,
+                    legal_name=data["organisation_name"],
+                    country=data["country"],
+                    contact_email=user.email,
+                )
+                db.session.commit()
+                login_user(user)
+                flash(
+                    _("Votre compte éditeur est créé. Complétez la fiche de votre organisation."),
+                    "success",
+                )
+                return redirect(url_for("editor_portal.home"))
+        status = 400
+    else:
+        status = 200
+    return render_template(
+        "catalogue/editor_signup.html", errors=errors, values=values, rules=PASSWORD_RULES
+    ), status
+
+
+@bp.route("")
+@requires(can_use_editor_portal)
+def home():
+    """The editor's home: organisations, services, next steps."""
     organisations = organisations_of(current_user)
     rows = {
         organisation.id: [
@@ -253,7 +299,7 @@ def invitation(token: str):
                     _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name),
                     "success",
                 )
-                return redirect(url_for("editor.home"))
+                return redirect(url_for("editor_portal.home"))
         else:
             form = request.form.copy()
             form["email"] = found.email
@@ -286,7 +332,7 @@ def invitation(token: str):
                         ),
                         "success",
                     )
-                    return redirect(url_for("editor.home"))
+                    return redirect(url_for("editor_portal.home"))
     response = render_template(
         "catalogue/editor/invitation.html",
         invitation=found,
@@ -319,7 +365,7 @@ def accept_invitation(invitation_id: int):
     services.accept_invitation(current_user, invitation)
     db.session.commit()
     flash(_("Vous avez rejoint %(name)s.", name=invitation.organisation.legal_name), "success")
-    return redirect(url_for("editor.home"))
+    return redirect(url_for("editor_portal.home"))
 
 
 # --- owners -----------------------------------------------------------------------------

@@ -26,5 +26,5 @@ def init_app(app: Flask) -> None:
     init_api(app)
     app.cli.add_command(catalogue_cli)
     app.jinja_env.globals["recently_referenced_services"] = recently_referenced
-    register_nav(10, "catalogue_public.index", _l("Catalogue"))
+    register_nav(app, "catalogue", "catalogue_public.index", _l("Catalogue"))
     register_demo_loader(90, "catalogue listings", load_demo_listings)

@@ -10,10 +10,11 @@ from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from authz.models import Client, ClientKind
+from authz.services import production_clients
 from catalogue.models import Service, ServiceEvent, ServiceEventKind, ServiceStatus
 from catalogue.public.vocabulary import scope_access
 from catalogue.services import hosting_countries
@@ -181,26 +182,24 @@ def decisions_atom() -> bytes:
 @bp.route("/opendata/decisions.atom")
 def decisions_atom_view():
     # The feed's text is French (the authority's language), whatever the interface.
-    from flask_babel import force_locale
-
     with force_locale("fr"):
         body = decisions_atom()
     return Response(body, mimetype="application/atom+xml")
 
 
 def production_applications() -> list[dict]:
-    """Production OAuth clients of referenced services, enabled: what they may ask for."""
-    rows = db.session.execute(
-        select(Client, Service)
-        .join(Service, Service.id == Client.service_id)
-        .where(
-            Client.kind == ClientKind.PRODUCTION,
-            Client.is_enabled.is_(True),
-            Service.status == ServiceStatus.REFERENCED,
-        )
-        .order_by(Service.name, Client.client_id)
+    """Production OAuth clients of referenced services, enabled: what they may ask for
+    (by service name, then client id)."""
+    clients_of: dict[int, list] = {}
+    for client in production_clients():  # ordered by client_id
+        clients_of.setdefault(client.service_id, []).append(client)
+    services = db.session.scalars(
+        select(Service)
+        .where(Service.id.in_(list(clients_of)), Service.status == ServiceStatus.REFERENCED)
+        .order_by(Service.name)
         .options(selectinload(Service.organisation))
     ).all()
+    rows = [(client, service) for service in services for client in clients_of[service.id]]
     applications = []
     for client, service in rows:
         logo = service.logo_path

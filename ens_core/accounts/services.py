@@ -24,6 +24,18 @@ class LoginResult:
     locked_until: datetime | None = None
 
 
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def users_by_ids(user_ids) -> dict[int, User]:
+    """Many accounts at once (one query), by id."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

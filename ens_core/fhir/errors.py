@@ -28,7 +28,8 @@ ISSUE_CODES = {
 
 
 class FhirError(Exception):
-    """A refusal with its status, the element at fault (FHIRPath) and a diagnostic."""
+    """A refusal with its status, the element at fault (FHIRPath) and a diagnostic;
+    ``headers`` go on the response (e.g. a ``WWW-Authenticate`` challenge)."""
 
     def __init__(
         self,
@@ -38,8 +39,10 @@ class FhirError(Exception):
         expression: str | list[str] | None = None,
         code: str | None = None,
         outcome: str | None = None,
+        headers: dict | None = None,
     ):
         super().__init__(diagnostics)
+        self.headers = dict(headers or {})
         self.status = status
         self.diagnostics = diagnostics
         self.expression = [expression] if isinstance(expression, str) else (expression or [])
@@ -87,7 +90,8 @@ def fhir_response(body: dict, status: int = 200, headers: dict | None = None) ->
 
 
 def error_response(error: FhirError) -> Response:
-    headers = {}
-    if error.status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+    """The one OperationOutcome response of every FHIR refusal (the API's and the resource
+    protector's alike)."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    headers.update(error.headers)
     return fhir_response(operation_outcome(error.issues()), error.status, headers)

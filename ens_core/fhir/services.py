@@ -1,6 +1,6 @@
-"""The FHIR interactions as plain functions of a :class:`Caller` (the connected service
-and the citizen behind its token): read, search, create, update, transaction. Views only
-translate HTTP; tests call these directly.
+"""The FHIR interactions as plain functions of an :class:`AccessContext` (the connected
+service and the citizen behind its token): read, search, create, update, transaction.
+Views only translate HTTP; tests call these directly.
 
 Every call appends one entry to the citizen's access log, in the same transaction as the
 data it serves or writes; a refused call is logged too (its changes rolled back first).
@@ -12,80 +12,24 @@ counts only what the service may see).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app
+from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
 from ens_core.db import db
 from ens_core.fhir import mapping, search
+from ens_core.fhir.access import AccessContext, base_url
 from ens_core.fhir.errors import FhirError
+from ens_core.fhir.sources import source_key, source_uris
 from ens_core.health import services as health
 from ens_core.health.access_log import record_access
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, LOINC
 from ens_core.health.models import Appointment, Binary, Document, Measurement
+from ens_core.scopes import INTERACTION_LETTERS
 
 MODELS = {"Observation": Measurement, "DocumentReference": Document, "Appointment": Appointment}
-_V1 = {"read": "read", "search": "read", "create": "write", "update": "write", "delete": "write"}
-_V2 = {"read": "r", "search": "s", "create": "c", "update": "u", "delete": "d"}
-_SCOPE = re.compile(r"^(patient|user)/([A-Za-z*]+)\.(read|write|\*|[cruds]+)$")
-
-
-def scope_allows(scopes, resource_type: str, interaction: str) -> bool:
-    """SMART v1 (``.read``/``.write``) and v2 (``.cruds``) patient scopes."""
-    for scope in scopes:
-        match = _SCOPE.match(scope)
-        if not match or match.group(1) != "patient" or match.group(2) not in (resource_type, "*"):
-            continue
-        perm = match.group(3)
-        if (
-            perm == "*"
-            or perm == _V1[interaction]
-            or (perm not in ("read", "write") and _V2[interaction] in perm)
-        ):
-            return True
-    return False
-
-
-@dataclass
-class Caller:
-    citizen: object
-    service: object
-    client: object
-    patient_id: str
-    scopes: list[str] = field(default_factory=list)
-    acting_for: object | None = None  # the guardian who consented for the citizen
-    ip: str | None = None
-
-    @classmethod
-    def from_context(cls, ctx, ip: str | None = None) -> Caller:
-        scopes = ctx.scopes.split() if isinstance(ctx.scopes, str) else list(ctx.scopes or [])
-        return cls(
-            citizen=ctx.citizen,
-            service=ctx.service,
-            client=ctx.client,
-            patient_id=ctx.patient_id,
-            scopes=scopes,
-            acting_for=getattr(ctx, "acting_for", None),
-            ip=ip,
-        )
-
-    def allows(self, resource_type: str, interaction: str) -> bool:
-        return scope_allows(self.scopes, resource_type, interaction)
-
-    @property
-    def visibility(self) -> health.Visibility:
-        return health.Visibility.of(self.citizen, for_service=True, guardian=self.acting_for)
-
-    @property
-    def source(self) -> health.Source:
-        return health.Source(service=self.service, client=self.client)
-
-
-def base_url() -> str:
-    return current_app.config["ENS_ISSUER"].rstrip("/") + "/fhir"
 
 
 @dataclass
@@ -97,7 +41,7 @@ class Result:
 
 
 def perform(
-    caller: Caller,
+    caller: AccessContext,
     interaction: str,
     resource_type: str,
     operation: Callable[[], Result],
@@ -136,29 +80,9 @@ def perform(
     return result
 
 
-def _source_uri(record, cache: dict | None = None) -> str:
-    """``meta.source`` of a record (memoised per service/client within one response)."""
-    from authz.models import Client
-    from catalogue.models import Service
-
-    key = (record.source_service_id, record.source_client_id)
-    if cache is not None and key in cache:
-        return cache[key]
-    if record.source_service_id:
-        service = db.session.get(Service, record.source_service_id)
-        client = (
-            db.session.get(Client, record.source_client_id) if record.source_client_id else None
-        )
-        uri = mapping.source_uri(service.slug, getattr(client, "client_id", None))
-    else:
-        uri = mapping.source_uri(None, None, person=True)
-    if cache is not None:
-        cache[key] = uri
-    return uri
-
-
-def to_fhir(caller: Caller, record, cache: dict | None = None) -> dict:
-    source = _source_uri(record, cache)
+def to_fhir(caller: AccessContext, record, sources: dict | None = None) -> dict:
+    """``record`` as a FHIR resource; ``sources``: :func:`source_uris` of a batch."""
+    source = (sources or source_uris([record]))[source_key(record)]
     if isinstance(record, Measurement):
         return mapping.observation_to_fhir(record, caller.patient_id, source)
     if isinstance(record, Document):
@@ -166,7 +90,7 @@ def to_fhir(caller: Caller, record, cache: dict | None = None) -> dict:
     return mapping.appointment_to_fhir(record, caller.patient_id, source)
 
 
-def _hidden_reason(caller: Caller, record) -> FhirError | None:
+def _hidden_reason(caller: AccessContext, record) -> FhirError | None:
     visible, reason = caller.visibility.can_see(record)
     if visible:
         return None
@@ -186,16 +110,16 @@ def _hidden_reason(caller: Caller, record) -> FhirError | None:
     return FhirError(404, "Resource not found.")  # hidden from the guardian: never revealed
 
 
-def _load(caller: Caller, resource_type: str, resource_id: str):
+def _load(caller: AccessContext, resource_type: str, resource_id: str):
     record = health.get_owned(MODELS[resource_type], caller.citizen, resource_id)
     if record is None:
         raise FhirError(404, f"{resource_type}/{resource_id} not found.")
     return record
 
 
-def _require(caller: Caller, resource_type: str, interaction: str) -> None:
+def _require(caller: AccessContext, resource_type: str, interaction: str) -> None:
     if not caller.allows(resource_type, interaction):
-        letter = _V2[interaction]
+        letter = INTERACTION_LETTERS[interaction]
         raise FhirError(
             403,
             f"Consent missing: the token has no scope patient/{resource_type}.{letter} "
@@ -203,7 +127,7 @@ def _require(caller: Caller, resource_type: str, interaction: str) -> None:
         )
 
 
-def _check_patient_param(caller: Caller, args) -> None:
+def _check_patient_param(caller: AccessContext, args) -> None:
     for value in args.getlist("patient") + args.getlist("subject"):
         pid = value.split("/")[-1]
         if pid != caller.patient_id:
@@ -217,7 +141,7 @@ def _check_patient_param(caller: Caller, args) -> None:
 # --- read --------------------------------------------------------------------------------
 
 
-def read(caller: Caller, resource_type: str, resource_id: str) -> Result:
+def read(caller: AccessContext, resource_type: str, resource_id: str) -> Result:
     def op():
         _require(caller, resource_type, "read")
         record = _load(caller, resource_type, resource_id)
@@ -234,7 +158,7 @@ def read(caller: Caller, resource_type: str, resource_id: str) -> Result:
     return perform(caller, "read", resource_type, op, resource_id)
 
 
-def read_patient(caller: Caller, patient_id: str) -> Result:
+def read_patient(caller: AccessContext, patient_id: str) -> Result:
     def op():
         _require(caller, "Patient", "read")
         if patient_id != caller.patient_id:
@@ -244,7 +168,7 @@ def read_patient(caller: Caller, patient_id: str) -> Result:
     return perform(caller, "read", "Patient", op, patient_id)
 
 
-def read_binary(caller: Caller, binary_id: str) -> tuple[Result, Binary]:
+def read_binary(caller: AccessContext, binary_id: str) -> tuple[Result, Binary]:
     holder = {}
 
     def op():
@@ -269,7 +193,7 @@ def read_binary(caller: Caller, binary_id: str) -> tuple[Result, Binary]:
     return result, holder["binary"]
 
 
-def create_binary(caller: Caller, content_type: str, content: bytes) -> Result:
+def create_binary(caller: AccessContext, content_type: str, content: bytes) -> Result:
     """``POST /fhir/Binary``: upload a document's content first, then refer to it from a
     DocumentReference (``attachment.url = "Binary/{id}"``)."""
 
@@ -289,7 +213,7 @@ def create_binary(caller: Caller, content_type: str, content: bytes) -> Result:
     return perform(caller, "create", "Binary", op)
 
 
-def _source_uri_for(caller: Caller) -> str:
+def _source_uri_for(caller: AccessContext) -> str:
     return mapping.source_uri(caller.service.slug, getattr(caller.client, "client_id", None))
 
 
@@ -302,7 +226,7 @@ SEARCH_PARAMS = {
 }
 
 
-def search_resources(caller: Caller, resource_type: str, args) -> Result:
+def search_resources(caller: AccessContext, resource_type: str, args) -> Result:
     def op():
         _require(caller, resource_type, "search")
         search.check_params(args, SEARCH_PARAMS[resource_type])
@@ -342,8 +266,8 @@ def search_resources(caller: Caller, resource_type: str, args) -> Result:
                 count=count,
                 newest_first=args.get("_sort") == "-date",
             )
-        cache: dict = {}
-        resources = [to_fhir(caller, r, cache) for r in page.items]
+        sources = source_uris(page.items)
+        resources = [to_fhir(caller, r, sources) for r in page.items]
         bundle = search.searchset(
             base_url(), resource_type, args, resources, page.total, offset, count
         )
@@ -355,7 +279,7 @@ def search_resources(caller: Caller, resource_type: str, args) -> Result:
 # --- writes ------------------------------------------------------------------------------
 
 
-def _find_binary(caller: Caller):
+def _find_binary(caller: AccessContext):
     def find(public_id: str):
         return db.session.scalar(
             select(Binary).where(
@@ -366,7 +290,7 @@ def _find_binary(caller: Caller):
     return find
 
 
-def _parse(caller: Caller, resource_type: str, payload, prefix: str | None = None) -> dict:
+def _parse(caller: AccessContext, resource_type: str, payload, prefix: str | None = None) -> dict:
     prefix = prefix or resource_type
     if resource_type == "Observation":
         data = mapping.parse_observation(payload, caller.patient_id, prefix)
@@ -390,7 +314,7 @@ def _parse(caller: Caller, resource_type: str, payload, prefix: str | None = Non
     raise FhirError(400, f"{resource_type} cannot be written here.")
 
 
-def _create_record(caller: Caller, resource_type: str, data: dict):
+def _create_record(caller: AccessContext, resource_type: str, data: dict):
     first = health.is_first_write(caller.citizen, caller.service)
     if resource_type == "Observation":
         record = health.add_measurement(caller.citizen, data, caller.source)
@@ -403,7 +327,7 @@ def _create_record(caller: Caller, resource_type: str, data: dict):
     return record
 
 
-def _created(caller: Caller, resource_type: str, record) -> Result:
+def _created(caller: AccessContext, resource_type: str, record) -> Result:
     location = f"{base_url()}/{resource_type}/{record.public_id}/_history/{record.version}"
     return Result(
         201,
@@ -413,7 +337,7 @@ def _created(caller: Caller, resource_type: str, record) -> Result:
     )
 
 
-def create(caller: Caller, resource_type: str, payload) -> Result:
+def create(caller: AccessContext, resource_type: str, payload) -> Result:
     def op():
         _require(caller, resource_type, "create")
         data = _parse(caller, resource_type, payload)
@@ -447,7 +371,11 @@ def _update_record(caller, resource_type, resource_id, payload, if_match, prefix
 
 
 def update(
-    caller: Caller, resource_type: str, resource_id: str, payload, if_match: str | None = None
+    caller: AccessContext,
+    resource_type: str,
+    resource_id: str,
+    payload,
+    if_match: str | None = None,
 ) -> Result:
     def op():
         _require(caller, resource_type, "update")
@@ -459,85 +387,107 @@ def update(
     return perform(caller, "update", resource_type, op, resource_id)
 
 
-def transaction(caller: Caller, bundle) -> Result:
+MAX_TRANSACTION_ENTRIES = 500
+
+
+def transaction(caller: AccessContext, bundle) -> Result:
     """A ``transaction`` Bundle: every entry succeeds or nothing is stored."""
 
     def op():
-        if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-            raise FhirError(400, "Expected a Bundle.", expression="Bundle")
-        if bundle.get("type") != "transaction":
-            raise FhirError(400, "Bundle.type must be transaction.", expression="Bundle.type")
-        from fhir.resources.R4B.bundle import Bundle
-
-        try:
-            Bundle.model_validate(
-                {
-                    **bundle,
-                    "entry": [
-                        {k: v for k, v in e.items() if k != "resource"}
-                        for e in bundle.get("entry") or []
-                        if isinstance(e, dict)
-                    ],
-                }
-            )
-        except Exception as error:
-            raise FhirError(
-                400, f"Invalid Bundle: {error}".splitlines()[0], expression="Bundle"
-            ) from None
-        entries = bundle.get("entry") or []
-        if not entries:
-            raise FhirError(400, "Bundle.entry is empty.", expression="Bundle.entry")
-        if len(entries) > 500:
-            raise FhirError(413, "At most 500 entries per transaction.", expression="Bundle.entry")
-        plan = []
-        for i, entry in enumerate(entries):
-            prefix = f"Bundle.entry[{i}]"
-            request = entry.get("request") or {}
-            method, url = request.get("method"), (request.get("url") or "").strip("/")
-            resource = entry.get("resource")
-            rtype = url.split("/")[0].split("?")[0]
-            if rtype not in MODELS:
-                raise FhirError(
-                    400,
-                    f"{prefix}.request.url: {url!r} is not supported.",
-                    expression=f"{prefix}.request.url",
-                )
-            if method == "POST" and "/" not in url:
-                _require(caller, rtype, "create")
-                plan.append(
-                    ("create", rtype, None, _parse(caller, rtype, resource, f"{prefix}.resource"))
-                )
-            elif method == "PUT" and url.count("/") == 1:
-                _require(caller, rtype, "update")
-                plan.append(("update", rtype, url.split("/")[1], (resource, f"{prefix}.resource")))
-            else:
-                raise FhirError(
-                    400,
-                    f"{prefix}.request: {method} {url} is not supported in a transaction.",
-                    expression=f"{prefix}.request",
-                )
+        entries = _transaction_entries(bundle)
+        plan = [_plan_entry(caller, i, entry) for i, entry in enumerate(entries)]
         out, ids = [], []
-        for action, rtype, rid, data in plan:
-            if action == "create":
-                record = _create_record(caller, rtype, data)
-                status = "201 Created"
-            else:
-                record = _update_record(caller, rtype, rid, data[0], None, data[1])
-                status = "200 OK"
-            ids.append(f"{rtype}/{record.public_id}")
-            out.append(
-                {
-                    "fullUrl": f"{base_url()}/{rtype}/{record.public_id}",
-                    "resource": to_fhir(caller, record),
-                    "response": {
-                        "status": status,
-                        "location": f"{rtype}/{record.public_id}/_history/{record.version}",
-                        "etag": f'W/"{record.version}"',
-                    },
-                }
-            )
+        for step in plan:
+            record = _apply(caller, step)
+            ids.append(f"{step.resource_type}/{record.public_id}")
+            out.append(_response_entry(caller, step, record))
         return Result(
             200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out}, ids
         )
 
     return perform(caller, "transaction", "Bundle", op)
+
+
+def _transaction_entries(bundle) -> list:
+    """The entries of a valid transaction Bundle (structure checked by fhir.resources,
+    each entry's resource checked later by its own rules)."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise FhirError(400, "Expected a Bundle.", expression="Bundle")
+    if bundle.get("type") != "transaction":
+        raise FhirError(400, "Bundle.type must be transaction.", expression="Bundle.type")
+    try:
+        Bundle.model_validate(
+            {
+                **bundle,
+                "entry": [
+                    {k: v for k, v in e.items() if k != "resource"}
+                    for e in bundle.get("entry") or []
+                    if isinstance(e, dict)
+                ],
+            }
+        )
+    except Exception as error:
+        raise FhirError(
+            400, f"Invalid Bundle: {error}".splitlines()[0], expression="Bundle"
+        ) from None
+    entries = bundle.get("entry") or []
+    if not entries:
+        raise FhirError(400, "Bundle.entry is empty.", expression="Bundle.entry")
+    if len(entries) > MAX_TRANSACTION_ENTRIES:
+        raise FhirError(413, "At most 500 entries per transaction.", expression="Bundle.entry")
+    return entries
+
+
+@dataclass
+class _Step:
+    """One entry of a transaction, checked and parsed before anything is written."""
+
+    action: str  # create | update
+    resource_type: str
+    resource_id: str | None
+    data: object  # parsed data (create), or (payload, FHIRPath prefix) (update)
+
+
+def _plan_entry(caller: AccessContext, i: int, entry: dict) -> _Step:
+    prefix = f"Bundle.entry[{i}]"
+    request = entry.get("request") or {}
+    method, url = request.get("method"), (request.get("url") or "").strip("/")
+    resource = entry.get("resource")
+    rtype = url.split("/")[0].split("?")[0]
+    if rtype not in MODELS:
+        raise FhirError(
+            400,
+            f"{prefix}.request.url: {url!r} is not supported.",
+            expression=f"{prefix}.request.url",
+        )
+    if method == "POST" and "/" not in url:
+        _require(caller, rtype, "create")
+        return _Step("create", rtype, None, _parse(caller, rtype, resource, f"{prefix}.resource"))
+    if method == "PUT" and url.count("/") == 1:
+        _require(caller, rtype, "update")
+        return _Step("update", rtype, url.split("/")[1], (resource, f"{prefix}.resource"))
+    raise FhirError(
+        400,
+        f"{prefix}.request: {method} {url} is not supported in a transaction.",
+        expression=f"{prefix}.request",
+    )
+
+
+def _apply(caller: AccessContext, step: _Step):
+    if step.action == "create":
+        return _create_record(caller, step.resource_type, step.data)
+    payload, prefix = step.data
+    return _update_record(caller, step.resource_type, step.resource_id, payload, None, prefix)
+
+
+def _response_entry(caller: AccessContext, step: _Step, record) -> dict:
+    rtype = step.resource_type
+    return {
+        "fullUrl": f"{base_url()}/{rtype}/{record.public_id}",
+        "resource": to_fhir(caller, record),
+        "response": {
+            "status": "201 Created" if step.action == "create" else "200 OK",
+            "location": f"{rtype}/{record.public_id}/_history/{record.version}",
+            "etag": f'W/"{record.version}"',
+        },
+    }

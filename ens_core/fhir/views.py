@@ -4,16 +4,19 @@ once (data and access-log entry together), answer FHIR JSON. Errors of any kind 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 
 from flask import Blueprint, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from authz.protector import require_scope
 from ens_core.db import db
 from ens_core.fhir import services
+from ens_core.fhir.access import AUTHORIZATION, AccessContext, require_scope
 from ens_core.fhir.capability import capability_statement
 from ens_core.fhir.errors import FhirError, error_response, fhir_response, operation_outcome
+from ens_core.health.access_log import record_access
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 log = logging.getLogger("ens.fhir")
@@ -21,8 +24,8 @@ log = logging.getLogger("ens.fhir")
 RESOURCE_TYPES = ("Observation", "DocumentReference", "Appointment")
 
 
-def _caller() -> services.Caller:
-    return services.Caller.from_context(g.authz, ip=request.remote_addr)
+def _caller() -> AccessContext:
+    return g.authz
 
 
 def _body():
@@ -136,8 +139,6 @@ def read_binary(binary_id):
     content_type = binary.content_type
     db.session.commit()
     if request.accept_mimetypes.best in ("application/fhir+json", "application/json"):
-        import base64
-
         return fhir_response(
             {
                 "resourceType": "Binary",
@@ -157,9 +158,6 @@ def read_binary(binary_id):
 def create_binary():
     def operation():
         if request.mimetype in ("application/fhir+json", "application/json"):
-            import base64
-            import binascii
-
             body = _body()
             if not isinstance(body, dict) or body.get("resourceType") != "Binary":
                 raise FhirError(400, "Expected a Binary resource.", expression="Binary")
@@ -216,22 +214,9 @@ def log_refused_call(response):
 
 
 def _record_refusal(response) -> None:
-    from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
-
-    from authz.models import Grant
-    from authz.protector import protector
-    from authz.services import get_client
-    from catalogue.models import Service
-    from ens_core.health.access_log import record_access
-
-    claims = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
-    grant = db.session.get(Grant, claims["grant_id"])
-    if grant is None:
+    caller = AUTHORIZATION.get().refused_caller()
+    if caller is None:
         return
-    client = get_client(str(claims["client_id"]))
-    if client is None or (client.id != grant.client_id and client.service_id != grant.service_id):
-        return
-    service = db.session.get(Service, grant.service_id)
     body = response.get_json(silent=True) or {}
     detail = ((body.get("issue") or [{}])[0]).get("diagnostics")
     view_args = request.view_args or {}
@@ -244,14 +229,14 @@ def _record_refusal(response) -> None:
     )
     rid = view_args.get("resource_id") or view_args.get("patient_id") or view_args.get("binary_id")
     record_access(
-        grant.citizen_id,
+        caller.citizen_id,
         interaction=_INTERACTION_OF[request.endpoint],
         resource_type=rtype,
         resource_ids=[rid] if rid else [],
         outcome="denied",
         status_code=response.status_code,
-        service=service,
-        client=client,
+        service=caller.service,
+        client=caller.client,
         detail=detail,
         ip=request.remote_addr,
     )

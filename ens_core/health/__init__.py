@@ -16,8 +16,10 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(agent_bp)
-    register_nav(20, "health.dashboard", _l("Mon espace santé"), can_use_health_space)
-    register_nav(80, "health_agent.guardianships", _l("Tutelles"), can_use_agent_portal)
+    register_nav(app, "health", "health.dashboard", _l("Mon espace santé"), can_use_health_space)
+    register_nav(
+        app, "guardianships", "health_agent.guardianships", _l("Tutelles"), can_use_agent_portal
+    )
     fhir.init_app(app)
     hooks.init_app(app)
     cli.init_app(app)

@@ -15,10 +15,15 @@ from flask import render_template
 from sqlalchemy import String, cast, func, or_, select
 
 from ens_core.db import db, utcnow
+from ens_core.fhir import mapping
+from ens_core.fhir.sources import source_key, source_uris
 from ens_core.health import services as health
 from ens_core.health.access_log import WRITES, record_access
+from ens_core.health.connections import CONSENTS
 from ens_core.health.delegation import hidden_from_guardian
 from ens_core.health.models import AccessLogEntry, Appointment, Document, Measurement
+from ens_core.scopes import label_of
+from ens_core.service_directory import SERVICES
 
 PAGE_SIZE = 25
 READS = ("read", "search", "export")
@@ -29,13 +34,8 @@ def is_guardian_view(viewer, citizen) -> bool:
 
 
 def scope_words(scope: str) -> str:
-    """A SMART scope in plain words (the authorization server's labels)."""
-    try:
-        from authz.scopes import Scope
-
-        return Scope(scope).label
-    except (ImportError, ValueError):
-        return scope
+    """A SMART scope in plain words."""
+    return label_of(scope)
 
 
 @dataclass
@@ -48,50 +48,53 @@ class ConnectedService:
     expiring_soon: bool
 
 
-def connected_services(citizen, viewer=None, now=None) -> list[ConnectedService]:
-    from authz.models import Grant
-    from catalogue.models import Service
+def _last_accesses(citizen, service_ids) -> dict[int, datetime]:
+    """The last successful access of each service to the citizen's data (one query)."""
+    if not service_ids:
+        return {}
+    rows = db.session.execute(
+        select(AccessLogEntry.service_id, func.max(AccessLogEntry.at))
+        .where(
+            AccessLogEntry.citizen_id == citizen.id,
+            AccessLogEntry.service_id.in_(service_ids),
+            AccessLogEntry.outcome == "success",
+        )
+        .group_by(AccessLogEntry.service_id)
+    )
+    return dict(rows.all())
 
+
+def connected_services(citizen, viewer=None, now=None) -> list[ConnectedService]:
     now = now or utcnow()
     hidden_services = set()
     if is_guardian_view(viewer, citizen):
         hidden_services, _ = hidden_from_guardian(citizen)
-    grants = db.session.scalars(
-        select(Grant).where(Grant.citizen_id == citizen.id).order_by(Grant.created_at.desc())
-    ).all()
-    out = []
-    for grant in grants:
-        if grant.service_id in hidden_services:
-            continue
-        last = db.session.scalar(
-            select(func.max(AccessLogEntry.at)).where(
-                AccessLogEntry.citizen_id == citizen.id,
-                AccessLogEntry.service_id == grant.service_id,
-                AccessLogEntry.outcome == "success",
-            )
+    grants = [
+        g for g in CONSENTS.get().grants_of(citizen.id) if g.service_id not in hidden_services
+    ]
+    service_ids = {grant.service_id for grant in grants}
+    services = SERVICES.get().by_ids(service_ids)
+    last = _last_accesses(citizen, service_ids)
+    return [
+        ConnectedService(
+            grant=grant,
+            service=services.get(grant.service_id),
+            scopes=[scope_words(s) for s in grant.scopes.split() if s.startswith("patient/")]
+            or [scope_words(s) for s in grant.scopes.split()],
+            last_access=last.get(grant.service_id),
+            active=grant.is_active(now),
+            expiring_soon=bool(
+                grant.expires_at
+                and grant.is_active(now)
+                and grant.expires_at <= now + timedelta(days=30)
+            ),
         )
-        out.append(
-            ConnectedService(
-                grant=grant,
-                service=db.session.get(Service, grant.service_id),
-                scopes=[scope_words(s) for s in grant.scopes.split() if s.startswith("patient/")]
-                or [scope_words(s) for s in grant.scopes.split()],
-                last_access=last,
-                active=grant.is_active(now),
-                expiring_soon=bool(
-                    grant.expires_at
-                    and grant.is_active(now)
-                    and grant.expires_at <= now + timedelta(days=30)
-                ),
-            )
-        )
-    return out
+        for grant in grants
+    ]
 
 
 def grant_of_citizen(citizen, grant_id: int, viewer=None):
-    from authz.models import Grant
-
-    grant = db.session.get(Grant, grant_id)
+    grant = CONSENTS.get().get(grant_id)
     if grant is None or grant.citizen_id != citizen.id:
         return None
     if is_guardian_view(viewer, citizen) and grant.service_id in hidden_from_guardian(citizen)[0]:
@@ -100,27 +103,14 @@ def grant_of_citizen(citizen, grant_id: int, viewer=None):
 
 
 def revoke(citizen, grant, viewer) -> None:
-    from authz.services import revoke_grant
-
+    """End the grant and its tokens (the service loses access at its next request)."""
     reason = "citizen" if not is_guardian_view(viewer, citizen) else "guardian"
-    revoke_grant(grant, reason=f"revoked by the {reason} from the dashboard")
-    try:  # tokens too, when the authorization server keeps them
-        from authz.tokens import revoke_family
-
-        revoke_family(grant.id, reason="grant revoked")
-    except ImportError:  # pragma: no cover
-        pass
+    CONSENTS.get().revoke(grant, reason=f"revoked by the {reason} from the dashboard")
 
 
 def renew(citizen, grant, now=None) -> None:
     """Extend a live grant by its original duration, counted from today."""
-    now = now or utcnow()
-    if not grant.is_active(now) or grant.expires_at is None:
-        raise ValueError("not renewable")
-    duration = max(grant.expires_at - grant.created_at, timedelta(days=30))
-    grant.expires_at = now + min(duration, timedelta(days=366))
-    grant.updated_at = now
-    db.session.flush()
+    CONSENTS.get().renew(grant, now=now or utcnow())
 
 
 # --- history -----------------------------------------------------------------------------
@@ -206,6 +196,7 @@ def log_delegate_view(citizen, viewer, resource_type: str, ip: str | None) -> No
 # --- export ------------------------------------------------------------------------------
 
 EXPORT_PATIENT_ID = "me"
+EXPORT_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 
 
 def export_filename(now=None) -> str:
@@ -216,58 +207,9 @@ def build_export(citizen, viewer=None, ip: str | None = None, now=None) -> tuple
     """A zip with ``bundle.json`` (a FHIR R4 collection Bundle of everything visible to the
     viewer), the documents' files and ``resume.html`` (human-readable summary). The export
     is logged in the citizen's access log, in the caller's transaction."""
-    from ens_core.fhir import mapping
-    from ens_core.fhir.services import _source_uri
-
     now = now or utcnow()
-    vis = health.Visibility.of(
-        citizen, guardian=viewer if is_guardian_view(viewer, citizen) else None
-    )
-    measurements = db.session.scalars(
-        vis.filter_measurements(
-            select(Measurement).where(Measurement.citizen_id == citizen.id)
-        ).order_by(Measurement.effective_at)
-    ).all()
-    documents = db.session.scalars(
-        vis.filter_documents(select(Document).where(Document.citizen_id == citizen.id)).order_by(
-            Document.date
-        )
-    ).all()
-    appointments = db.session.scalars(
-        vis.filter_appointments(
-            select(Appointment).where(Appointment.citizen_id == citizen.id)
-        ).order_by(Appointment.start)
-    ).all()
-    pid = EXPORT_PATIENT_ID
-    base = "urn:ens:export"
-    entries = [
-        {"fullUrl": f"{base}:Patient/{pid}", "resource": mapping.patient_to_fhir(citizen, pid)}
-    ]
-    files = {}
-    cache: dict = {}
-    for m in measurements:
-        entries.append(
-            {
-                "fullUrl": f"{base}:Observation/{m.public_id}",
-                "resource": mapping.observation_to_fhir(m, pid, _source_uri(m, cache)),
-            }
-        )
-    for d in documents:
-        resource = mapping.document_to_fhir(d, pid, _source_uri(d, cache), base)
-        extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[
-            d.binary.content_type
-        ]
-        name = f"documents/{d.public_id}.{extension}"
-        resource["content"][0]["attachment"]["url"] = name
-        files[name] = d.binary.data
-        entries.append({"fullUrl": f"{base}:DocumentReference/{d.public_id}", "resource": resource})
-    for a in appointments:
-        entries.append(
-            {
-                "fullUrl": f"{base}:Appointment/{a.public_id}",
-                "resource": mapping.appointment_to_fhir(a, pid, _source_uri(a, cache)),
-            }
-        )
+    measurements, documents, appointments = _visible_records(citizen, viewer)
+    entries, files = _export_entries(citizen, measurements, documents, appointments)
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -298,3 +240,50 @@ def build_export(citizen, viewer=None, ip: str | None = None, now=None) -> tuple
         detail=f"{len(entries)} resources",
     )
     return export_filename(now), buffer.getvalue()
+
+
+def _visible_records(citizen, viewer) -> tuple[list, list, list]:
+    """The measurements, documents and appointments the viewer may see, in date order."""
+    vis = health.Visibility.of(
+        citizen, guardian=viewer if is_guardian_view(viewer, citizen) else None
+    )
+    measurements = db.session.scalars(
+        vis.filter_measurements(
+            select(Measurement).where(Measurement.citizen_id == citizen.id)
+        ).order_by(Measurement.effective_at)
+    ).all()
+    documents = db.session.scalars(
+        vis.filter_documents(select(Document).where(Document.citizen_id == citizen.id)).order_by(
+            Document.date
+        )
+    ).all()
+    appointments = db.session.scalars(
+        vis.filter_appointments(
+            select(Appointment).where(Appointment.citizen_id == citizen.id)
+        ).order_by(Appointment.start)
+    ).all()
+    return measurements, documents, appointments
+
+
+def _export_entries(citizen, measurements, documents, appointments) -> tuple[list, dict]:
+    """The Bundle's entries (the patient first) and the documents' files by zip name."""
+    pid, base = EXPORT_PATIENT_ID, "urn:ens:export"
+    sources = source_uris([*measurements, *documents, *appointments])
+    entries = [
+        {"fullUrl": f"{base}:Patient/{pid}", "resource": mapping.patient_to_fhir(citizen, pid)}
+    ]
+    files = {}
+    for m in measurements:
+        resource = mapping.observation_to_fhir(m, pid, sources[source_key(m)])
+        entries.append({"fullUrl": f"{base}:Observation/{m.public_id}", "resource": resource})
+    for d in documents:
+        resource = mapping.document_to_fhir(d, pid, sources[source_key(d)], base)
+        extension = EXPORT_EXTENSIONS[d.binary.content_type]
+        name = f"documents/{d.public_id}.{extension}"
+        resource["content"][0]["attachment"]["url"] = name
+        files[name] = d.binary.data
+        entries.append({"fullUrl": f"{base}:DocumentReference/{d.public_id}", "resource": resource})
+    for a in appointments:
+        resource = mapping.appointment_to_fhir(a, pid, sources[source_key(a)])
+        entries.append({"fullUrl": f"{base}:Appointment/{a.public_id}", "resource": resource})
+    return entries, files

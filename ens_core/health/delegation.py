@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import select
 
 from ens_core.accounts.models import User
+from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.health.models import GuardianHiding, Guardianship, GuardianshipKind
 
@@ -96,8 +97,6 @@ def link_guardian(
     on: date | None = None,
 ) -> Guardianship:
     """An agent links ``guardian`` to ``ward`` (after checking the supporting papers)."""
-    from ens_core.audit.services import record_event
-
     today = _today(on)
     if guardian.id == ward.id:
         raise DelegationError("self")
@@ -123,8 +122,6 @@ def link_guardian(
 
 
 def end_link(agent, link: Guardianship) -> None:
-    from ens_core.audit.services import record_event
-
     if link.ended_at is None:
         link.ended_at = utcnow()
         db.session.flush()

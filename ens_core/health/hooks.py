@@ -1,8 +1,11 @@
-"""Hooks that watch the rest of the application without coupling to it:
+"""Reactions of the health space to what happens elsewhere, each connected explicitly in
+``init_app``:
 
-* a new (or renewed after revocation) grant -> "new connection" notification;
-* a login from a browser not seen before -> "unknown device" notification (device cookie
-  holding a random value, only its SHA-256 stored, plus the User-Agent for display).
+* a new (or restored after revocation) grant (signal ``grant_changed``) -> "new
+  connection" notification (:func:`ens_core.health.notifications.on_grant_changed`);
+* a login from a browser not seen before (Flask-Login's ``user_logged_in``) -> "unknown
+  device" notification (device cookie holding a random value, only its SHA-256 stored,
+  plus the User-Agent for display).
 """
 
 from __future__ import annotations
@@ -10,38 +13,17 @@ from __future__ import annotations
 from flask import Flask, after_this_request, current_app, request
 from flask_babel import gettext as _
 from flask_login import user_logged_in
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from ens_core.db import db, utcnow
+from ens_core.health.models import KnownDevice
+from ens_core.health.notifications import on_grant_changed
+from ens_core.notifications.services import notify
 from ens_core.security import hash_secret, new_secret
+from ens_core.signals import grant_changed
 
 DEVICE_COOKIE = "ens_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600
-
-
-def _before_flush(session: Session, flush_context, instances) -> None:
-    from authz.models import Grant
-    from catalogue.models import Service
-    from ens_core.accounts.models import User
-    from ens_core.health.notifications import notify_new_connection
-
-    for obj in list(session.new):
-        if isinstance(obj, Grant) and obj.citizen_id and obj.service_id:
-            citizen = session.get(User, obj.citizen_id)
-            service = session.get(Service, obj.service_id)
-            if citizen and service:
-                notify_new_connection(citizen, service, flush=False)
-    for obj in list(session.dirty):
-        if isinstance(obj, Grant):
-            history = inspect(obj).attrs.revoked_at.history
-            if history.deleted and history.deleted[0] is not None and obj.revoked_at is None:
-                citizen, service = (
-                    session.get(User, obj.citizen_id),
-                    session.get(Service, obj.service_id),
-                )
-                if citizen and service:
-                    notify_new_connection(citizen, service, flush=False)
 
 
 def _device_label(user_agent: str) -> str:
@@ -80,9 +62,6 @@ def check_device(user, token: str | None, user_agent: str, now=None) -> tuple[st
     """Record the login device; returns (cookie value to set, whether it was unknown).
 
     A first ever login is not "unknown" (there is nothing to compare with)."""
-    from ens_core.health.models import KnownDevice
-    from ens_core.notifications.services import notify
-
     now = now or utcnow()
     device = None
     if token:
@@ -148,12 +127,6 @@ def _on_login(sender, user, **extra) -> None:
         return response
 
 
-_installed = False
-
-
 def init_app(app: Flask) -> None:
-    global _installed
     user_logged_in.connect(_on_login, app)
-    if not _installed:
-        event.listen(Session, "before_flush", _before_flush)
-        _installed = True
+    grant_changed.connect(on_grant_changed, app)

@@ -4,14 +4,18 @@ connected services, abuse reports. Services flush; the caller commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 
+from ens_core import signals
 from ens_core.db import db, utcnow
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, MEASURES
+from ens_core.health.delegation import hidden_from_guardian
 from ens_core.health.models import (
     AbuseCategory,
     AbuseReport,
@@ -21,6 +25,8 @@ from ens_core.health.models import (
     HiddenDataType,
     Measurement,
 )
+from ens_core.notifications.services import notify
+from ens_core.signals import abuse_reported
 
 
 @dataclass
@@ -41,8 +47,6 @@ class Visibility:
 
     @classmethod
     def of(cls, citizen, *, for_service: bool = False, guardian=None) -> Visibility:
-        from ens_core.health.delegation import hidden_from_guardian
-
         vis = cls(citizen=citizen, for_service=for_service, guardian=guardian)
         if for_service:
             vis.hidden_types = hidden_types_of(citizen)
@@ -287,8 +291,6 @@ def update_measurement(m: Measurement, data: dict) -> Measurement:
 
 
 def store_binary(citizen, content: bytes, content_type: str) -> Binary:
-    import hashlib
-
     binary = Binary(
         citizen_id=citizen.id,
         content_type=content_type,
@@ -357,11 +359,6 @@ def is_first_write(citizen, service) -> bool:
 
 
 def notify_first_write(citizen, service) -> None:
-    from flask import url_for
-    from flask_babel import gettext as _
-
-    from ens_core.notifications.services import notify
-
     notify(
         citizen,
         "first_write",
@@ -397,12 +394,9 @@ def measurement_kinds(vis: Visibility) -> list[str]:
 # --- abuse reports -----------------------------------------------------------------------
 
 
-# Called with each new report once it is flushed, in the same transaction (surveillance
-# registers its importer here from its ``init_app``; ens_core never imports review).
-ABUSE_REPORT_LISTENERS: list[Callable[[AbuseReport], None]] = []
-
-
 def file_abuse_report(reporter, service, category: AbuseCategory, description: str) -> AbuseReport:
+    """Record a citizen's report and send ``abuse_reported`` (surveillance turns it into a
+    complaint, in the same transaction)."""
     report = AbuseReport(
         reporter_id=reporter.id,
         service_id=service.id,
@@ -412,8 +406,7 @@ def file_abuse_report(reporter, service, category: AbuseCategory, description: s
     )
     db.session.add(report)
     db.session.flush()
-    for listener in list(ABUSE_REPORT_LISTENERS):
-        listener(report)
+    signals.send(abuse_reported, report=report)
     return report
 
 

@@ -45,6 +45,7 @@ from ens_core.health.schemas import (
     SwitchProfileForm,
 )
 from ens_core.notifications import services as notifications
+from ens_core.service_directory import SERVICES
 
 bp = Blueprint("health", __name__, url_prefix="/espace")
 agent_bp = Blueprint("health_agent", __name__, url_prefix="/agent/tutelles")
@@ -145,9 +146,7 @@ def _grant_or_404(grant_id: int):
 @requires(can_use_health_space)
 def revoke(grant_id):
     grant = _grant_or_404(grant_id)
-    from catalogue.models import Service
-
-    service = db.session.get(Service, grant.service_id)
+    service = SERVICES.get().get(grant.service_id)
     if request.method == "GET":
         return render_template(
             "ens_core/health/revoke_confirm.html", **_context(grant=grant, service=service)
@@ -272,12 +271,8 @@ def data():
 
 
 def _source_names(records) -> dict:
-    from catalogue.models import Service
-
     ids = {r.source_service_id for r in records if r.source_service_id}
-    if not ids:
-        return {}
-    return {s.id: s.name for s in db.session.scalars(select(Service).where(Service.id.in_(ids)))}
+    return {sid: service.name for sid, service in SERVICES.get().by_ids(ids).items()}
 
 
 @bp.post("/donnees/masquer")
@@ -413,33 +408,17 @@ def notification_centre():
 # --- abuse report ------------------------------------------------------------------------
 
 
-def _reportable_services():
-    from catalogue.models import Service, ServiceStatus
-
-    return db.session.scalars(
-        select(Service)
-        .where(
-            Service.status.in_(
-                [ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED, ServiceStatus.DELISTED]
-            )
-        )
-        .order_by(Service.name)
-    ).all()
-
-
 @bp.route("/signaler", methods=["GET", "POST"])
 @requires(can_use_health_space)
 def report_abuse():
-    from catalogue.models import Service
-
-    services = _reportable_services()
+    services = SERVICES.get().reportable()
     errors, values = {}, {}
     if request.method == "POST":
         values = request.form
         data, errors = parse_form(AbuseForm(), request.form)
         if data is not None:
-            service = db.session.get(Service, data["service"])
-            if service is None or service not in services:
+            service = next((s for s in services if s.id == data["service"]), None)
+            if service is None:
                 errors = field_error("service", _("Choisissez un service de la liste."))
             else:
                 report = health.file_abuse_report(

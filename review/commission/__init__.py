@@ -16,7 +16,11 @@ def init_app(app) -> None:
     from review.commission.policies import can_manage_commission
 
     register_nav(
-        41, "agent_commission.index", _l("Secrétariat de la commission"), can_manage_commission
+        app,
+        "commission_secretariat",
+        "agent_commission.index",
+        _l("Secrétariat de la commission"),
+        can_manage_commission,
     )
     from review.commission.demo import load_demo_commission
 

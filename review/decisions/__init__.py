@@ -11,4 +11,4 @@ def init_app(app) -> None:
     from ens_core.web.nav import register_nav
     from review.decisions.policies import can_read_decisions
 
-    register_nav(42, "decisions.index", _l("Décisions"), can_read_decisions)
+    register_nav(app, "decisions", "decisions.index", _l("Décisions"), can_read_decisions)

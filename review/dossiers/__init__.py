@@ -5,24 +5,23 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    from catalogue.editor.services import REFERENCING_STEP
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.demo import register_demo_loader
     from ens_core.web.nav import register_nav
     from review.dossiers.demo import load_demo_dossiers
+    from review.dossiers.services import referencing_step
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
     app.register_blueprint(agent_bp)
     register_demo_loader(30, "dossiers", load_demo_dossiers)
     register_nav(
-        35, "editor_dossiers.index", _l("Dossiers de référencement"), can_use_editor_portal
+        app,
+        "editor_dossiers",
+        "editor_dossiers.index",
+        _l("Dossiers de référencement"),
+        can_use_editor_portal,
     )
-
-    try:
-        from catalogue.editor.services import REFERENCING_STEP_PROVIDERS
-    except ImportError:  # the editor portal is not installed
-        return
-    from review.dossiers.services import referencing_step
-
-    if referencing_step not in REFERENCING_STEP_PROVIDERS:
-        REFERENCING_STEP_PROVIDERS.append(referencing_step)
+    # The editor portal's next step towards referencing is the dossier.
+    REFERENCING_STEP.provide(app, referencing_step)

@@ -129,8 +129,8 @@ def open_dossier_of(service: Service) -> Dossier | None:
 
 def referencing_step(service: Service) -> tuple[str, str]:
     """``(label, url)`` of the editor's next step towards referencing ``service``: its open
-    dossier if it has one, else the page that opens one (registered into
-    ``catalogue.editor.services.REFERENCING_STEP_PROVIDERS``)."""
+    dossier if it has one, else the page that opens one (what the editor portal's
+    ``catalogue.editor.services.REFERENCING_STEP`` asks for)."""
     dossier = open_dossier_of(service)
     if dossier is None:
         return (

@@ -12,26 +12,30 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from authz.models import Grant
-from authz.services import revoke_service_grants, set_service_clients_enabled
-from catalogue.models import (
-    HostingDeclaration,
-    OrganisationMember,
-    OwnerDeclaration,
-    Service,
-    ServiceEventKind,
-    ServiceStatus,
+from authz.services import grant_holders, revoke_service_grants
+from catalogue.models import Service, ServiceEventKind, ServiceStatus
+from catalogue.services import (
+    WATCHED_STATUSES,
+    declarations_of,
+    editors_of,
+    expiring_hds_certificates,
+    get_service,
+    record_listing_event,
+    service_summaries,
+    services_declaring_country,
+    set_service_status,
 )
-from catalogue.services import record_listing_event, set_service_status
 from ens_core import uploads
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify, notify_many
+from ens_core.providers import Slot
 from review.sovereignty.models import (
     CaseState,
     Country,
@@ -183,75 +187,23 @@ def record_join(actor, code: str, union: Union, on: date, *, now: datetime, name
 def _apply_registry_change(actor, code: str, on: date, now: datetime) -> list[Action]:
     if on > now.date():
         return []
-    hosted = select(HostingDeclaration.service_id).where(HostingDeclaration.country == code)
-    owned = (
-        select(Service.id)
-        .join(OwnerDeclaration, OwnerDeclaration.organisation_id == Service.organisation_id)
-        .where(OwnerDeclaration.country == code)
-    )
-    ids = set(db.session.scalars(hosted)) | set(db.session.scalars(owned))
+    ids = services_declaring_country(code)
     return sweep_services(ids, now=now, actor=actor) if ids else []
 
 
 # --------------------------------------------------------------------------- facts
 
 
-def _in_scope(service_ids):
-    """A service filter: an explicit id list, or every referenced/suspended service (as a
-    subquery, so that a sweep over 10,000 services binds no 10,000 parameters)."""
-    if service_ids is not None:
-        return list(service_ids)
-    return select(Service.id).where(
-        Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED])
-    )
-
-
 def gather_facts(service_ids=None) -> dict[int, ServiceFacts]:
-    """The declarations of many services (default: all referenced or suspended ones), in
-    three set-based queries."""
-    scope = _in_scope(service_ids)
-    if isinstance(scope, list) and not scope:
-        return {}
-    hosting: dict[int, list[HostingFact]] = defaultdict(list)
-    rows = db.session.execute(
-        select(
-            HostingDeclaration.service_id,
-            HostingDeclaration.provider,
-            HostingDeclaration.country,
-            HostingDeclaration.hds_certificate_number,
-            HostingDeclaration.hds_certificate_expiry,
-            HostingDeclaration.effective_from,
-            HostingDeclaration.effective_to,
-        ).where(HostingDeclaration.service_id.in_(scope))
-    )
-    for sid, *values in rows:
-        hosting[sid].append(HostingFact(*values))
-    org_of = dict(
-        db.session.execute(
-            select(Service.id, Service.organisation_id).where(Service.id.in_(scope))
-        ).all()
-    )
-    owners: dict[int, list[OwnerFact]] = defaultdict(list)
-    rows = db.session.execute(
-        select(
-            OwnerDeclaration.organisation_id,
-            OwnerDeclaration.entity_name,
-            OwnerDeclaration.country,
-            OwnerDeclaration.share_percent,
-            OwnerDeclaration.declared_control,
-            OwnerDeclaration.effective_from,
-            OwnerDeclaration.effective_to,
-        ).where(
-            OwnerDeclaration.organisation_id.in_(
-                select(Service.organisation_id).where(Service.id.in_(scope))
-            )
-        )
-    )
-    for org_id, *values in rows:
-        owners[org_id].append(OwnerFact(*values))
+    """The declarations of many services (default: all referenced or suspended ones), as
+    the rules read them (set-based: see ``catalogue.services.declarations_of``)."""
     return {
-        sid: ServiceFacts(sid, tuple(hosting[sid]), tuple(owners[org]))
-        for sid, org in org_of.items()
+        service_id: ServiceFacts(
+            service_id,
+            tuple(HostingFact(*row) for row in found.hosting),
+            tuple(OwnerFact(*row) for row in found.owners),
+        )
+        for service_id, found in declarations_of(service_ids).items()
     }
 
 
@@ -298,12 +250,7 @@ def _decide(status: ServiceStatus, breaches: list[Breach], case, on: date, revie
 
 def plan(service_ids=None, *, on: date, wrap=None, reviewed=()) -> list[Action]:
     """What the rules demand on ``on`` for referenced and suspended services (no writes)."""
-    query = select(Service.id, Service.slug, Service.name, Service.status).where(
-        Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED])
-    )
-    if service_ids is not None:
-        query = query.where(Service.id.in_(list(service_ids)))
-    services = db.session.execute(query.order_by(Service.id)).all()
+    services = service_summaries(WATCHED_STATUSES, service_ids)
     facts = gather_facts(service_ids)
     registry = load_registry()
     cases = {
@@ -345,7 +292,7 @@ def sweep_services(
     for action in actions:
         if action.action in (UNCHANGED, AWAITING_REVIEW):
             continue
-        service = db.session.get(Service, action.service_id)
+        service = get_service(action.service_id)
         if action.action == SUSPEND:
             action.deadline = suspend_for_breaches(service, action.breaches, actor=actor, now=now)
         elif action.action == REINSTATE:
@@ -382,11 +329,18 @@ def declaration_received(service: Service, actor=None, now: datetime | None = No
     return evaluate_and_apply(service, actor, now)
 
 
+def on_declaration(sender, *, services, declaration, **extra) -> None:
+    """``declaration_recorded`` receiver: an editor's hosting or owner declaration is
+    evaluated at once for every service it concerns (a new breach suspends)."""
+    for service in services:
+        declaration_received(service)
+
+
 def accept_regularisation(agent, case: SovereigntyCase, *, now: datetime) -> Action:
     """An agent checked the editor's new declarations: reinstate if no breach remains."""
     if case.state is not CaseState.OPEN:
         raise SovereigntyError(_("Ce dossier de suspension est déjà clos."))
-    service = db.session.get(Service, case.service_id)
+    service = get_service(case.service_id)
     remaining = breaches_of(service, now.date())
     if remaining:
         raise SovereigntyError(
@@ -419,14 +373,9 @@ def notify_service_people(service: Service, kind: str, title: str, body: str, li
     active grant in one INSERT ... SELECT (a service may have hundreds of thousands of
     grants), as the citizen-facing kind ``service_suspended`` so their preference applies."""
     now = now or utcnow()
-    for member in _members(service):
+    for member in editors_of(service):
         notify(member, kind, title, body, link)
-    citizens = select(Grant.citizen_id).where(
-        Grant.service_id == service.id,
-        Grant.revoked_at.is_(None),
-        (Grant.expires_at.is_(None)) | (Grant.expires_at > now),
-    )
-    notify_many(citizens, "service_suspended", title, body, link, now=now)
+    notify_many(grant_holders(service, now), "service_suspended", title, body, link, now=now)
 
 
 def suspend_for_breaches(service: Service, breaches: list[Breach], *, actor, now: datetime):
@@ -447,7 +396,6 @@ def suspend_for_breaches(service: Service, breaches: list[Breach], *, actor, now
     db.session.add(case)
     if was_referenced:
         set_service_status(service, ServiceStatus.SUSPENDED, actor=actor, reason=reason)
-        set_service_clients_enabled(service, False)
         record_listing_event(
             service,
             ServiceEventKind.SUSPENDED,
@@ -478,12 +426,16 @@ def suspend_for_breaches(service: Service, breaches: list[Breach], *, actor, now
     return deadline
 
 
-def _has_active_sanction_suspension(service: Service, on: date) -> bool:
-    try:
-        from review.surveillance.services import has_active_suspension_sanction
-    except ImportError:  # pragma: no cover - surveillance is part of this branch
-        return False
-    return has_active_suspension_sanction(service, on)
+@runtime_checkable
+class OtherSuspension(Protocol):
+    """Does a measure other than the sovereignty rules (a sanction) keep ``service``
+    suspended on ``on``? Sanctions belong to surveillance, which builds on this module and
+    provides the answer in its ``init_app``."""
+
+    def __call__(self, service: Service, on: date) -> bool: ...
+
+
+OTHER_SUSPENSION = Slot("other suspension", OtherSuspension)
 
 
 def reinstate(service: Service, *, actor, now: datetime) -> None:
@@ -492,14 +444,11 @@ def reinstate(service: Service, *, actor, now: datetime) -> None:
     if case is not None:
         case.state = CaseState.REGULARISED
         case.closed_on = now.date()
-    if service.status is not ServiceStatus.SUSPENDED or _has_active_sanction_suspension(
-        service, now.date()
-    ):
+    if service.status is not ServiceStatus.SUSPENDED or OTHER_SUSPENSION.get()(service, now.date()):
         db.session.flush()
         return
     reason = _("Situation régularisée : service rétabli.")
     set_service_status(service, ServiceStatus.REFERENCED, actor=actor, reason=reason)
-    set_service_clients_enabled(service, True)
     record_listing_event(
         service, ServiceEventKind.REINSTATED, reason, at=now, details={"reason": reason}
     )
@@ -516,7 +465,6 @@ def reinstate(service: Service, *, actor, now: datetime) -> None:
 def delist(service: Service, *, actor, now: datetime, reason: str, kind=ServiceEventKind.DELISTED):
     """Delist: status, production clients disabled, every grant revoked, public event."""
     set_service_status(service, ServiceStatus.DELISTED, actor=actor, reason=reason)
-    set_service_clients_enabled(service, False)
     notify_service_people(
         service,
         "service.delisted",
@@ -525,10 +473,6 @@ def delist(service: Service, *, actor, now: datetime, reason: str, kind=ServiceE
         now=now,
     )
     revoked = revoke_service_grants(service, reason="delisted", now=now)
-    # The revocation is one UPDATE: refresh grants already loaded in this session.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Grant) and obj.service_id == service.id:
-            db.session.expire(obj)
     record_listing_event(service, kind, reason, at=now, details={"reason": reason})
     record_event(actor, "service.delisted", "service", service.id, grants_revoked=revoked)
     return revoked
@@ -580,15 +524,8 @@ def issue_deletion_order(service, *, actor, now: datetime, reason: str, case=Non
 
 
 def _members(service):
-    from ens_core.accounts.models import User
-
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(OrganisationMember, OrganisationMember.user_id == User.id)
-            .where(OrganisationMember.organisation_id == service.organisation_id)
-        )
-    )
+    """The editors to notify about ``service``."""
+    return editors_of(service)
 
 
 ATTESTATION_FOLDER = "deletion_attestations"
@@ -630,7 +567,7 @@ def review_attestation(agent, order: DeletionOrder, *, accept: bool, comment: st
     record_event(
         agent, "sovereignty.attestation_reviewed", "deletion_order", order.id, accepted=accept
     )
-    service = db.session.get(Service, order.service_id)
+    service = get_service(order.service_id)
     for member in _members(service):
         notify(
             member,
@@ -672,26 +609,4 @@ def cases(*, state: CaseState | None = None, service_ids=None) -> list[Sovereign
 
 def expiring_certificates(on: date, within_days: int = 60) -> list[tuple[str, str, date]]:
     """(slug, country, expiry) of HDS certificates in force that lapse within the window."""
-    rows = db.session.execute(
-        select(Service.slug, HostingDeclaration.country, HostingDeclaration.hds_certificate_expiry)
-        .join(HostingDeclaration, HostingDeclaration.service_id == Service.id)
-        .where(
-            Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED]),
-            HostingDeclaration.effective_from <= on,
-            (HostingDeclaration.effective_to.is_(None)) | (HostingDeclaration.effective_to > on),
-            HostingDeclaration.hds_certificate_expiry >= on,
-            HostingDeclaration.hds_certificate_expiry <= on + timedelta(days=within_days),
-        )
-        .order_by(HostingDeclaration.hds_certificate_expiry)
-    )
-    return [tuple(r) for r in rows]
-
-
-def count_active_grants(service, now) -> int:
-    return db.session.scalar(
-        select(func.count(Grant.id)).where(
-            Grant.service_id == service.id,
-            Grant.revoked_at.is_(None),
-            (Grant.expires_at.is_(None)) | (Grant.expires_at > now),
-        )
-    )
+    return expiring_hds_certificates(on, within_days, WATCHED_STATUSES)

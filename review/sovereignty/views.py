@@ -7,8 +7,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalogue.models import Organisation, OrganisationMember, Service
+from catalogue.models import Service
 from catalogue.policies import can_manage_service
+from catalogue.services import get_service, service_ids_of, services_by_ids
 from ens_core.accounts.policies import (
     can_administer,
     can_use_agent_portal,
@@ -20,27 +21,19 @@ from ens_core.forms import field_error, parse_form
 from review.sovereignty import services
 from review.sovereignty.models import CaseState, DeletionOrder, OrderState, SovereigntyCase, Union
 from review.sovereignty.schemas import AttestationReviewSchema, RegistryChangeSchema
+from review.surveillance import renewal
+from review.surveillance import services as surveillance
 
 agent_bp = Blueprint("sovereignty", __name__, url_prefix="/agent/souverainete")
 editor_bp = Blueprint("compliance", __name__, url_prefix="/editeur/conformite")
 
 
 def editor_service_ids(user) -> list[int]:
-    return list(
-        db.session.scalars(
-            db.select(Service.id)
-            .join(Organisation, Organisation.id == Service.organisation_id)
-            .join(OrganisationMember, OrganisationMember.organisation_id == Organisation.id)
-            .where(OrganisationMember.user_id == user.id)
-        )
-    )
+    return service_ids_of(user)
 
 
 def _services_by_id(ids) -> dict[int, Service]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    return {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)))}
+    return services_by_ids(ids)
 
 
 # --------------------------------------------------------------------------- agents
@@ -178,7 +171,7 @@ def order(order_id: int):
     return render_template(
         "review/sovereignty/order_agent.html",
         order=order,
-        service=db.session.get(Service, order.service_id),
+        service=get_service(order.service_id),
         errors=errors,
         today=utcnow().date(),
         OrderState=OrderState,
@@ -209,39 +202,23 @@ def _send_attestation(order: DeletionOrder):
 @editor_bp.route("", endpoint="home")
 @requires(can_use_editor_portal)
 def editor_home():
-    from review.surveillance import services as surveillance
-    from review.surveillance.models import RenewalRequest, RenewalState, Sanction
-
     ids = editor_service_ids(current_user)
-    sanctions = list(
-        db.session.scalars(
-            db.select(Sanction).where(Sanction.service_id.in_(ids)).order_by(Sanction.id.desc())
-        )
-    )
     return render_template(
         "review/sovereignty/editor_home.html",
         services_list=sorted(_services_by_id(ids).values(), key=lambda s: s.name),
         cases=services.cases(service_ids=ids),
         orders=services.deletion_orders(service_ids=ids),
-        sanctions=sanctions,
+        sanctions=surveillance.sanctions_of(ids),
         changes=surveillance.changes(service_ids=ids),
         services_by_id=_services_by_id(ids),
-        renewals={
-            r.service_id: r
-            for r in db.session.scalars(
-                db.select(RenewalRequest).where(
-                    RenewalRequest.service_id.in_(ids),
-                    RenewalRequest.state.in_([RenewalState.OPEN, RenewalState.FILED]),
-                )
-            )
-        },
+        renewals={r.service_id: r for r in renewal.pending_requests(ids)},
         today=utcnow().date(),
     )
 
 
 def _editor_order(order_id: int) -> tuple[DeletionOrder, Service]:
     order = _order_or_404(order_id)
-    service = db.session.get(Service, order.service_id)
+    service = get_service(order.service_id)
     if not can_manage_service(current_user, service):
         abort(404)
     return order, service

@@ -4,26 +4,29 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from review.surveillance.views import agent_bp, editor_bp
+    from review.surveillance.views import agent_bp, compliance_bp
 
     app.config.setdefault("ENS_SANCTION_ANSWER_DAYS", 15)
     app.register_blueprint(agent_bp)
-    app.register_blueprint(editor_bp)
+    # /editeur/conformite: one blueprint, registered once sovereignty's routes and ours
+    # are all on it.
+    app.register_blueprint(compliance_bp)
 
     from flask_babel import lazy_gettext as _l
 
     from ens_core.accounts.policies import can_use_agent_portal
     from ens_core.web.nav import register_nav
 
-    register_nav(44, "surveillance.home", _l("Surveillance"), can_use_agent_portal)
+    register_nav(app, "surveillance", "surveillance.home", _l("Surveillance"), can_use_agent_portal)
 
     from ens_core.demo import register_demo_loader
     from review.surveillance.demo import load_demo_surveillance
 
     register_demo_loader(71, "surveillance", load_demo_surveillance)
 
-    from ens_core.health.services import ABUSE_REPORT_LISTENERS
-    from review.surveillance.services import on_abuse_report
+    from ens_core.signals import abuse_reported
+    from review.sovereignty.services import OTHER_SUSPENSION
+    from review.surveillance.services import has_active_suspension_sanction, on_abuse_report
 
-    if on_abuse_report not in ABUSE_REPORT_LISTENERS:
-        ABUSE_REPORT_LISTENERS.append(on_abuse_report)
+    abuse_reported.connect(on_abuse_report, app)
+    OTHER_SUSPENSION.provide(app, has_active_suspension_sanction)  # sanctions hold too

@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from catalogue.models import Service, ServiceEventKind, ServiceStatus
+from catalogue.services import WATCHED_STATUSES, get_service, services_due_for_renewal
 from ens_core.audit.services import record_event
 from ens_core.db import db
 from review.dossiers.models import Dossier, DossierState
 from review.sovereignty import services as sovereignty
 from review.surveillance.models import RenewalNotice, RenewalRequest, RenewalState
+from review.surveillance.services import lift_sanction, sanctions_to_lift
 
 REMINDER_DAYS = (90, 30)
 
@@ -72,6 +74,18 @@ def mark_renewal_filed(request: RenewalRequest, dossier_id: int) -> None:
     db.session.flush()
 
 
+def pending_requests(service_ids) -> list[RenewalRequest]:
+    """The renewal requests of these services still open or filed."""
+    return list(
+        db.session.scalars(
+            select(RenewalRequest).where(
+                RenewalRequest.service_id.in_(list(service_ids)),
+                RenewalRequest.state.in_([RenewalState.OPEN, RenewalState.FILED]),
+            )
+        )
+    )
+
+
 def request_decided_by(service: Service, dossier_id: int) -> RenewalRequest | None:
     """The renewal request this dossier answers, if the dossier is a renewal dossier."""
     request = current_request(service)
@@ -106,22 +120,14 @@ def grant_renewal(service: Service, *, actor, new_valid_until: date, now: dateti
 
 def renewal_sweep(*, now: datetime, dry_run: bool, skip: dict | None = None):
     """Reminders and expiries; yields (slug, action, detail). Idempotent."""
-    from review.surveillance.services import lift_sanction, sanctions_to_lift
-
     skip = skip or {}
     on = now.date()
     for sanction in sanctions_to_lift(on):
-        service = db.session.get(Service, sanction.service_id)
+        service = get_service(sanction.service_id)
         if not dry_run:
             lift_sanction(None, sanction, now=now)
         yield service.slug, "reinstated", "sanction ended"
-    rows = db.session.execute(
-        select(Service.id, Service.slug, Service.valid_until).where(
-            Service.status.in_([ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED]),
-            Service.valid_until.is_not(None),
-            Service.valid_until <= on + timedelta(days=max(REMINDER_DAYS)),
-        )
-    ).all()
+    rows = services_due_for_renewal(WATCHED_STATUSES, on + timedelta(days=max(REMINDER_DAYS)))
     ids = [r.id for r in rows]
     sent = {
         (n.service_id, n.valid_until, n.days_before)
@@ -132,7 +138,7 @@ def renewal_sweep(*, now: datetime, dry_run: bool, skip: dict | None = None):
             continue
         if row.valid_until < on:
             if not dry_run:
-                expire(db.session.get(Service, row.id), now=now)
+                expire(get_service(row.id), now=now)
             yield row.slug, "expired", f"valid until {row.valid_until.isoformat()}"
             continue
         due = [
@@ -144,7 +150,7 @@ def renewal_sweep(*, now: datetime, dry_run: bool, skip: dict | None = None):
         if not due:
             continue
         if not dry_run:
-            service = db.session.get(Service, row.id)
+            service = get_service(row.id)
             for d in due:
                 db.session.add(
                     RenewalNotice(

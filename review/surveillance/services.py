@@ -10,17 +10,19 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from authz.services import set_service_clients_enabled
 from catalogue.models import (
-    HostingDeclaration,
-    OwnerDeclaration,
     Service,
     ServiceEventKind,
     ServiceStatus,
 )
-from catalogue.services import hosting_on, owners_on, set_service_status
+from catalogue.services import (
+    get_service,
+    replace_hosting,
+    replace_owner,
+    set_service_status,
+)
 from ens_core import uploads
-from ens_core.accounts.models import User
+from ens_core.accounts.services import get_user
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from review.sovereignty import services as sovereignty
@@ -144,12 +146,12 @@ ABUSE_CATEGORY_MAP = {
 }
 
 
-def on_abuse_report(report) -> Complaint:
-    """Listener of ``ens_core.health.services.ABUSE_REPORT_LISTENERS``: every citizen report
-    becomes a complaint to triage, in the same transaction."""
+def on_abuse_report(sender, *, report, **extra) -> Complaint:
+    """``abuse_reported`` receiver: every citizen report becomes a complaint to triage, in
+    the same transaction."""
     category = str(getattr(report.category, "value", report.category))
-    service = db.session.get(Service, report.service_id)
-    citizen = db.session.get(User, report.reporter_id)
+    service = get_service(report.service_id)
+    citizen = get_user(report.reporter_id)
     return import_abuse_report(
         report.id,
         service=service,
@@ -278,7 +280,7 @@ def decide_sanction(
         raise SurveillanceError(_("Indiquez une date de fin ou une condition de levée."))
     if suspended_until is not None and suspended_until <= now.date():
         raise SurveillanceError(_("La date de fin doit être dans le futur."))
-    service = db.session.get(Service, sanction.service_id)
+    service = get_service(sanction.service_id)
     sanction.state = SanctionState.DECIDED
     sanction.decided_kind = kind
     sanction.decision_text = text
@@ -299,7 +301,6 @@ def decide_sanction(
         details["until"] = suspended_until.isoformat() if suspended_until else until_condition
         if service.status is ServiceStatus.REFERENCED:
             set_service_status(service, ServiceStatus.SUSPENDED, actor=agent, reason=summary)
-            set_service_clients_enabled(service, False)
             sovereignty.notify_service_people(
                 service,
                 "surveillance.suspended",
@@ -316,6 +317,17 @@ def decide_sanction(
         sovereignty.delist(service, actor=agent, now=now, reason=summary)
     record_event(agent, "surveillance.sanction_decided", "sanction", sanction.id, kind=str(kind))
     db.session.flush()
+
+
+def sanctions_of(service_ids) -> list[Sanction]:
+    """The sanction procedures of these services, newest first."""
+    return list(
+        db.session.scalars(
+            select(Sanction)
+            .where(Sanction.service_id.in_(list(service_ids)))
+            .order_by(Sanction.id.desc())
+        )
+    )
 
 
 def has_active_suspension_sanction(service: Service, on: date) -> bool:
@@ -341,7 +353,7 @@ def lift_sanction(actor, sanction: Sanction, *, now) -> None:
     sanction.state = SanctionState.LIFTED
     sanction.lifted_at = now
     db.session.flush()
-    service = db.session.get(Service, sanction.service_id)
+    service = get_service(sanction.service_id)
     record_event(actor, "surveillance.sanction_lifted", "sanction", sanction.id)
     if (
         service.status is ServiceStatus.SUSPENDED
@@ -350,7 +362,6 @@ def lift_sanction(actor, sanction: Sanction, *, now) -> None:
     ):
         reason = _("Fin de la suspension : service rétabli.")
         set_service_status(service, ServiceStatus.REFERENCED, actor=actor, reason=reason)
-        set_service_clients_enabled(service, True)
         sovereignty.record_listing_event(
             service, ServiceEventKind.REINSTATED, reason, at=now, details={"reason": reason}
         )
@@ -437,47 +448,35 @@ def _date(value, default: date) -> date:
 
 
 def _apply_change(agent, change: ChangeDeclaration, now) -> None:
-    service = db.session.get(Service, change.service_id)
+    """Record an accepted change in the catalogue, then evaluate the services concerned
+    (the agent has checked it: a regularisation may reinstate)."""
+    service = get_service(change.service_id)
     p = change.payload
     if change.kind is ChangeKind.HOSTING:
         start = _date(p.get("effective_from"), now.date())
-        for current in hosting_on(service, start):
-            current.effective_to = start
-        db.session.add(
-            HostingDeclaration(
-                service_id=service.id,
-                provider=p["provider"],
-                country=p["country"],
-                hds_certificate_number=p.get("hds_certificate_number") or None,
-                hds_certificate_expiry=_date(p.get("hds_certificate_expiry"), None)
-                if p.get("hds_certificate_expiry")
-                else None,
-                effective_from=start,
-                declared_by_id=change.declared_by_id,
-            )
+        expiry = p.get("hds_certificate_expiry")
+        replace_hosting(
+            service,
+            effective_from=start,
+            declared_by_id=change.declared_by_id,
+            provider=p["provider"],
+            country=p["country"],
+            hds_certificate_number=p.get("hds_certificate_number") or None,
+            hds_certificate_expiry=_date(expiry, None) if expiry else None,
         )
-        db.session.flush()
         sovereignty.evaluate_and_apply(service, agent, now, agent_checked=True)
     elif change.kind is ChangeKind.OWNERSHIP:
-        start = _date(p.get("effective_from"), now.date())
-        org = service.organisation
-        for current in owners_on(org, start):
-            if current.entity_name == p["entity_name"] or p.get("replaces_all"):
-                current.effective_to = start
-        if float(p.get("share_percent", 0)) > 0 or p.get("declared_control"):
-            db.session.add(
-                OwnerDeclaration(
-                    organisation_id=org.id,
-                    entity_name=p["entity_name"],
-                    country=p["country"],
-                    share_percent=float(p.get("share_percent", 0)),
-                    declared_control=bool(p.get("declared_control")),
-                    effective_from=start,
-                    declared_by_id=change.declared_by_id,
-                )
-            )
-        db.session.flush()
-        for other in org.services:
+        replace_owner(
+            service.organisation,
+            entity_name=p["entity_name"],
+            effective_from=_date(p.get("effective_from"), now.date()),
+            declared_by_id=change.declared_by_id,
+            replaces_all=bool(p.get("replaces_all")),
+            country=p["country"],
+            share_percent=float(p.get("share_percent", 0)),
+            declared_control=bool(p.get("declared_control")),
+        )
+        for other in service.organisation.services:
             sovereignty.evaluate_and_apply(other, agent, now, agent_checked=True)
 
 

@@ -7,12 +7,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalogue.models import Service, ServiceStatus
+from catalogue.models import Service
 from catalogue.policies import can_manage_service
-from catalogue.services import get_service, get_service_by_slug
+from catalogue.services import (
+    get_service,
+    get_service_by_slug,
+    published_services,
+    services_by_ids,
+)
 from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
 from ens_core.db import db, utcnow
 from ens_core.forms import field_error, parse_form
+from review.sovereignty.views import editor_bp as compliance_bp
 from review.surveillance import services
 from review.surveillance.models import (
     Audit,
@@ -41,7 +47,9 @@ from review.surveillance.schemas import (
 )
 
 agent_bp = Blueprint("surveillance", __name__, url_prefix="/agent/surveillance")
-editor_bp = Blueprint("compliance_editor", __name__, url_prefix="/editeur/conformite")
+# The editor's compliance pages (/editeur/conformite) are one blueprint, sovereignty's
+# (``compliance_bp``): deletion orders come from there, sanctions, changes and renewals
+# from here.
 
 
 def _get(model, object_id):
@@ -52,10 +60,7 @@ def _get(model, object_id):
 
 
 def _services_by_id(ids):
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    return {s.id: s for s in db.session.scalars(db.select(Service).where(Service.id.in_(ids)))}
+    return services_by_ids(ids)
 
 
 # --------------------------------------------------------------------------- agents
@@ -83,9 +88,7 @@ def home():
 
 
 def _complaint_form(errors=None, values=None, status=200):
-    listed = db.session.scalars(
-        db.select(Service).where(Service.status != ServiceStatus.DRAFT).order_by(Service.name)
-    )
+    listed = published_services()
     return render_template(
         "review/surveillance/complaint_new.html",
         errors=errors or {},
@@ -238,7 +241,9 @@ def audit(audit_id: int):
 @agent_bp.route("/services/<int:service_id>/sanction", methods=["GET", "POST"])
 @requires(can_use_agent_portal)
 def sanction_new(service_id: int):
-    service = _get(Service, service_id)
+    service = get_service(service_id)
+    if service is None:
+        abort(404)
     errors, status = {}, 200
     if request.method == "POST":
         data, errors = parse_form(SanctionIntentSchema(), request.form)
@@ -389,7 +394,7 @@ def change_opinion(change_id: int):
 
 
 def _managed_service(service_id: int) -> Service:
-    service = db.session.get(Service, service_id)
+    service = get_service(service_id)
     if service is None or not can_manage_service(current_user, service):
         abort(404)
     return service
@@ -400,7 +405,7 @@ def _managed_sanction(sanction_id: int) -> tuple[Sanction, Service]:
     return sanction, _managed_service(sanction.service_id)
 
 
-@editor_bp.route("/sanctions/<int:sanction_id>", methods=["GET", "POST"])
+@compliance_bp.route("/sanctions/<int:sanction_id>", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def sanction_editor(sanction_id: int):
     sanction, service = _managed_sanction(sanction_id)
@@ -418,9 +423,7 @@ def sanction_editor(sanction_id: int):
             else:
                 db.session.commit()
                 flash(_("Vos observations sont transmises."), "success")
-                return redirect(
-                    url_for("compliance_editor.sanction_editor", sanction_id=sanction.id)
-                )
+                return redirect(url_for("compliance.sanction_editor", sanction_id=sanction.id))
         status = 400
     return render_template(
         "review/surveillance/sanction_editor.html",
@@ -433,7 +436,7 @@ def sanction_editor(sanction_id: int):
     ), status
 
 
-@editor_bp.route("/services/<int:service_id>/changements", methods=["GET", "POST"])
+@compliance_bp.route("/services/<int:service_id>/changements", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def change_new(service_id: int):
     service = _managed_service(service_id)
@@ -489,7 +492,7 @@ def _payload(kind: ChangeKind, data: dict) -> dict:
     return {"scopes": sorted(set(data["scopes"].split()))}
 
 
-@editor_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
+@compliance_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
 @requires(can_use_editor_portal)
 def renewal_open(service_id: int):
     from review.dossiers.services import DossierError, open_renewal_dossier

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from authz.consent import record_consent
 from authz.models import Client, ClientKind
-from authz.scopes import join, parse_scopes
 from authz.services import create_client
 from authz.tokens import issue_access_token
 from catalogue.models import ServiceStatus
 from ens_core.db import db
+from ens_core.scopes import join, parse_scopes
 
 
 def client_for(service, *, sandbox: bool, scopes=None) -> Client:

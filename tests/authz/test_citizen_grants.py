@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g
 
 from authz.consent import grant_of
-from authz.protector import require_scope
 from ens_core.accounts.models import Role
 from ens_core.db import db
+from ens_core.fhir.access import require_scope
 from tests.authz.flow import exchange, get_code, login_citizen
 from tests.factories import make_user
 from tests.helpers import csrf_token

@@ -5,7 +5,7 @@ from __future__ import annotations
 from authlib.oauth2 import rfc8414, rfc9207
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
-from authz.scopes import Scope
+from ens_core.scopes import Scope
 
 
 def test_rfc8414_metadata_is_valid(client):

@@ -1,16 +1,13 @@
 """A guardian consents for a person they represent, through the health space's
-``can_act_for`` (replaced here by a stand-in module when the real one is absent)."""
+``can_act_for`` and ``wards_of`` (replaced here by stand-ins)."""
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
-from authz import delegation
 from authz.consent import grant_of
 from ens_core.accounts.models import Role
+from ens_core.health import delegation
 from tests.authz.flow import authorize_path, consent, exchange, login_citizen, pkce, query_of
 from tests.factories import make_user
 
@@ -19,12 +16,14 @@ from tests.factories import make_user
 def family(app_ctx, monkeypatch):
     parent = make_user(Role.CITIZEN)
     child = make_user(Role.CITIZEN, name="Léa Enfant")
-    module = types.ModuleType("ens_core.health.delegation")
-    module.can_act_for = lambda guardian, citizen: (
-        (guardian.id, citizen.id) == (parent.id, child.id)
+    monkeypatch.setattr(
+        delegation,
+        "can_act_for",
+        lambda guardian, citizen: (guardian.id, citizen.id) == (parent.id, child.id),
     )
-    module.wards_of = lambda guardian: [child] if guardian.id == parent.id else []
-    monkeypatch.setitem(sys.modules, "ens_core.health.delegation", module)
+    monkeypatch.setattr(
+        delegation, "wards_of", lambda guardian: [child] if guardian.id == parent.id else []
+    )
     return parent, child
 
 
@@ -45,9 +44,7 @@ def test_guardian_consents_for_their_ward(client, public, service, family):
     assert body["patient"] == pairwise_id(child.id, service.id)
 
 
-def test_guardian_path_is_closed_without_can_act_for(app_ctx, monkeypatch):
-    monkeypatch.setitem(sys.modules, "ens_core.health.delegation", types.ModuleType("empty"))
+def test_guardian_path_is_closed_without_a_guardianship(app_ctx):
     one, two = make_user(Role.CITIZEN), make_user(Role.CITIZEN)
-    assert not delegation.guardian_path_available()
     assert not delegation.can_act_for(one, two)
     assert delegation.wards_of(one) == []

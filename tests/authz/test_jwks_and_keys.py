@@ -8,8 +8,8 @@ from flask import g
 
 from authz import keys
 from authz.models import SigningKey
-from authz.protector import require_scope
 from ens_core.db import db, utcnow
+from ens_core.fhir.access import require_scope
 from tests.authz.support import fhir_token
 
 

@@ -10,12 +10,12 @@ from joserfc import jwt as jose_jwt
 
 from authz import keys
 from authz.models import ClientKind
-from authz.protector import AccessContext, require_scope
 from authz.services import revoke_grant, set_service_clients_enabled
 from authz.tokens import pairwise_id
 from catalogue.models import ServiceStatus
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
+from ens_core.fhir.access import AccessContext, require_scope
 from tests.authz.support import fhir_token
 from tests.factories import make_service, make_user
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import g
 
 from authz.consent import grant_of
-from authz.protector import require_scope
 from authz.services import revoke_grant
+from ens_core.fhir.access import require_scope
 from tests.authz.flow import basic, exchange, get_code, refresh
 
 SCOPE = "patient/Observation.rs offline_access"

@@ -8,10 +8,10 @@ from flask import g
 
 from authz.consent import grant_of
 from authz.models import Token
-from authz.protector import require_scope
 from authz.services import revoke_grant
 from catalogue.models import ServiceStatus
 from ens_core.db import db, utcnow
+from ens_core.fhir.access import require_scope
 from ens_core.security import hash_secret
 from tests.authz.flow import exchange, get_code, refresh
 

@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from authz.models import AuthMethod, ClientKind
@@ -11,6 +12,7 @@ from catalogue.services import hosting_on, is_member, owners_on
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
 from ens_core.security import hash_secret, secret_matches
+from ens_core.signals import declaration_recorded
 from tests.catalogue.editor.images import SVG, png
 from tests.factories import make_organisation, make_service, make_user
 
@@ -148,8 +150,11 @@ def test_a_new_invitation_replaces_the_pending_one_and_members_are_not_reinvited
 def test_hosting_change_closes_the_current_row_and_keeps_history(editor, organisation):
     service = make_service(organisation)
     seen = []
-    services.DECLARATION_LISTENERS.append(lambda subject, d: seen.append((subject, d.id)))
-    try:
+
+    def listener(sender, **sent):
+        seen.append((sent["services"][0], sent["declaration"].id))
+
+    with declaration_recorded.connected_to(listener, current_app._get_current_object()):
         first = services.declare_hosting(
             editor,
             service,
@@ -165,8 +170,6 @@ def test_hosting_change_closes_the_current_row_and_keeps_history(editor, organis
                 "replaces_id": first.id,
             },
         )
-    finally:
-        services.DECLARATION_LISTENERS.pop()
     assert first.effective_to == date(2025, 6, 1)
     assert seen == [(service, first.id), (service, second.id)]
     assert hosting_on(service, date(2025, 5, 31)) == [first]

@@ -259,17 +259,17 @@ def test_a_direct_declaration_waits_for_an_agent_before_reinstatement(app_ctx):
 
 
 def test_the_declaration_listener_suspends_at_once(app_ctx):
-    from review.sovereignty import on_declaration
+    from ens_core.signals import declaration_recorded, send
 
     service = make_referenced_service(country="FR")
     service.hosting[0].country = "CN"
     db.session.flush()
-    on_declaration(service, service.hosting[0])
+    send(declaration_recorded, services=[service], declaration=service.hosting[0])
     assert service.status is ServiceStatus.SUSPENDED
     org = service.organisation
     other = make_referenced_service(org)
     make_owner(org, country="US", share=51)
-    on_declaration(org, None)
+    send(declaration_recorded, services=org.services, declaration=None)
     assert other.status is ServiceStatus.SUSPENDED
 
 

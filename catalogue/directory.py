@@ -1,0 +1,26 @@
+"""What the catalogue tells the lower layers about its services: the service directory
+that ens_core declares (``ens_core.service_directory``), provided in ``init_app``."""
+
+from __future__ import annotations
+
+from catalogue import services
+from catalogue.models import Service
+
+
+class CatalogueDirectory:
+    """``ens_core.service_directory.ServiceDirectory`` over the catalogue's services."""
+
+    def get(self, service_id: int) -> Service | None:
+        return services.get_service(service_id)
+
+    def by_ids(self, service_ids) -> dict[int, Service]:
+        return services.services_by_ids(service_ids)
+
+    def reportable(self) -> list[Service]:
+        return services.published_services()
+
+    def may_use_tokens(self, service: Service, *, sandbox: bool) -> bool:
+        return services.may_use_tokens(service, sandbox=sandbox)
+
+    def hosting_countries(self, service: Service) -> list[str]:
+        return services.hosting_countries(service)
