@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from authz.keys import published_keys, rotate_keys
 from ens_core.db import db
 
 keys_cli = AppGroup("keys", help="OAuth signing keys.")
@@ -14,8 +15,6 @@ keys_cli = AppGroup("keys", help="OAuth signing keys.")
 def rotate_command() -> None:
     """Retire the current signing keys and create new ones (old ones stay published
     until the tokens they signed have expired)."""
-    from authz.keys import rotate_keys
-
     created = rotate_keys()
     db.session.commit()
     for record in created:
@@ -25,8 +24,6 @@ def rotate_command() -> None:
 @keys_cli.command("list")
 def list_command() -> None:
     """Published keys (public information only)."""
-    from authz.keys import published_keys
-
     for record in published_keys():
         state = (
             "active" if record.retired_at is None else f"retired {record.retired_at:%Y-%m-%d %H:%M}"

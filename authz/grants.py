@@ -16,25 +16,28 @@ from authlib.oauth2.rfc6749.errors import (
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
 from authlib.oidc.core.util import create_half_hash
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from joserfc import jwt
 from sqlalchemy import select, update
 
 from authz import keys, tokens
 from authz.models import AuthorizationCode, Grant, Token
 from authz.policies import client_is_live, client_may_act_on
+from ens_core.accounts.services import get_user
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.notifications.services import notify
 from ens_core.scopes import join, parse_scopes
 from ens_core.security import hash_secret
+from ens_core.service_directory import SERVICES
 
 CODE_LIFETIME = 60  # seconds
 TOKEN_AUTH_METHODS = ["none", "client_secret_basic", "private_key_jwt"]
 
 
 def _service_of(client):
-    from catalogue.services import get_service
-
-    return get_service(client.service_id)
+    return SERVICES.get().get(client.service_id)
 
 
 def ensure_client_live(client, redirect_uri=None) -> None:
@@ -48,18 +51,11 @@ def ensure_client_live(client, redirect_uri=None) -> None:
 def alert_citizen(grant_id: int) -> None:
     """Tell the citizen that a replayed code or refresh token cut a service's access (a
     sign that a token may have been stolen)."""
-    from flask_babel import force_locale
-    from flask_babel import gettext as _
-
-    from catalogue.services import get_service
-    from ens_core.accounts.models import User
-    from ens_core.notifications.services import notify
-
     consent = db.session.get(Grant, grant_id)
-    citizen = db.session.get(User, consent.citizen_id) if consent else None
+    citizen = get_user(consent.citizen_id) if consent else None
     if citizen is None:
         return
-    service = get_service(consent.service_id)
+    service = SERVICES.get().get(consent.service_id)
     with force_locale(citizen.preferred_locale or "fr"):
         notify(
             citizen,
@@ -158,12 +154,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Codes are kept (marked used) so that a replay can be detected."""
 
     def authenticate_user(self, authorization_code):
-        from ens_core.accounts.models import User
-
         consent = db.session.get(Grant, authorization_code.grant_id)
         if consent is None or not consent.is_active(utcnow()):
             return None
-        citizen = db.session.get(User, consent.citizen_id)
+        citizen = get_user(consent.citizen_id)
         if citizen is None or not client_may_act_on(self.request.client, citizen):
             return None
         self.request.authz_grant = consent
@@ -211,14 +205,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return RefreshCredential(record)
 
     def authenticate_user(self, refresh_token):
-        from ens_core.accounts.models import User
-
         if getattr(self.request, "authz_user", None) is not None:
             return self.request.authz_user
         consent = db.session.get(Grant, refresh_token.record.grant_id)
         if consent is None or not consent.is_active(utcnow()):
             return None
-        citizen = db.session.get(User, consent.citizen_id)
+        citizen = get_user(consent.citizen_id)
         if citizen is None or not client_may_act_on(self.request.client, citizen):
             return None
         self.request.authz_grant = consent

@@ -31,9 +31,11 @@ from authz.grants import (
 )
 from authz.models import AuthMethod, Client, ClientAssertion, Grant, Token
 from authz.policies import client_is_live
+from authz.services import get_client
 from ens_core.db import db, utcnow
 from ens_core.scopes import ALL_SCOPES, CONTEXT_SCOPES, parse_scopes
 from ens_core.security import secret_matches
+from ens_core.service_directory import SERVICES
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
@@ -96,8 +98,6 @@ class OAuthClient(ClientMixin):
 
 
 def query_client(client_id) -> OAuthClient | None:
-    from authz.services import get_client
-
     if not client_id or not isinstance(client_id, str):
         return None
     record = get_client(client_id)
@@ -220,12 +220,10 @@ class TokenIntrospection(IntrospectionEndpoint):
             return {"active": False}
         grant = db.session.get(Grant, token.record.grant_id)
         client = db.session.get(Client, token.record.client_id)
-        from catalogue.services import get_service
-
         if (
             grant is None
             or not grant.is_active(utcnow())
-            or not client_is_live(client, get_service(grant.service_id))
+            or not client_is_live(client, SERVICES.get().get(grant.service_id))
         ):
             return {"active": False}
         return self.introspect_token(token, grant, client)

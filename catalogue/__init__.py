@@ -5,6 +5,9 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    import catalogue.editor.models
+    import catalogue.models
+    import catalogue.public.models  # noqa: F401  (tables known to the metadata)
     from catalogue import editor, public
     from catalogue.demo import load_demo_organisations
     from catalogue.directory import CatalogueDirectory

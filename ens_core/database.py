@@ -12,17 +12,13 @@ from ens_core.extensions import migrate
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
 
 
-def import_all_models() -> None:
-    """Import every package's models so that the metadata (and Alembic) sees them all."""
-    import authz.models  # noqa: F401
-    import catalogue.editor.models
-    import catalogue.models
-    import catalogue.public.models  # noqa: F401
+def import_core_models() -> None:
+    """Import ens_core's models so that the metadata (and Alembic) sees them; every other
+    package imports its own from its ``init_app``."""
     import ens_core.accounts.models
     import ens_core.audit.models
     import ens_core.health.models
     import ens_core.notifications.models  # noqa: F401
-    import review.models  # noqa: F401
 
 
 def include_name(name, type_, parent_names) -> bool:
@@ -37,7 +33,7 @@ def init_app(app: Flask) -> None:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    import_all_models()
+    import_core_models()
     db.init_app(app)
     migrate.init_app(
         app,

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    import review.models  # noqa: F401  (tables known to the metadata)
     from ens_core.accounts.policies import can_use_agent_portal, can_use_commission_portal
     from ens_core.web.nav import register_nav
     from review import (

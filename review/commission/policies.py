@@ -19,13 +19,18 @@ from review.commission.models import (
     Member,
     SessionStatus,
 )
+from review.commission.queries import (
+    declaration_status,
+    is_on_agenda,
+    is_recused,
+    member_of,
+    present_member_ids,
+)
 
 
 def _member(user_or_member) -> Member | None:
     if isinstance(user_or_member, Member):
         return user_or_member
-    from review.commission.services import member_of
-
     if not can_use_commission_portal(user_or_member):
         return None
     return member_of(user_or_member)
@@ -38,8 +43,6 @@ def has_valid_mandate(member: Member | None, on: date | None = None) -> bool:
 def sitting_refusal(
     member: Member | None, session: CommissionSession, on: date | None = None
 ) -> str:
-    from review.commission.services import declaration_status
-
     if member is None:
         return _("Vous n'êtes pas membre de la commission.")
     day = session.held_on
@@ -70,21 +73,10 @@ def can_see_session(user_or_member, session: CommissionSession) -> bool:
 
 def can_see_dossier(user_or_member, dossier) -> bool:
     """A member in office, the dossier on an agenda, and not recused on it."""
-    from review.commission.services import is_recused
-
     member = _member(user_or_member)
     if member is None or not can_see_agenda(member):
         return False
-    from sqlalchemy import select
-
-    from ens_core.db import db
-
-    on_agenda = db.session.scalar(
-        select(AgendaItem.id)
-        .where(AgendaItem.dossier_id == dossier.id, AgendaItem.status != ItemStatus.WITHDRAWN)
-        .limit(1)
-    )
-    return on_agenda is not None and not is_recused(member, dossier.id)
+    return is_on_agenda(dossier.id) and not is_recused(member, dossier.id)
 
 
 def can_see_item(user_or_member, item: AgendaItem) -> bool:
@@ -103,8 +95,6 @@ def vote_refusal(member: Member | None, item: AgendaItem) -> str:
     refusal = sitting_refusal(member, item.session)
     if refusal:
         return refusal
-    from review.commission.services import present_member_ids
-
     if member.id not in present_member_ids(item.session):
         return _("Seuls les membres présents à la séance votent.")
     return ""

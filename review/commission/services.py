@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
@@ -40,6 +40,8 @@ from review.commission.models import (
     Vote,
     VoteChoice,
 )
+from review.commission.policies import sitting_refusal, vote_refusal
+from review.commission.queries import member_of, present_member_ids
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import Dossier, DossierState
 
@@ -49,7 +51,6 @@ DEFAULT_MANDATE_YEARS = 2
 MAX_CONSECUTIVE = 2
 # A new term starting less than this after the previous one ended is "consecutive".
 CONSECUTIVE_GAP = relativedelta(years=2)
-DECLARATION_MAX_AGE = timedelta(days=365)
 CONFLICT_LOOKBACK = relativedelta(years=5)
 PUBLIC_AFTER_MANDATE = relativedelta(years=5)
 # Most reserved first: breaks a tie the presiding co-chair's vote cannot break.
@@ -75,12 +76,6 @@ class CommissionError(ValueError):
 
 def get_member(member_id: int) -> Member | None:
     return db.session.get(Member, member_id)
-
-
-def member_of(user) -> Member | None:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(select(Member).where(Member.user_id == user.id))
 
 
 def all_members() -> list[Member]:
@@ -227,22 +222,6 @@ def file_declaration(
                 f"/commission/membres/{member.id}/declaration",
             )
     return declaration
-
-
-def declaration_on(member: Member, on: date) -> Declaration | None:
-    """The latest version filed on or before ``on``."""
-    filed = [d for d in member.declarations if d.filed_at.date() <= on]
-    return filed[-1] if filed else None
-
-
-def declaration_status(member: Member, on: date) -> str:
-    """``missing``, ``stale`` (older than 12 months on ``on``) or ``current``."""
-    latest = declaration_on(member, on)
-    if latest is None:
-        return "missing"
-    if on - latest.filed_at.date() > DECLARATION_MAX_AGE:
-        return "stale"
-    return "current"
 
 
 def _overlaps(link: DeclarationLink, start: date, end: date) -> bool:
@@ -421,19 +400,6 @@ def recuse_self(member: Member, item: AgendaItem, *, reason: str) -> Recusal:
     return _recuse(item, member, RecusalOrigin.SELF, (reason or "").strip(), member.user)
 
 
-def is_recused(member: Member, dossier_id: int) -> bool:
-    """Recused on any agenda item of this dossier (recusal follows the dossier)."""
-    return (
-        db.session.scalar(
-            select(Recusal.id)
-            .join(AgendaItem, Recusal.item_id == AgendaItem.id)
-            .where(Recusal.member_id == member.id, AgendaItem.dossier_id == dossier_id)
-            .limit(1)
-        )
-        is not None
-    )
-
-
 # -------------------------------------------------------------------------- sessions
 
 
@@ -553,8 +519,6 @@ def convene(actor, session: CommissionSession) -> int:
 
 def record_attendance(actor, session: CommissionSession, present_ids: set[int]) -> None:
     """The chair (or the secretariat) records who is present; only members who may sit."""
-    from review.commission.policies import sitting_refusal
-
     if session.status is SessionStatus.CLOSED:
         raise CommissionError(_("La séance est close."))
     members = {m.id: m for m in members_with_mandate_on(session.held_on)}
@@ -575,10 +539,6 @@ def record_attendance(actor, session: CommissionSession, present_ids: set[int]) 
         row.recorded_by_id = actor.id
         row.recorded_at = utcnow()
     db.session.flush()
-
-
-def present_member_ids(session: CommissionSession) -> set[int]:
-    return {a.member_id for a in session.attendance if a.present}
 
 
 @dataclass(frozen=True)
@@ -688,8 +648,6 @@ def cast_vote(
 ) -> Vote | None:
     """Store the member's vote once; returns None when a vote was already stored (a double
     submission, even concurrent, keeps the first one)."""
-    from review.commission.policies import vote_refusal
-
     refusal = vote_refusal(member, item)
     if refusal:
         raise CommissionError(refusal)

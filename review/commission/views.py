@@ -14,7 +14,7 @@ from flask_login import current_user
 from ens_core.accounts.policies import can_use_commission_portal, requires
 from ens_core.db import db
 from ens_core.forms import field_error, parse_form
-from review.commission import policies, schemas, services
+from review.commission import policies, queries, schemas, services
 from review.commission.models import (
     College,
     ConflictStatus,
@@ -65,7 +65,7 @@ def home():
         "review/commission_home.html",
         member=member,
         mandate=member.mandate_on(today) if member else None,
-        declaration_status=services.declaration_status(member, today) if member else "missing",
+        declaration_status=queries.declaration_status(member, today) if member else "missing",
         sessions=[s for s in services.list_sessions() if s.status is SessionStatus.PLANNED]
         if policies.can_see_agenda(member)
         else [],
@@ -383,7 +383,7 @@ def agent_index():
         sessions=services.list_sessions(),
         today=today,
         declaration_status={
-            m.id: services.declaration_status(m, today) for m in services.all_members()
+            m.id: queries.declaration_status(m, today) for m in services.all_members()
         },
     )
 
@@ -441,7 +441,7 @@ def _render_member(member, errors=None, values=None, status=200):
             values=values or {},
             colleges=College,
             today=date.today(),
-            declaration_status=services.declaration_status(member, date.today()),
+            declaration_status=queries.declaration_status(member, date.today()),
         ),
         status,
     )

@@ -20,6 +20,7 @@ from review.commission.models import VoteChoice
 from review.commission.services import CommissionError, dossier_service, opinion_of
 from review.decisions import sources
 from review.decisions.models import Decision, Outcome, Permission, UserPermission
+from review.decisions.policies import can_decide, has_permission
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import Dossier, DossierState
 from review.surveillance.renewal import close_granted, request_decided_by
@@ -32,19 +33,6 @@ SCOPE_SYNTAX = re.compile(r"^(patient|user|system)/[A-Za-z*]+\.(read|write|\*|[c
 
 class DecisionError(CommissionError):
     pass
-
-
-def has_permission(user, permission: Permission) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return (
-        db.session.scalar(
-            select(UserPermission.id).where(
-                UserPermission.user_id == user.id, UserPermission.permission == permission
-            )
-        )
-        is not None
-    )
 
 
 def grant_permission(actor, user, permission: Permission) -> None:
@@ -105,8 +93,6 @@ def record_decision(
     Departing from the opinion needs written reasons; a refusal always does. A favourable
     opinion with suspensive reservations leaves the dossier ``referenced_pending``: the
     client and the listing wait until the reservations are lifted."""
-    from review.decisions.policies import can_decide
-
     today = today or date.today()
     if not can_decide(agent):
         raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
@@ -193,8 +179,6 @@ def decision_id_after_flush(decision: Decision) -> int:
 
 def lift_reservations(agent, decision: Decision, *, note: str) -> None:
     """The editor lifted the suspensive reservations: the referencing takes effect."""
-    from review.decisions.policies import can_decide
-
     if not can_decide(agent):
         raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
     if not decision.is_pending or decision.dossier.state is not DossierState.REFERENCED_PENDING:
