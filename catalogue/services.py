@@ -415,6 +415,13 @@ def editors_of(service: Service) -> list[User]:
     return list(users_by_ids(member_ids).values())
 
 
+def service_ids_of_organisations(organisation_ids) -> list[int]:
+    ids = list(organisation_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Service.id).where(Service.organisation_id.in_(ids))))
+
+
 def service_ids_of(user) -> list[int]:
     """The ids of the services of every organisation ``user`` is a member of."""
     return list(

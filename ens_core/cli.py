@@ -6,14 +6,9 @@ Flask-Migrate; each package adds its own groups in its ``init_app``.
 
 from flask.cli import FlaskGroup
 
+from ens_core import create_app
 
-def _create_app():
-    from ens_core import create_app
-
-    return create_app()
-
-
-cli = FlaskGroup(create_app=_create_app, help="ENS Store command line.")
+cli = FlaskGroup(create_app=create_app, help="ENS Store command line.")
 
 
 def main() -> None:

@@ -6,19 +6,16 @@ from pathlib import Path
 
 from flask import Flask
 
+# ens_core's own tables, known to the metadata (and Alembic); every other package imports
+# its models from its init_app.
+import ens_core.accounts.models
+import ens_core.audit.models
+import ens_core.health.models
+import ens_core.notifications.models  # noqa: F401
 from ens_core.db import db
 from ens_core.extensions import migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
-
-
-def import_core_models() -> None:
-    """Import ens_core's models so that the metadata (and Alembic) sees them; every other
-    package imports its own from its ``init_app``."""
-    import ens_core.accounts.models
-    import ens_core.audit.models
-    import ens_core.health.models
-    import ens_core.notifications.models  # noqa: F401
 
 
 def include_name(name, type_, parent_names) -> bool:
@@ -33,7 +30,6 @@ def init_app(app: Flask) -> None:
         Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    import_core_models()
     db.init_app(app)
     migrate.init_app(
         app,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError
 
@@ -82,7 +81,3 @@ def parse_form(schema: Schema, form) -> tuple[dict | None, dict[str, list[str]]]
 def field_error(field: str, message: str) -> dict[str, list[str]]:
     """An error dict for one field, for checks a service makes after validation."""
     return {field: [message]}
-
-
-def generic_error() -> str:
-    return _("Le formulaire contient des erreurs.")

@@ -9,11 +9,16 @@ Used by ``ens i18n update`` and by the test that keeps English complete.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
 import click
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po, write_po
 from flask.cli import AppGroup
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,9 +53,6 @@ def _owner(relative: str, all_units: list[str]) -> str:
 
 
 def extract(unit: str):
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-
     all_units = units()
     catalog = Catalog(locale="en", domain="messages", project="ENS Store")
     for filename, lineno, message, _comments, _ctx in extract_from_dir(
@@ -70,20 +72,14 @@ def extract(unit: str):
 
 
 def read(package: str):
-    from babel.messages.pofile import read_po
-
     path = po_path(package)
     if not path.exists():
-        from babel.messages.catalog import Catalog
-
         return Catalog(locale="en", domain="messages", project="ENS Store")
     with path.open("rb") as handle:
         return read_po(handle, locale="en")
 
 
 def compiled(catalog) -> bytes:
-    from babel.messages.mofile import write_mo
-
     buffer = BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()
@@ -103,8 +99,6 @@ def messages(catalog) -> dict:
 
 def stale_compiled_messages(package: str) -> list[str]:
     """Message ids whose compiled (.mo) translation differs from the .po, either way."""
-    from babel.messages.mofile import read_mo
-
     mo = po_path(package).with_suffix(".mo")
     if not mo.exists():
         return ["<no compiled catalogue>"]
@@ -135,8 +129,6 @@ def untranslated(package: str) -> list[str]:
 def update(package: str) -> int:
     """Merge new messages into the .po (keeping translations), write the .mo; returns
     the number of messages still untranslated."""
-    from babel.messages.pofile import write_po
-
     catalog = read(package)
     catalog.update(extract(package), no_fuzzy_matching=True)
     # Fixed dates: regenerating a catalogue must not create diffs (or merge conflicts).
@@ -172,10 +164,6 @@ def update_command() -> None:
 @click.argument("translations", type=click.File("r", encoding="utf-8"))
 def fill_command(translations) -> None:
     """Fill empty English translations from a JSON object {"French": "English"}."""
-    import json
-
-    from babel.messages.pofile import write_po
-
     wanted = json.load(translations)
     for package in units():
         update(package)

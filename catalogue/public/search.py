@@ -170,10 +170,6 @@ def reindex_services(connection, service_ids: list[int] | None = None) -> int:
     return len(documents)
 
 
-def reindex_service(connection, service_id: int) -> None:
-    reindex_services(connection, [service_id])
-
-
 def reindex_all(session=None) -> int:
     """Rebuild every document (``ens catalogue reindex``); returns the number of services."""
     session = session or db.session
@@ -300,8 +296,34 @@ def _keyword_match(terms: list[str], dialect: str):
 
 def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> SearchPage:
     """One page of the public catalogue matching ``criteria`` (see the module doc)."""
+    base = select(ServiceSearchDocument.service_id)
+    rank: list = []
+    terms = search_terms(criteria.q)
+    if terms:
+        condition, rank = _keyword_match(terms, db.session.get_bind().dialect.name)
+        base = base.where(condition)
+    base = base.where(*_filters(criteria, statuses))
+    sort = criteria.effective_sort
+    page = max(1, criteria.page)
+    ids = list(
+        db.session.scalars(
+            base.order_by(*_order(sort, rank))
+            .limit(criteria.per_page)
+            .offset((page - 1) * criteria.per_page)
+        )
+    )
+    if page == 1 and len(ids) < criteria.per_page:
+        total = len(ids)  # everything is on this page: no need to count
+    else:
+        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    return SearchPage(
+        items=_listings(ids), total=total, page=page, per_page=criteria.per_page, sort=sort
+    )
+
+
+def _filters(criteria: SearchCriteria, statuses) -> list:
+    """The facet and field conditions of the criteria (keywords apart)."""
     doc = ServiceSearchDocument
-    dialect = db.session.get_bind().dialect.name
     conditions = [doc.status.in_([str(s) for s in statuses])]
     if criteria.category:
         conditions.append(_facet(f"cat:{criteria.category}"))
@@ -319,16 +341,12 @@ def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> Se
         conditions.append(doc.price_model == criteria.price)
     if criteria.accessible:
         conditions.append(doc.accessible.is_(True))
+    return conditions
 
-    base = select(doc.service_id)
-    rank: list = []
-    terms = search_terms(criteria.q)
-    if terms:
-        condition, rank = _keyword_match(terms, dialect)
-        base = base.where(condition)
-    base = base.where(*conditions)
 
-    sort = criteria.effective_sort
+def _order(sort: str, rank: list) -> list:
+    """ORDER BY of a sort, ties broken by name then id (stable pages)."""
+    doc = ServiceSearchDocument
     order = {
         "relevance": rank,
         "name": [],
@@ -339,29 +357,20 @@ def search_services(criteria: SearchCriteria, *, statuses=PUBLIC_STATUSES) -> Se
             doc.ecoscore_value.desc(),
         ],
     }[sort]
-    order += [doc.name, doc.service_id]
-    page = max(1, criteria.page)
-    ids = list(
-        db.session.scalars(
-            base.order_by(*order).limit(criteria.per_page).offset((page - 1) * criteria.per_page)
+    return [*order, doc.name, doc.service_id]
+
+
+def _listings(ids: list[int]) -> list[Service]:
+    """The services of one page, in the page's order, with their organisation."""
+    if not ids:
+        return []
+    by_id = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Service).where(Service.id.in_(ids)).options(selectinload(Service.organisation))
         )
-    )
-    if page == 1 and len(ids) < criteria.per_page:
-        total = len(ids)  # everything is on this page: no need to count
-    else:
-        total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    items = []
-    if ids:
-        by_id = {
-            s.id: s
-            for s in db.session.scalars(
-                select(Service)
-                .where(Service.id.in_(ids))
-                .options(selectinload(Service.organisation))
-            )
-        }
-        items = [by_id[i] for i in ids if i in by_id]
-    return SearchPage(items=items, total=total, page=page, per_page=criteria.per_page, sort=sort)
+    }
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def recently_referenced(limit: int = 6) -> list[Service]:

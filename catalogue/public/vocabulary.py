@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from babel import Locale
 from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from ens_core.scopes import ResourceScope
 
 # FHIR resource types a service may read or write, in plain words (the filter options too).
 RESOURCE_LABELS = {
@@ -50,9 +52,6 @@ ECOSCORE_MEASURE_LABELS = {
 
 ECOSCORE_GRADES = ("A", "B", "C", "D", "E", "F", "G")
 
-_SCOPE = re.compile(r"^(?:patient|user|system)/([A-Za-z]+|\*)\.(read|write|\*|[cruds]+)$")
-
-
 @dataclass(frozen=True)
 class ScopeAccess:
     scope: str
@@ -66,24 +65,16 @@ class ScopeAccess:
 
 
 def scope_access(scope: str) -> ScopeAccess | None:
-    """What a SMART scope (v1 ``.read``/``.write``/``.*`` or v2 ``.cruds``) lets a service do;
-    None for scopes that are not about health data (``openid``, ``launch/patient``…)."""
-    match = _SCOPE.match(scope.strip())
-    if not match:
+    """What a SMART scope (v1 ``.read``/``.write``/``.*`` or v2 ``.cruds``, any context) lets
+    a service do; None for scopes that are not about health data (``openid``,
+    ``launch/patient``…). Read with the one scope grammar, ``ens_core.scopes``."""
+    parsed = ResourceScope.parse(scope)
+    if parsed is None:
         return None
-    resource, access = match.groups()
-    if access in ("read", "write", "*"):
-        reads = access in ("read", "*")
-        writes = access in ("write", "*")
-    else:
-        reads = bool(set(access) & {"r", "s"})
-        writes = bool(set(access) & {"c", "u", "d"})
-    return ScopeAccess(scope, resource, reads, writes)
+    return ScopeAccess(scope, parsed.resource, parsed.reads, parsed.writes)
 
 
 def access_label(access: ScopeAccess) -> str:
-    from flask_babel import gettext as _
-
     if access.reads and access.writes:
         return _("Lire et écrire")
     return _("Lire") if access.reads else _("Écrire")

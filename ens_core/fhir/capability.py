@@ -37,31 +37,6 @@ PROFILES = {
 
 
 def capability_statement(issuer: str) -> dict:
-    resources = []
-    for rtype, interactions in INTERACTIONS.items():
-        entry = {
-            "type": rtype,
-            "interaction": [{"code": code} for code in interactions],
-            "versioning": "versioned-update" if "update" in interactions else "no-version",
-            "readHistory": False,
-            "updateCreate": False,
-        }
-        if rtype in PROFILES:
-            entry["supportedProfile"] = [PROFILES[rtype]]
-        params = sorted(SEARCH_PARAMS.get(rtype, ()))
-        if params:
-            entry["searchParam"] = [
-                {
-                    "name": p,
-                    "type": _PARAM_TYPES[p],
-                    **({"documentation": _DOCS[p]} if p in _DOCS else {}),
-                }
-                for p in params
-            ]
-        if rtype == "Observation":
-            entry["conditionalUpdate"] = False
-        resources.append(entry)
-    oauth = f"{issuer}/oauth"
     return {
         "resourceType": "CapabilityStatement",
         "id": "ens-fhir",
@@ -87,32 +62,63 @@ def capability_statement(issuer: str) -> dict:
                     "sees only the patient of its token. Records the citizen has hidden are left "
                     "out of searches; reading one answers 403 naming the missing consent."
                 ),
-                "security": {
-                    "cors": False,
-                    "service": [
-                        {
-                            "coding": [
-                                {
-                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                                    "code": "SMART-on-FHIR",
-                                }
-                            ]
-                        }
-                    ],
-                    "extension": [
-                        {
-                            "url": SMART_OAUTH_URIS,
-                            "extension": [
-                                {"url": "authorize", "valueUri": f"{oauth}/authorize"},
-                                {"url": "token", "valueUri": f"{oauth}/token"},
-                                {"url": "revoke", "valueUri": f"{oauth}/revoke"},
-                                {"url": "introspect", "valueUri": f"{oauth}/introspect"},
-                            ],
-                        }
-                    ],
-                },
-                "resource": resources,
+                "security": _security(f"{issuer}/oauth"),
+                "resource": [_resource(rtype, codes) for rtype, codes in INTERACTIONS.items()],
                 "interaction": [{"code": "transaction"}],
+            }
+        ],
+    }
+
+
+def _resource(rtype: str, interactions: list[str]) -> dict:
+    """One resource type: its interactions, profile and search parameters."""
+    entry = {
+        "type": rtype,
+        "interaction": [{"code": code} for code in interactions],
+        "versioning": "versioned-update" if "update" in interactions else "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+    }
+    if rtype in PROFILES:
+        entry["supportedProfile"] = [PROFILES[rtype]]
+    params = sorted(SEARCH_PARAMS.get(rtype, ()))
+    if params:
+        entry["searchParam"] = [
+            {
+                "name": p,
+                "type": _PARAM_TYPES[p],
+                **({"documentation": _DOCS[p]} if p in _DOCS else {}),
+            }
+            for p in params
+        ]
+    if rtype == "Observation":
+        entry["conditionalUpdate"] = False
+    return entry
+
+
+def _security(oauth: str) -> dict:
+    """SMART on FHIR, with the ``oauth-uris`` extension naming the OAuth endpoints."""
+    return {
+        "cors": False,
+        "service": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                        "code": "SMART-on-FHIR",
+                    }
+                ]
+            }
+        ],
+        "extension": [
+            {
+                "url": SMART_OAUTH_URIS,
+                "extension": [
+                    {"url": "authorize", "valueUri": f"{oauth}/authorize"},
+                    {"url": "token", "valueUri": f"{oauth}/token"},
+                    {"url": "revoke", "valueUri": f"{oauth}/revoke"},
+                    {"url": "introspect", "valueUri": f"{oauth}/introspect"},
+                ],
             }
         ],
     }

@@ -13,6 +13,7 @@ import binascii
 from datetime import UTC, date, datetime, time, timedelta
 
 import pydantic
+from fhir.resources.R4B import appointment, documentreference, observation
 from flask import current_app
 
 from ens_core import uploads
@@ -43,8 +44,6 @@ DEFAULT_MAX_ATTACHMENT = 5 * 1024 * 1024
 
 
 def _models():
-    from fhir.resources.R4B import appointment, documentreference, observation
-
     return {
         "Observation": observation.Observation,
         "DocumentReference": documentreference.DocumentReference,
@@ -294,6 +293,8 @@ def _quantity_value(q, expected_unit: str, measure, path: str) -> float:
 
 
 def parse_observation(payload, patient_id: str, prefix: str = "Observation") -> dict:
+    """A measure of the national measures guide: status, LOINC code, subject, date, then
+    its value(s) in the measure's UCUM unit."""
     obs = validate_structure(payload, "Observation", prefix)
     if obs.status not in OBSERVATION_STATUSES:
         raise FhirError(
@@ -322,38 +323,7 @@ def parse_observation(payload, patient_id: str, prefix: str = "Observation") -> 
     _not_future(effective, f"{prefix}.effectiveDateTime")
     data = {"code": code, "unit": unit, "effective_at": effective, "status": obs.status}
     if measure.components:
-        if obs.valueQuantity is not None:
-            raise FhirError(
-                422,
-                f"{prefix}.valueQuantity: blood pressure goes in two components.",
-                expression=f"{prefix}.valueQuantity",
-            )
-        found = {}
-        for i, component in enumerate(obs.component or []):
-            ccode = _loinc(component.code, f"{prefix}.component[{i}].code")
-            if ccode not in measure.components:
-                raise FhirError(
-                    422,
-                    f"{prefix}.component[{i}].code must be {BP_SYSTOLIC} or {BP_DIASTOLIC}.",
-                    expression=f"{prefix}.component[{i}].code",
-                )
-            found[ccode] = _quantity_value(
-                component.valueQuantity, unit, measure, f"{prefix}.component[{i}].valueQuantity"
-            )
-        for needed in measure.components:
-            if needed not in found:
-                raise FhirError(
-                    422,
-                    f"{prefix}.component: the {needed} component is required.",
-                    expression=f"{prefix}.component",
-                )
-        if found[BP_SYSTOLIC] <= found[BP_DIASTOLIC]:
-            raise FhirError(
-                422,
-                f"{prefix}.component: systolic must be higher than diastolic.",
-                expression=f"{prefix}.component",
-            )
-        data["value"], data["value2"] = found[BP_SYSTOLIC], found[BP_DIASTOLIC]
+        data["value"], data["value2"] = _blood_pressure(obs, unit, measure, prefix)
     else:
         if obs.component:
             raise FhirError(
@@ -365,6 +335,42 @@ def parse_observation(payload, patient_id: str, prefix: str = "Observation") -> 
     if obs.note:
         data["note"] = "\n".join(n.text for n in obs.note if n.text)[:2000] or None
     return data
+
+
+def _blood_pressure(obs, unit: str, measure, prefix: str) -> tuple[float, float]:
+    """(systolic, diastolic) from the two components of a blood-pressure Observation."""
+    if obs.valueQuantity is not None:
+        raise FhirError(
+            422,
+            f"{prefix}.valueQuantity: blood pressure goes in two components.",
+            expression=f"{prefix}.valueQuantity",
+        )
+    found = {}
+    for i, component in enumerate(obs.component or []):
+        ccode = _loinc(component.code, f"{prefix}.component[{i}].code")
+        if ccode not in measure.components:
+            raise FhirError(
+                422,
+                f"{prefix}.component[{i}].code must be {BP_SYSTOLIC} or {BP_DIASTOLIC}.",
+                expression=f"{prefix}.component[{i}].code",
+            )
+        found[ccode] = _quantity_value(
+            component.valueQuantity, unit, measure, f"{prefix}.component[{i}].valueQuantity"
+        )
+    for needed in measure.components:
+        if needed not in found:
+            raise FhirError(
+                422,
+                f"{prefix}.component: the {needed} component is required.",
+                expression=f"{prefix}.component",
+            )
+    if found[BP_SYSTOLIC] <= found[BP_DIASTOLIC]:
+        raise FhirError(
+            422,
+            f"{prefix}.component: systolic must be higher than diastolic.",
+            expression=f"{prefix}.component",
+        )
+    return found[BP_SYSTOLIC], found[BP_DIASTOLIC]
 
 
 def max_attachment_bytes() -> int:
@@ -431,35 +437,43 @@ def parse_document(
         "content_type": att.contentType,
     }
     if att.data is not None:
-        # fhir.resources decodes base64Binary values to bytes.
-        content = bytes(att.data) if isinstance(att.data, bytes | bytearray) else None
-        if content is None:
-            try:
-                content = base64.b64decode(str(att.data), validate=True)
-            except (binascii.Error, ValueError):
-                raise FhirError(
-                    400, f"{path}.data is not base64.", expression=f"{path}.data"
-                ) from None
-        check_content(content, att.contentType, path)
-        data["content"] = content
+        data["content"] = _inline_content(att, path)
     elif att.url:
-        binary = find_binary(att.url.rstrip("/").split("/")[-1])
-        if binary is None or "Binary/" not in att.url:
-            raise FhirError(
-                422,
-                f"{path}.url does not point to a Binary of this patient.",
-                expression=f"{path}.url",
-            )
-        if binary.content_type != att.contentType:
-            raise FhirError(
-                422,
-                f"{path}.contentType differs from the Binary's.",
-                expression=f"{path}.contentType",
-            )
-        data["binary"] = binary
+        data["binary"] = _referenced_binary(att, path, find_binary)
     else:
         raise FhirError(422, f"{path}.data or {path}.url is required.", expression=f"{path}.data")
     return data
+
+
+def _inline_content(att, path: str) -> bytes:
+    """The attachment's own data, checked (type by content, size)."""
+    # fhir.resources decodes base64Binary values to bytes.
+    content = bytes(att.data) if isinstance(att.data, bytes | bytearray) else None
+    if content is None:
+        try:
+            content = base64.b64decode(str(att.data), validate=True)
+        except (binascii.Error, ValueError):
+            raise FhirError(400, f"{path}.data is not base64.", expression=f"{path}.data") from None
+    check_content(content, att.contentType, path)
+    return content
+
+
+def _referenced_binary(att, path: str, find_binary):
+    """The patient's Binary the attachment points to (uploaded first, ``Binary/{id}``)."""
+    binary = find_binary(att.url.rstrip("/").split("/")[-1])
+    if binary is None or "Binary/" not in att.url:
+        raise FhirError(
+            422,
+            f"{path}.url does not point to a Binary of this patient.",
+            expression=f"{path}.url",
+        )
+    if binary.content_type != att.contentType:
+        raise FhirError(
+            422,
+            f"{path}.contentType differs from the Binary's.",
+            expression=f"{path}.contentType",
+        )
+    return binary
 
 
 def parse_appointment(payload, patient_id: str, prefix: str = "Appointment") -> dict:

@@ -7,6 +7,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ens_core.db import db
+from ens_core.health.access_log import verify_all, verify_chain
+from ens_core.health.notifications import notify_expiring_grants
 
 audit_cli = AppGroup("audit", help="Access log integrity.")
 health_cli = AppGroup("health", help="Citizen health space.")
@@ -16,7 +18,6 @@ health_cli = AppGroup("health", help="Citizen health space.")
 @click.option("--citizen", "citizen_id", type=int, help="Check one citizen's chain only.")
 def verify_command(citizen_id: int | None) -> None:
     """Recompute every citizen's access-log hash chain; report the first broken entry."""
-    from ens_core.health.access_log import verify_all, verify_chain
 
     checks = [verify_chain(citizen_id)] if citizen_id else verify_all()
     broken = [c for c in checks if not c.ok]
@@ -34,7 +35,6 @@ def verify_command(citizen_id: int | None) -> None:
 @health_cli.command("notify-expiring")
 def notify_expiring_command() -> None:
     """Notify citizens whose grants expire within 30 days (once per grant and expiry)."""
-    from ens_core.health.notifications import notify_expiring_grants
 
     count = notify_expiring_grants()
     db.session.commit()

@@ -83,10 +83,6 @@ DOCUMENT_TYPES = {
 HIDEABLE_TYPES = {m.key: m.label for m in MEASURE_TYPES} | {"appointments": _l("Rendez-vous")}
 
 
-def unit_for(code: str) -> str:
-    return BY_CODE[code].codes[code]
-
-
 def format_value(measurement) -> str:
     if measurement.value2 is not None:
         return f"{measurement.value:g}/{measurement.value2:g} {measurement.unit}"

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, exists, func, insert, literal, not_, select, update
 from sqlalchemy.orm import Session
 
 from ens_core.db import db, utcnow
@@ -130,7 +130,6 @@ def notify(
 
 
 def unread_count(user) -> int:
-    from sqlalchemy import func
 
     return db.session.scalar(
         select(func.count())
@@ -151,7 +150,6 @@ def notifications_of(user, limit: int = 100) -> list[Notification]:
 
 
 def mark_all_read(user) -> None:
-    from sqlalchemy import update
 
     db.session.execute(
         update(Notification)
@@ -219,7 +217,6 @@ def notify_many(
     For events reaching a whole population (a service with 100,000 connected citizens is
     suspended); e-mail is not sent from here.
     """
-    from sqlalchemy import and_, exists, insert, literal, not_
 
     now = now or utcnow()
     default = KINDS.get(kind)

@@ -7,6 +7,7 @@ blueprint-level handlers, which Flask prefers over these app-wide ones.
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -37,8 +38,6 @@ def handle_http_error(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
-    from flask_babel import gettext as _
-
     error.description = _(
         "Le formulaire a expiré ou n'a pas été envoyé depuis cette page. "
         "Rechargez la page et recommencez."

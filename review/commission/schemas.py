@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
+from ens_core.forms import _flatten
 from review.commission.models import College, Section, Sector, VoteChoice
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -73,8 +74,6 @@ class DeclarationSchema(_Base):
 
 def parse_links(form, rows: int) -> tuple[list[dict], dict[str, list[str]]]:
     """Rows ``links-<i>-<field>``; blank rows are ignored; errors keyed by input name."""
-    from ens_core.forms import _flatten
-
     links, errors = [], {}
     for i in range(rows):
         raw = {name: (form.get(f"links-{i}-{name}") or "").strip() for name in LINK_FIELDS}

@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from catalogue.services import owners_on
+from catalogue.services import get_service, owners_on
+from ens_core.accounts.models import Role
+from ens_core.accounts.services import grant_role
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
@@ -87,9 +89,6 @@ def members_with_mandate_on(on: date) -> list[Member]:
 
 
 def ensure_member(actor, user) -> Member:
-    from ens_core.accounts.models import Role
-    from ens_core.accounts.services import grant_role
-
     member = member_of(user)
     if member is None:
         member = Member(user_id=user.id)
@@ -117,33 +116,8 @@ def add_mandate(
             "ends_on",
         )
     previous = [m for m in member.mandates if m.id is not None]
-    for mandate in previous:
-        if mandate.starts_on <= ends_on and starts_on <= mandate.ends_on:
-            raise CommissionError(
-                _(
-                    "Ce mandat chevauche le mandat en cours du %(start)s au %(end)s.",
-                    start=mandate.starts_on.strftime("%d/%m/%Y"),
-                    end=mandate.ends_on.strftime("%d/%m/%Y"),
-                ),
-                "starts_on",
-            )
-    before = [m for m in previous if m.ends_on < starts_on]
-    consecutive = 1
-    if before:
-        last = max(before, key=lambda m: m.ends_on)
-        if starts_on < last.ends_on + CONSECUTIVE_GAP:
-            consecutive = last.consecutive_number + 1
-    if consecutive > MAX_CONSECUTIVE:
-        raise CommissionError(
-            _(
-                "Refusé : ce serait un troisième mandat consécutif ; un membre exerce au plus "
-                "deux mandats consécutifs. Un nouveau mandat est possible à partir du %(date)s.",
-                date=(max(before, key=lambda m: m.ends_on).ends_on + CONSECUTIVE_GAP).strftime(
-                    "%d/%m/%Y"
-                ),
-            ),
-            "starts_on",
-        )
+    _check_no_overlap(previous, starts_on, ends_on)
+    consecutive = _consecutive_number(previous, starts_on)
     mandate = Mandate(
         college=college,
         starts_on=starts_on,
@@ -164,6 +138,39 @@ def add_mandate(
         consecutive=consecutive,
     )
     return mandate
+
+
+def _check_no_overlap(previous: list[Mandate], starts_on: date, ends_on: date) -> None:
+    for mandate in previous:
+        if mandate.starts_on <= ends_on and starts_on <= mandate.ends_on:
+            raise CommissionError(
+                _(
+                    "Ce mandat chevauche le mandat en cours du %(start)s au %(end)s.",
+                    start=mandate.starts_on.strftime("%d/%m/%Y"),
+                    end=mandate.ends_on.strftime("%d/%m/%Y"),
+                ),
+                "starts_on",
+            )
+
+
+def _consecutive_number(previous: list[Mandate], starts_on: date) -> int:
+    """1 for a first term or one after a gap; refused beyond the second in a row."""
+    before = [m for m in previous if m.ends_on < starts_on]
+    if not before:
+        return 1
+    last = max(before, key=lambda m: m.ends_on)
+    if starts_on >= last.ends_on + CONSECUTIVE_GAP:
+        return 1
+    if last.consecutive_number + 1 > MAX_CONSECUTIVE:
+        raise CommissionError(
+            _(
+                "Refusé : ce serait un troisième mandat consécutif ; un membre exerce au plus "
+                "deux mandats consécutifs. Un nouveau mandat est possible à partir du %(date)s.",
+                date=(last.ends_on + CONSECUTIVE_GAP).strftime("%d/%m/%Y"),
+            ),
+            "starts_on",
+        )
+    return last.consecutive_number + 1
 
 
 def end_mandate_early(actor, mandate: Mandate, *, on: date, reason: str) -> None:
@@ -292,8 +299,6 @@ def dossier_targets(dossier: Dossier, on: date) -> list[Target]:
 
 
 def dossier_service(dossier: Dossier):
-    from catalogue.services import get_service
-
     return get_service(dossier.service_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from authz.models import AuthMethod, ClientKind
 from authz.services import clients_of_service, create_client, reuse_production_client
 from catalogue.models import ServiceEventKind
-from catalogue.services import record_listing_event
+from catalogue.services import editors_of, record_listing_event
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
@@ -94,14 +94,7 @@ def record_decision(
     opinion with suspensive reservations leaves the dossier ``referenced_pending``: the
     client and the listing wait until the reservations are lifted."""
     today = today or date.today()
-    if not can_decide(agent):
-        raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
-    if dossier.state is not DossierState.OPINION_GIVEN or decision_of(dossier) is not None:
-        raise DecisionError(_("Ce dossier n'attend pas de décision."))
-    item = opinion_of(dossier)
-    opinion = item.opinion if item else None
-    if opinion is None:
-        raise DecisionError(_("Aucun avis de la commission n'est enregistré sur ce dossier."))
+    item, opinion = _opinion_awaiting_decision(agent, dossier)
     reasons = (reasons or "").strip()
     departs = departs_from(opinion, outcome)
     if departs and not reasons:
@@ -119,27 +112,57 @@ def record_decision(
     )
     service = dossier_service(dossier)
     if outcome is Outcome.REFUSED:
-        if not reasons:
-            raise DecisionError(_("Un refus doit être motivé."), "reasons")
-        db.session.add(decision)
-        transition(dossier, DossierState.REFUSED, actor=agent, comment=reasons)
-        record_listing_event(
-            service,
-            ServiceEventKind.REFUSED,
-            _("Refus de référencement"),
-            reason=reasons,
-            decision_id=decision_id_after_flush(decision),
-        )
-        _notify_editor(
-            service, _("Référencement refusé : %(name)s", name=service.name), reasons, dossier
-        )
-        record_event(agent, "decision.refused", "dossier", dossier.id)
-        return decision
+        return _refuse(agent, dossier, decision, service)
+    _approve(decision, dossier, service, approved_uses or [], valid_until, today)
+    db.session.add(decision)
+    if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
+        return _hold_for_reservations(agent, dossier, decision, service, item)
+    transition(dossier, DossierState.REFERENCED, actor=agent, comment=reasons)
+    _put_in_force(agent, decision, service)
+    return decision
 
+
+def _opinion_awaiting_decision(agent, dossier: Dossier):
+    """The agenda item carrying the commission's opinion, and that opinion, once the agent
+    may decide and the dossier awaits a decision."""
+    if not can_decide(agent):
+        raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
+    if dossier.state is not DossierState.OPINION_GIVEN or decision_of(dossier) is not None:
+        raise DecisionError(_("Ce dossier n'attend pas de décision."))
+    item = opinion_of(dossier)
+    opinion = item.opinion if item else None
+    if opinion is None:
+        raise DecisionError(_("Aucun avis de la commission n'est enregistré sur ce dossier."))
+    return item, opinion
+
+
+def _refuse(agent, dossier: Dossier, decision: Decision, service) -> Decision:
+    if not decision.reasons:
+        raise DecisionError(_("Un refus doit être motivé."), "reasons")
+    db.session.add(decision)
+    transition(dossier, DossierState.REFUSED, actor=agent, comment=decision.reasons)
+    record_listing_event(
+        service,
+        ServiceEventKind.REFUSED,
+        _("Refus de référencement"),
+        reason=decision.reasons,
+        decision_id=decision_id_after_flush(decision),
+    )
+    _notify_editor(
+        service, _("Référencement refusé : %(name)s", name=service.name), decision.reasons, dossier
+    )
+    record_event(agent, "decision.refused", "dossier", dossier.id)
+    return decision
+
+
+def _approve(decision: Decision, dossier: Dossier, service, approved_uses, valid_until, today):
+    """The referencing's terms: validity end, approved data uses (within the requested
+    ones) and the production client's scope ceiling (those uses, plus the technical
+    scopes the sandbox or the dossier asked for)."""
     valid_until = valid_until or (today + DEFAULT_VALIDITY)
     if valid_until <= today:
         raise DecisionError(_("La fin de validité doit être dans le futur."), "valid_until")
-    uses = _check_uses(dossier, approved_uses or [])
+    uses = _check_uses(dossier, approved_uses)
     decision.valid_until = valid_until
     decision.approved_uses = [
         {"scope": u.scope, "purpose": str(u.purpose), "retention_days": u.retention_days}
@@ -149,26 +172,25 @@ def record_decision(
     technical = set((sandbox.scope_ceiling if sandbox else "").split()) & set(TECHNICAL_SCOPES)
     technical |= {u.scope for u in sources.requested_uses(dossier)} & set(TECHNICAL_SCOPES)
     decision.scope_ceiling = " ".join(sorted({u.scope for u in uses} | technical))
-    db.session.add(decision)
-    if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
-        decision.suspensive_reservations = item.opinion_reservations or str(opinion.label)
-        transition(
-            dossier,
-            DossierState.REFERENCED_PENDING,
-            actor=agent,
-            comment=_("En attente de la levée des réserves suspensives"),
-        )
-        _notify_editor(
-            service,
-            _("Référencement sous réserves suspensives : %(name)s", name=service.name),
-            decision.suspensive_reservations,
-            dossier,
-        )
-        record_event(agent, "decision.pending", "dossier", dossier.id)
-        db.session.flush()
-        return decision
-    transition(dossier, DossierState.REFERENCED, actor=agent, comment=reasons)
-    _put_in_force(agent, decision, service)
+
+
+def _hold_for_reservations(agent, dossier: Dossier, decision: Decision, service, item):
+    """A favourable opinion with suspensive reservations: referenced once they are lifted."""
+    decision.suspensive_reservations = item.opinion_reservations or str(item.opinion.label)
+    transition(
+        dossier,
+        DossierState.REFERENCED_PENDING,
+        actor=agent,
+        comment=_("En attente de la levée des réserves suspensives"),
+    )
+    _notify_editor(
+        service,
+        _("Référencement sous réserves suspensives : %(name)s", name=service.name),
+        decision.suspensive_reservations,
+        dossier,
+    )
+    record_event(agent, "decision.pending", "dossier", dossier.id)
+    db.session.flush()
     return decision
 
 
@@ -282,9 +304,5 @@ def _check_uses(dossier: Dossier, uses: list[sources.DataUse]) -> list[sources.D
 
 
 def _notify_editor(service, title: str, body: str, dossier: Dossier) -> None:
-    from ens_core.accounts.models import User
-
-    for membership in service.organisation.members:
-        user = db.session.get(User, membership.user_id)
-        if user is not None:
-            notify(user, "decision", title, body, "/editeur")
+    for user in editors_of(service):
+        notify(user, "decision", title, body, "/editeur")

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalogue.models import DataPurpose, Service
+from catalogue.services import editors_of, service_ids_of_organisations
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.notifications.services import notify
 from review.dossiers import evidence as evidence_files
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import (
@@ -35,6 +37,8 @@ from review.dossiers.models import (
 )
 from review.referential.models import Criterion, ReferentialVersion
 from review.referential.services import current_version
+from review.scoring.models import JourneyMeasurement
+from review.surveillance import renewal
 
 S = DossierState
 EDITABLE_STATES = {S.DRAFT, S.INFORMATION_REQUESTED}
@@ -102,13 +106,13 @@ def get_dossier(dossier_id: int) -> Dossier | None:
 
 
 def dossiers_of_organisations(organisation_ids: list[int]) -> list[Dossier]:
-    if not organisation_ids:
+    service_ids = service_ids_of_organisations(organisation_ids)
+    if not service_ids:
         return []
     return list(
         db.session.scalars(
             select(Dossier)
-            .join(Service, Service.id == Dossier.service_id)
-            .where(Service.organisation_id.in_(organisation_ids))
+            .where(Dossier.service_id.in_(service_ids))
             .order_by(Dossier.created_at.desc(), Dossier.id.desc())
         )
     )
@@ -227,7 +231,32 @@ def save_answers(editor, dossier: Dossier, inputs: dict[str, AnswerInput]) -> di
     on any error nothing is written."""
     _require_editable(dossier)
     criteria = {c.code: c for c in criteria_of(dossier)}
+    errors, checked_files = _check_answers(criteria, inputs)
+    if errors:
+        return errors
+    now = utcnow()
     existing = answers_by_criterion(dossier)
+    for code, item in inputs.items():
+        if item.answer is None:
+            continue
+        criterion = criteria[code]
+        answer = existing.get(criterion.id)
+        if answer is None:
+            answer = CriterionAnswer(criterion_id=criterion.id)
+            dossier.answers.append(answer)
+        answer.answer = item.answer
+        answer.justification = item.justification
+        answer.answered_at = now
+        answer.answered_by_id = editor.id
+        if code in checked_files:
+            answer.evidence.append(_stored_evidence(checked_files[code], editor))
+    dossier.updated_at = now
+    db.session.flush()
+    return {}
+
+
+def _check_answers(criteria: dict, inputs: dict[str, AnswerInput]) -> tuple[dict, dict]:
+    """Field errors of the answers, and their evidence files checked (not yet stored)."""
     errors: dict[str, list[str]] = {}
     checked_files = {}
     for code, item in inputs.items():
@@ -246,37 +275,19 @@ def save_answers(editor, dossier: Dossier, inputs: dict[str, AnswerInput]) -> di
                 checked_files[code] = evidence_files.check_upload(item.upload)
             except evidence_files.EvidenceRejected as error:
                 errors[f"evidence-{code}"] = [str(error)]
-    if errors:
-        return errors
-    now = utcnow()
-    for code, item in inputs.items():
-        if item.answer is None:
-            continue
-        criterion = criteria[code]
-        answer = existing.get(criterion.id)
-        if answer is None:
-            answer = CriterionAnswer(criterion_id=criterion.id)
-            dossier.answers.append(answer)
-        answer.answer = item.answer
-        answer.justification = item.justification
-        answer.answered_at = now
-        answer.answered_by_id = editor.id
-        if code in checked_files:
-            checked = checked_files[code]
-            stored_name, digest = evidence_files.store(checked)
-            answer.evidence.append(
-                Evidence(
-                    original_name=checked.original_name,
-                    stored_name=stored_name,
-                    content_type=checked.content_type,
-                    size=len(checked.content),
-                    sha256=digest,
-                    uploaded_by_id=editor.id,
-                )
-            )
-    dossier.updated_at = now
-    db.session.flush()
-    return {}
+    return errors, checked_files
+
+
+def _stored_evidence(checked, editor) -> Evidence:
+    stored_name, digest = evidence_files.store(checked)
+    return Evidence(
+        original_name=checked.original_name,
+        stored_name=stored_name,
+        content_type=checked.content_type,
+        size=len(checked.content),
+        sha256=digest,
+        uploaded_by_id=editor.id,
+    )
 
 
 def remove_evidence(editor, dossier: Dossier, evidence_id: int) -> None:
@@ -376,13 +387,8 @@ def answer_information_request(editor, dossier: Dossier, answer: str) -> None:
 
 def _notify_editors(dossier: Dossier, kind: str, title: str, body: str = "") -> None:
     """Tell every member of the service's organisation (in-app notification)."""
-    from ens_core.accounts.models import User
-    from ens_core.notifications.services import notify
-
-    for member in dossier.service.organisation.members:
-        user = db.session.get(User, member.user_id)
-        if user is not None:
-            notify(user, kind, title, body, f"/editeur/dossiers/{dossier.id}")
+    for user in editors_of(dossier.service):
+        notify(user, kind, title, body, f"/editeur/dossiers/{dossier.id}")
 
 
 @dataclass(frozen=True)
@@ -595,9 +601,6 @@ def open_renewal_dossier(editor, service: Service, *, now=None) -> Dossier:
     to the criteria that keep the same code, data requests and journey measurements; new
     criteria stay blank for the editor. Opens the renewal request if needed and marks it
     filed with this dossier. Idempotent while that dossier is open."""
-    from review.scoring.models import JourneyMeasurement
-    from review.surveillance import renewal
-
     now = now or utcnow()
     try:
         request = renewal.open_renewal_request(editor, service, now=now)
@@ -615,47 +618,9 @@ def open_renewal_dossier(editor, service: Service, *, now=None) -> Dossier:
     )
     dossier = open_dossier(editor, service)
     if previous is not None:
-        criteria = {c.code: c for c in criteria_of(dossier)}
-        for old in previous.answers:
-            criterion = criteria.get(old.criterion.code)
-            if criterion is None:
-                continue  # the criterion left the referential
-            if old.answer is Answer.NOT_APPLICABLE and not criterion.allows_not_applicable:
-                continue  # no longer a valid answer: the editor answers again
-            answer = CriterionAnswer(
-                criterion_id=criterion.id,
-                answer=old.answer,
-                justification=old.justification,
-                answered_at=now,
-                answered_by_id=editor.id,
-            )
-            for item in old.evidence:
-                copy = _copy_evidence(item, editor)
-                if copy is not None:
-                    answer.evidence.append(copy)
-            dossier.answers.append(answer)
-        for old in previous.data_requests:
-            dossier.data_requests.append(
-                DataRequest(
-                    scope=old.scope,
-                    purpose=old.purpose,
-                    retention_days=old.retention_days,
-                    justification=old.justification,
-                )
-            )
-        measurement = db.session.scalar(
-            select(JourneyMeasurement).where(JourneyMeasurement.dossier_id == previous.id)
-        )
-        if measurement is not None:
-            db.session.add(
-                JourneyMeasurement(
-                    dossier_id=dossier.id,
-                    steps=list(measurement.steps),
-                    measured_on=measurement.measured_on,
-                    submitted_at=now,
-                    submitted_by_id=editor.id,
-                )
-            )
+        _copy_answers(previous, dossier, editor, now)
+        _copy_data_requests(previous, dossier)
+        _copy_journey(previous, dossier, editor, now)
     renewal.mark_renewal_filed(request, dossier.id)
     record_event(
         editor,
@@ -667,3 +632,55 @@ def open_renewal_dossier(editor, service: Service, *, now=None) -> Dossier:
     )
     db.session.flush()
     return dossier
+
+
+def _copy_answers(previous: Dossier, dossier: Dossier, editor, now) -> None:
+    """The previous answers (with a copy of their evidence) to the criteria that keep their
+    code and still accept that answer; the others are left for the editor."""
+    criteria = {c.code: c for c in criteria_of(dossier)}
+    for old in previous.answers:
+        criterion = criteria.get(old.criterion.code)
+        if criterion is None:
+            continue  # the criterion left the referential
+        if old.answer is Answer.NOT_APPLICABLE and not criterion.allows_not_applicable:
+            continue  # no longer a valid answer: the editor answers again
+        answer = CriterionAnswer(
+            criterion_id=criterion.id,
+            answer=old.answer,
+            justification=old.justification,
+            answered_at=now,
+            answered_by_id=editor.id,
+        )
+        for item in old.evidence:
+            copy = _copy_evidence(item, editor)
+            if copy is not None:
+                answer.evidence.append(copy)
+        dossier.answers.append(answer)
+
+
+def _copy_data_requests(previous: Dossier, dossier: Dossier) -> None:
+    for old in previous.data_requests:
+        dossier.data_requests.append(
+            DataRequest(
+                scope=old.scope,
+                purpose=old.purpose,
+                retention_days=old.retention_days,
+                justification=old.justification,
+            )
+        )
+
+
+def _copy_journey(previous: Dossier, dossier: Dossier, editor, now) -> None:
+    measurement = db.session.scalar(
+        select(JourneyMeasurement).where(JourneyMeasurement.dossier_id == previous.id)
+    )
+    if measurement is not None:
+        db.session.add(
+            JourneyMeasurement(
+                dossier_id=dossier.id,
+                steps=list(measurement.steps),
+                measured_on=measurement.measured_on,
+                submitted_at=now,
+                submitted_by_id=editor.id,
+            )
+        )

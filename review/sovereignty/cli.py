@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from ens_core.db import db, utcnow
 from review.sovereignty import services
 from review.sovereignty.models import Union
+from review.sovereignty.sweep import run_sweep
 
 countries_cli = AppGroup("countries", help="EU/EEA country registry.")
 sovereignty_cli = AppGroup("sovereignty", help="Sovereignty rules.")
@@ -88,7 +89,6 @@ def join_command(code: str, on: str, union: str, name: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 def sweep_command(at: str | None, dry_run: bool) -> None:
     """Evaluate every referenced or suspended service and apply the rules."""
-    from review.sovereignty.sweep import run_sweep
 
     now = services.at_noon(_on(at)) if at else utcnow()
     try:

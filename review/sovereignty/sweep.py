@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 from review.sovereignty import services
+from review.surveillance.renewal import renewal_sweep
 
 COLUMNS = (
     "suspended",
@@ -64,7 +65,6 @@ def _progress(rows):
 
 
 def run_sweep(*, now: datetime, dry_run: bool = False, progress: bool = False) -> SweepReport:
-    from review.surveillance.renewal import renewal_sweep
 
     report = SweepReport(at=now)
     actions = services.sweep_services(

@@ -267,19 +267,7 @@ def decide_sanction(
     until_condition: str | None = None,
 ) -> None:
     """The agent's decision, after the answer or once the answer deadline has passed."""
-    if sanction.state is SanctionState.INTENT and now.date() <= sanction.answer_deadline:
-        raise SurveillanceError(
-            _(
-                "L'éditeur peut encore répondre jusqu'au %(d)s.",
-                d=sanction.answer_deadline.strftime("%d/%m/%Y"),
-            )
-        )
-    if sanction.state not in (SanctionState.INTENT, SanctionState.ANSWERED):
-        raise SurveillanceError(_("Cette procédure est déjà close."))
-    if kind is SanctionKind.SUSPENSION and not (suspended_until or until_condition):
-        raise SurveillanceError(_("Indiquez une date de fin ou une condition de levée."))
-    if suspended_until is not None and suspended_until <= now.date():
-        raise SurveillanceError(_("La date de fin doit être dans le futur."))
+    _check_decidable(sanction, kind, now, suspended_until, until_condition)
     service = get_service(sanction.service_id)
     sanction.state = SanctionState.DECIDED
     sanction.decided_kind = kind
@@ -317,6 +305,23 @@ def decide_sanction(
         sovereignty.delist(service, actor=agent, now=now, reason=summary)
     record_event(agent, "surveillance.sanction_decided", "sanction", sanction.id, kind=str(kind))
     db.session.flush()
+
+
+def _check_decidable(sanction: Sanction, kind, now, suspended_until, until_condition) -> None:
+    """The contradictory procedure is over, and a suspension says when it ends."""
+    if sanction.state is SanctionState.INTENT and now.date() <= sanction.answer_deadline:
+        raise SurveillanceError(
+            _(
+                "L'éditeur peut encore répondre jusqu'au %(d)s.",
+                d=sanction.answer_deadline.strftime("%d/%m/%Y"),
+            )
+        )
+    if sanction.state not in (SanctionState.INTENT, SanctionState.ANSWERED):
+        raise SurveillanceError(_("Cette procédure est déjà close."))
+    if kind is SanctionKind.SUSPENSION and not (suspended_until or until_condition):
+        raise SurveillanceError(_("Indiquez une date de fin ou une condition de levée."))
+    if suspended_until is not None and suspended_until <= now.date():
+        raise SurveillanceError(_("La date de fin doit être dans le futur."))
 
 
 def sanctions_of(service_ids) -> list[Sanction]:
