@@ -160,5 +160,7 @@ class FhirAuthorization:
             return {client.id: client.client_id} if client is not None else {}
         if not pks:
             return {}
-        rows = db.session.execute(select(Client.id, Client.client_id).where(Client.id.in_(pks)))
+        rows = db.session.execute(
+            select(Client.id, Client.client_id).where(Client.id.in_(sorted(pks)))
+        )
         return dict(rows.all())

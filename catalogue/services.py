@@ -82,7 +82,7 @@ def services_by_ids(service_ids) -> dict[int, Service]:
         return {service.id: service} if service is not None else {}
     if not ids:
         return {}
-    return {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(ids)))}
+    return {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(sorted(ids))))}
 
 
 def is_operational(service: Service) -> bool:

@@ -33,7 +33,7 @@ def users_by_ids(user_ids) -> dict[int, User]:
     ids = set(user_ids)
     if not ids:
         return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(sorted(ids))))}
 
 
 def find_user_by_email(email: str) -> User | None:

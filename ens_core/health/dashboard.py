@@ -56,7 +56,7 @@ def _last_accesses(citizen, service_ids) -> dict[int, datetime]:
         select(AccessLogEntry.service_id, func.max(AccessLogEntry.at))
         .where(
             AccessLogEntry.citizen_id == citizen.id,
-            AccessLogEntry.service_id.in_(service_ids),
+            AccessLogEntry.service_id.in_(sorted(service_ids)),
             AccessLogEntry.outcome == "success",
         )
         .group_by(AccessLogEntry.service_id)
