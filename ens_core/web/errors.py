@@ -10,7 +10,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ens_core.db import db
+from ens_core.boundary import roll_back
 
 JSON_PREFIXES = ("/api/",)
 
@@ -47,7 +47,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected_error(error: Exception):
-    db.session.rollback()
+    roll_back()  # now: rendering the page must not flush what failed
     return _render(InternalServerError(original_exception=error))
 
 
