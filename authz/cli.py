@@ -5,19 +5,19 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 
 keys_cli = AppGroup("keys", help="OAuth signing keys.")
 
 
 @keys_cli.command("rotate")
+@one_transaction
 def rotate_command() -> None:
     """Retire the current signing keys and create new ones (old ones stay published
     until the tokens they signed have expired)."""
     from authz.keys import rotate_keys
 
     created = rotate_keys()
-    db.session.commit()
     for record in created:
         click.echo(f"New {record.alg} key: kid={record.kid}")
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ens_core.boundary import one_transaction
+
 catalogue_cli = AppGroup("catalogue", help="Public catalogue.")
 
 
 @catalogue_cli.command("reindex")
+@one_transaction
 def reindex_command() -> None:
     """Rebuild the search document of every service."""
     from catalogue.public.search import reindex_all
-    from ens_core.db import db
 
     count = reindex_all()
-    db.session.commit()
     click.echo(f"{count} service(s) indexed.")
