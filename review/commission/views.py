@@ -1,6 +1,7 @@
 """Commission portal (members), public declarations, and the agent's secretariat pages.
 
-Views are thin: parse, check the policy on the object, call a service, commit once.
+Views are thin: parse, check the policy on the object, call a service (the transaction
+boundary commits once).
 """
 
 from __future__ import annotations

@@ -170,22 +170,28 @@ def show(dossier_id: int):
     return render_template("review/dossiers/editor_show.html", **context)
 
 
-def _answer_inputs(dossier, area: Area):
-    criteria = [c for c in services.criteria_of(dossier) if c.area is area]
-    inputs, errors, values = {}, {}, {}
+def _criterion_rows(criteria, schema, fields: tuple[str, str], values: dict):
+    """One row of the form per criterion (inputs named ``{field}-{code}``), each loaded by
+    ``schema``; ``values`` keeps what was typed. Returns ({code: data}, errors)."""
+    rows, errors = {}, {}
     for criterion in criteria:
         code = criterion.code
-        raw = {
-            "answer": request.form.get(f"answer-{code}", ""),
-            "justification": request.form.get(f"justification-{code}", ""),
-        }
+        raw = {name: request.form.get(f"{name}-{code}", "") for name in fields}
         values[code] = raw
         try:
-            data = AnswerSchema().load(raw)
+            rows[code] = schema.load(raw)
         except ValidationError as error:
             for name, messages in error.messages.items():
                 errors[f"{name}-{code}"] = [str(m) for m in messages]
-            continue
+    return rows, errors
+
+
+def _answer_inputs(dossier, area: Area):
+    criteria = [c for c in services.criteria_of(dossier) if c.area is area]
+    values: dict = {}
+    rows, errors = _criterion_rows(criteria, AnswerSchema(), ("answer", "justification"), values)
+    inputs = {}
+    for code, data in rows.items():
         upload = request.files.get(f"evidence-{code}")
         if upload is not None and not upload.filename:
             upload = None
@@ -521,24 +527,11 @@ def evaluate(dossier_id: int, area: str):
 
 def _verdict_inputs(criteria, values: dict) -> tuple[dict, dict]:
     """Each criterion's verdict and comment from the form (``values`` keeps what was typed)."""
-    verdicts, errors = {}, {}
-    for criterion in criteria:
-        code = criterion.code
-        raw = {
-            "verdict": request.form.get(f"verdict-{code}", ""),
-            "comment": request.form.get(f"comment-{code}", ""),
-        }
-        values[code] = raw
-        try:
-            data = VerdictSchema().load(raw)
-        except ValidationError as error:
-            for name, messages in error.messages.items():
-                errors[f"{name}-{code}"] = [str(m) for m in messages]
-            continue
-        verdicts[code] = (
-            Verdict(data["verdict"]) if data["verdict"] else None,
-            data["comment"].strip(),
-        )
+    rows, errors = _criterion_rows(criteria, VerdictSchema(), ("verdict", "comment"), values)
+    verdicts = {
+        code: (Verdict(data["verdict"]) if data["verdict"] else None, data["comment"].strip())
+        for code, data in rows.items()
+    }
     return verdicts, errors
 
 

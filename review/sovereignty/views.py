@@ -1,5 +1,5 @@
 """Sovereignty pages: the registry and the cases (agents), deletion orders (agents and
-editors). Thin views: parse, call a service, commit once, render."""
+editors). Thin views: parse, call a service, render; the transaction boundary commits."""
 
 from __future__ import annotations
 
