@@ -13,8 +13,6 @@ from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.policies import can_use_editor_portal, requires
 from ens_core.accounts.schemas import EditorSignupSchema
 from ens_core.forms import (
-    InvalidForm,
-    field_error,
     refusals_shown_on,
     saved,
     typed_values,
@@ -28,18 +26,12 @@ bp = Blueprint("editor", __name__, url_prefix="/editeur")
 def signup():
     if request.method == "GET":
         return _signup_page()
-    with refusals_shown_on(_signup_page):
+    taken = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
+    with refusals_shown_on(_signup_page, accounts.EmailTaken, field="email", message=taken):
         data = validated(EditorSignupSchema())
-        try:
-            user = accounts.create_user(
-                email=data["email"],
-                name=data["name"],
-                password=data["password"],
-                roles={Role.EDITOR},
-            )
-        except accounts.EmailTaken:
-            message = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
-            raise InvalidForm(field_error("email", message)) from None
+        user = accounts.create_user(
+            email=data["email"], name=data["name"], password=data["password"], roles={Role.EDITOR}
+        )
         services.create_organisation(
             user,
             legal_name=data["organisation_name"],

@@ -133,10 +133,13 @@ def typed_values(*secret_fields: str) -> dict:
     return values
 
 
-def refusal_errors(error: Exception, field: str | None = None) -> dict[str, list[str]]:
+def refusal_errors(
+    error: Exception, field: str | None = None, message: str | None = None
+) -> dict[str, list[str]]:
     """A service's refusal as form errors: on ``field`` if given, else on the field the
-    refusal names (``error.field``), else at the top of the form."""
-    message = getattr(error, "message", None) or str(error)
+    refusal names (``error.field``), else at the top of the form; ``message`` if given,
+    else the refusal's own."""
+    message = message or getattr(error, "message", None) or str(error)
     return field_error(field or getattr(error, "field", None) or "_schema", message)
 
 
@@ -145,16 +148,18 @@ def refusals_shown_on(
     page: Callable[[dict], object],
     *refusals: type[Exception],
     field: str | None = None,
+    message: str | None = None,
     status: int = 400,
 ) -> Iterator[None]:
     """Answer an invalid form or one of ``refusals`` with ``page(errors)`` and ``status``,
-    after rolling back what the block wrote (the page shows the database as it stands)."""
+    after rolling back what the block wrote (the page shows the database as it stands).
+    A refusal is shown on ``field`` with ``message`` when given (see :func:`refusal_errors`)."""
     try:
         yield
     except InvalidForm as invalid:
         errors = invalid.errors
     except refusals as error:
-        errors = refusal_errors(error, field)
+        errors = refusal_errors(error, field, message)
     else:
         return
     roll_back()

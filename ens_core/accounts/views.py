@@ -10,7 +10,6 @@ from ens_core.accounts import services
 from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.schemas import CitizenSignupSchema, LoginSchema
 from ens_core.forms import (
-    InvalidForm,
     field_error,
     parse_form,
     refusals_shown_on,
@@ -64,13 +63,9 @@ def logout():
 def signup():
     if request.method == "GET":
         return _signup_page()
-    with refusals_shown_on(_signup_page):
-        data = validated(CitizenSignupSchema())
-        try:
-            user = services.register_citizen(data)
-        except services.EmailTaken:
-            message = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
-            raise InvalidForm(field_error("email", message)) from None
+    taken = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
+    with refusals_shown_on(_signup_page, services.EmailTaken, field="email", message=taken):
+        user = services.register_citizen(validated(CitizenSignupSchema()))
     login_user(user)
     return saved(_("Votre espace santé est créé."), url_for("accounts.home"))
 

@@ -88,6 +88,16 @@ def _to_agent_show(dossier) -> str:
     return url_for(".agent_show", dossier_id=dossier.id)
 
 
+def _saved_show(dossier, message: str):
+    """Done: the editor's dossier page, with ``message``."""
+    return saved(message, _to_show(dossier), 303)
+
+
+def _saved_agent_show(dossier, message: str):
+    """Done: the agent's dossier page, with ``message``."""
+    return saved(message, _to_agent_show(dossier), 303)
+
+
 def _context(dossier) -> dict:
     """What both portals show about a dossier."""
     scores = scoring.dossier_scores(dossier)
@@ -149,10 +159,9 @@ def open_():
             raise InvalidForm(field_error("service_id", _("Choisissez un de vos services.")))
     with refusals_flashed(url_for(".index"), services.DossierError, code=303):
         dossier = services.open_dossier(current_user, service)
-    return saved(
+    return _saved_show(
+        dossier,
         _("Dossier ouvert selon le référentiel %(v)s.", v=dossier.referential_version.version),
-        _to_show(dossier),
-        303,
     )
 
 
@@ -218,7 +227,7 @@ def answers(dossier_id: int, area: str):
             problems = services.save_answers(current_user, dossier, inputs)
         if problems:
             raise InvalidForm(problems)
-    return saved(_("Réponses enregistrées."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Réponses enregistrées."))
 
 
 def _stored_answers(dossier, area: Area) -> dict:
@@ -346,7 +355,7 @@ def measurements(dossier_id: int):
             raise InvalidForm(errors)
         with _refusals(dossier, _to_show(dossier), services.DossierError):
             scoring.save_measurements(current_user, dossier, steps, measured_on)
-    return saved(_("Mesures enregistrées ; l'écoscore est recalculé."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Mesures enregistrées ; l'écoscore est recalculé."))
 
 
 def _measurements_page(dossier, rows, measured_on, errors=None):
@@ -366,7 +375,7 @@ def submit(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
     with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
         services.submit_dossier(current_user, dossier)
-    return saved(_("Dossier déposé. L'autorité vérifie sa recevabilité."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Dossier déposé. L'autorité vérifie sa recevabilité."))
 
 
 @editor_bp.route("/<int:dossier_id>/retirer", methods=["POST"])
@@ -378,7 +387,7 @@ def withdraw(dossier_id: int):
         abort(400)
     with _refusals(dossier, _to_show(dossier), IllegalTransition):
         services.withdraw_dossier(current_user, dossier, data["comment"].strip())
-    return saved(_("Dossier retiré."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Dossier retiré."))
 
 
 def _editor_show_with(dossier, errors):
@@ -395,7 +404,7 @@ def answer_information(dossier_id: int):
         answer = validated(InformationAnswerSchema())["answer"].strip()
     with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
         services.answer_information_request(current_user, dossier, answer)
-    return saved(_("Réponse envoyée ; l'évaluation reprend."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Réponse envoyée ; l'évaluation reprend."))
 
 
 def _send_evidence(dossier, evidence_id: int):
@@ -422,7 +431,7 @@ def remove_evidence(dossier_id: int, evidence_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
     with _refusals(dossier, _to_show(dossier), services.DossierError):
         services.remove_evidence(current_user, dossier, evidence_id)
-    return saved(_("Pièce supprimée."), _to_show(dossier), 303)
+    return _saved_show(dossier, _("Pièce supprimée."))
 
 
 @editor_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>")
@@ -485,7 +494,7 @@ def admissibility(dossier_id: int):
             admissible=data["decision"] == "admissible",
             comment=data["comment"].strip(),
         )
-    return saved(_("Recevabilité enregistrée."), _to_agent_show(dossier), 303)
+    return _saved_agent_show(dossier, _("Recevabilité enregistrée."))
 
 
 @agent_bp.route("/<int:dossier_id>/evaluation/demarrer", methods=["POST"])
@@ -522,7 +531,7 @@ def evaluate(dossier_id: int, area: str):
             problems = services.save_evaluations(current_user, dossier, verdicts)
         if problems:
             raise InvalidForm(problems)
-    return saved(_("Évaluation enregistrée."), _to_agent_show(dossier), 303)
+    return _saved_agent_show(dossier, _("Évaluation enregistrée."))
 
 
 def _verdict_inputs(criteria, values: dict) -> tuple[dict, dict]:
@@ -562,10 +571,8 @@ def request_information(dossier_id: int):
                 questions=data["questions"].strip(),
                 deadline=data["deadline"],
             )
-    return saved(
-        _("Demande de compléments envoyée ; le délai d'instruction est suspendu."),
-        _to_agent_show(dossier),
-        303,
+    return _saved_agent_show(
+        dossier, _("Demande de compléments envoyée ; le délai d'instruction est suspendu.")
     )
 
 
@@ -576,10 +583,8 @@ def complete_evaluation(dossier_id: int):
     data, _errors = parse_form(CommentSchema(), request.form)
     with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
         services.complete_evaluation(current_user, dossier, (data or {}).get("comment", ""))
-    return saved(
-        _("Évaluation terminée ; les scores sont visibles par l'éditeur."),
-        _to_agent_show(dossier),
-        303,
+    return _saved_agent_show(
+        dossier, _("Évaluation terminée ; les scores sont visibles par l'éditeur.")
     )
 
 
@@ -591,7 +596,7 @@ def close(dossier_id: int):
         comment = validated(RequiredCommentSchema())["comment"].strip()
     with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
         services.close_for_missed_deadline(current_user, dossier, comment)
-    return saved(_("Dossier clos."), _to_agent_show(dossier), 303)
+    return _saved_agent_show(dossier, _("Dossier clos."))
 
 
 @agent_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>")
