@@ -172,6 +172,8 @@ def one_transaction(command: Callable[..., T]) -> Callable[..., T]:
 
 
 def request_writes() -> bool:
+    """Whether the current request writes, known before its first statement: any method
+    but GET/HEAD/OPTIONS, or a view marked :func:`writes` (every /fhir read, for one)."""
     if request.method not in READ_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
