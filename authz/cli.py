@@ -6,17 +6,17 @@ import click
 from flask.cli import AppGroup
 
 from authz.keys import published_keys, rotate_keys
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 
 keys_cli = AppGroup("keys", help="OAuth signing keys.")
 
 
 @keys_cli.command("rotate")
+@one_transaction
 def rotate_command() -> None:
     """Retire the current signing keys and create new ones (old ones stay published
     until the tokens they signed have expired)."""
     created = rotate_keys()
-    db.session.commit()
     for record in created:
         click.echo(f"New {record.alg} key: kid={record.kid}")
 

@@ -1,6 +1,11 @@
 """Authlib grants, tightened: authorization code with mandatory PKCE S256, single-use
 hashed codes (reuse revokes what they yielded), rotating refresh tokens (reuse revokes
-the family), and the OpenID Connect ID token (pairwise ``sub``, ``nonce`` echoed)."""
+the family), and the OpenID Connect ID token (pairwise ``sub``, ``nonce`` echoed).
+
+A refused token request is rolled back by the transaction boundary, except what is
+recorded here to survive it: the claim of a code or refresh token (single use whatever
+the outcome: a wrong PKCE verifier still burns the code) and, on reuse, the revocation of
+what it yielded with its audit event and the citizen's alert."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from authz.models import AuthorizationCode, Grant, Token
 from authz.policies import client_is_live, client_may_act_on
 from ens_core.accounts.services import get_user
 from ens_core.audit.services import record_event
+from ens_core.boundary import record_even_if_refused
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
 from ens_core.scopes import join, parse_scopes
@@ -68,6 +74,38 @@ def alert_citizen(grant_id: int) -> None:
             ),
             "/oauth/consentements",
         )
+
+
+def _claim_code(code_id: int, now) -> bool:
+    """Mark a code used, atomically: True for the one request that claims it."""
+    claimed = db.session.execute(
+        update(AuthorizationCode)
+        .where(AuthorizationCode.id == code_id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    return bool(claimed)
+
+
+def _cut_access_after_code_reuse(code_id: int, grant_id: int) -> None:
+    revoked = tokens.revoke_tokens_of_code(code_id, reason="authorization code reused")
+    record_event(None, "oauth.code_reuse", "grant", grant_id, revoked=revoked)
+    alert_citizen(grant_id)
+
+
+def _claim_refresh_token(token_id: int, now) -> bool:
+    """Mark a refresh token used (rotation), atomically: True for the one request."""
+    claimed = db.session.execute(
+        update(Token)
+        .where(Token.id == token_id, Token.refresh_used_at.is_(None))
+        .values(refresh_used_at=now)
+    ).rowcount
+    return bool(claimed)
+
+
+def _cut_family_after_refresh_reuse(grant_id: int) -> None:
+    revoked = tokens.revoke_family(grant_id, reason="refresh token reused")
+    record_event(None, "oauth.refresh_reuse", "grant", grant_id, revoked=revoked)
+    alert_citizen(grant_id)
 
 
 class StrictCodeChallenge(CodeChallenge):
@@ -134,16 +172,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if record is None or record.client_id != client.id:
             return None
         now = utcnow()
-        # Claim the code atomically: only one request can ever use it.
-        claimed = db.session.execute(
-            update(AuthorizationCode)
-            .where(AuthorizationCode.id == record.id, AuthorizationCode.used_at.is_(None))
-            .values(used_at=now)
-        ).rowcount
-        if not claimed:
-            revoked = tokens.revoke_tokens_of_code(record.id, reason="authorization code reused")
-            record_event(None, "oauth.code_reuse", "grant", record.grant_id, revoked=revoked)
-            alert_citizen(record.grant_id)
+        code_id, grant_id = record.id, record.grant_id
+        # Only one request can ever use a code, whatever becomes of that request.
+        if not record_even_if_refused(lambda: _claim_code(code_id, now)):
+            record_even_if_refused(lambda: _cut_access_after_code_reuse(code_id, grant_id))
             return None
         db.session.refresh(record)
         if record.expires_at <= now:
@@ -189,15 +221,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if record is None or record.revoked_at is not None:
             return None
         now = utcnow()
-        claimed = db.session.execute(
-            update(Token)
-            .where(Token.id == record.id, Token.refresh_used_at.is_(None))
-            .values(refresh_used_at=now)
-        ).rowcount
-        if not claimed:
-            revoked = tokens.revoke_family(record.grant_id, reason="refresh token reused")
-            record_event(None, "oauth.refresh_reuse", "grant", record.grant_id, revoked=revoked)
-            alert_citizen(record.grant_id)
+        token_id, grant_id = record.id, record.grant_id
+        # Presented once, used up, whatever becomes of this request (rotation).
+        if not record_even_if_refused(lambda: _claim_refresh_token(token_id, now)):
+            record_even_if_refused(lambda: _cut_family_after_refresh_reuse(grant_id))
             return None
         db.session.refresh(record)
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:

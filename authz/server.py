@@ -32,6 +32,7 @@ from authz.grants import (
 from authz.models import AuthMethod, Client, ClientAssertion, Grant, Token
 from authz.policies import client_is_live
 from authz.services import get_client
+from ens_core.boundary import record_even_if_refused, roll_back
 from ens_core.db import db, utcnow
 from ens_core.scopes import ALL_SCOPES, CONTEXT_SCOPES, parse_scopes
 from ens_core.security import secret_matches
@@ -121,22 +122,31 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         return KeySet.import_key_set(client.record.jwks)
 
     def validate_jti(self, claims, jti):
+        """An assertion is usable once, even when the request it authenticated is then
+        refused: its ``jti`` is recorded to survive the request's rollback."""
         expires = datetime.fromtimestamp(int(claims.get("exp", 0)), UTC)
-        client_id = query_client(claims.get("sub"))
-        if client_id is None:
+        client = query_client(claims.get("sub"))
+        if client is None:
             return False
-        try:
-            with db.session.begin_nested():
-                db.session.add(
-                    ClientAssertion(
-                        client_id=client_id.record.id,
-                        jti=str(jti)[:255],
-                        expires_at=max(expires, utcnow() + timedelta(minutes=5)),
-                    )
+        return record_even_if_refused(
+            lambda: _record_assertion(client.record.id, str(jti)[:255], expires)
+        )
+
+
+def _record_assertion(client_pk: int, jti: str, expires) -> bool:
+    """Record a client assertion's ``jti``; False if it was already used (a replay)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                ClientAssertion(
+                    client_id=client_pk,
+                    jti=jti,
+                    expires_at=max(expires, utcnow() + timedelta(minutes=5)),
                 )
-        except IntegrityError:
-            return False
-        return True
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 class PresentedToken:
@@ -258,8 +268,16 @@ class ENSIssuerParameter(IssuerParameter):
         return tokens.issuer()
 
 
+class ENSAuthorizationServer(AuthorizationServer):
+    def handle_error_response(self, request, error):
+        """An OAuth error answer is a refusal, even when it is a 302 to the client: the
+        request keeps nothing but what was recorded to survive (``authz.grants``)."""
+        roll_back()
+        return super().handle_error_response(request, error)
+
+
 def create_server(app) -> AuthorizationServer:
-    server = AuthorizationServer()
+    server = ENSAuthorizationServer()
     server.init_app(app, query_client=query_client, save_token=_save_token)
     server.scopes_supported = ALL_SCOPES
     server.register_grant(

@@ -1,14 +1,16 @@
 """OAuth 2.0 / OpenID Connect / SMART endpoints, the consent screen and receipts.
 
 Views stay thin: Authlib validates the protocol, :mod:`authz.consent` records the grant,
-the view commits once. The token, revocation, introspection and userinfo endpoints use
-client or bearer authentication and are exempt from CSRF; the consent form is not.
+the transaction boundary commits once (every OAuth error answer, a redirect included, rolls
+the request back: see :mod:`authz.server`). The token, revocation, introspection and
+userinfo endpoints use client or bearer authentication and are exempt from CSRF; the
+consent form is not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
@@ -16,7 +18,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.exceptions import ServiceUnavailable
 
 from authz import consent as consents
 from authz import discovery, keys
@@ -36,12 +38,14 @@ from authz.tokens import fhir_base_url, issuer
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.policies import can_use_health_space
 from ens_core.accounts.services import get_user, users_by_ids
+from ens_core.boundary import roll_back, writes
 from ens_core.db import db, utcnow
 from ens_core.extensions import csrf
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import field_error, parse_form, saved
 from ens_core.health import delegation
 from ens_core.scopes import CONTEXT_SCOPES, parse_scopes
 from ens_core.service_directory import SERVICES
+from ens_core.web.errors import handle_http_error
 
 bp = Blueprint("authz", __name__, static_folder="static", static_url_path="/oauth/static")
 
@@ -57,6 +61,7 @@ def _no_store(response):
 
 
 def _redirect_error(redirect_uri: str, error: str, description: str, state: str | None):
+    roll_back()  # an error sent back to the client: the request keeps nothing
     params = [("error", error), ("error_description", description)]
     if state:
         params.append(("state", state))
@@ -259,37 +264,31 @@ def _record_decision(consent: ConsentRequest):
     )
     consent.oauth.authz_grant = record
     consent.oauth.granted_scope = record.scopes
-    response = server().create_authorization_response(grant=consent.grant, grant_user=subject)
-    location = response.headers.get("Location", "")
-    if "code" in parse_qs(urlsplit(location).query):
-        db.session.commit()
-    else:  # the request failed at the last step: no consent is kept without a code
-        db.session.rollback()
-    return _no_store(response)
+    # Failing at this last step answers an error redirect, which rolls the consent back
+    # (authz.server): no consent is kept without a code.
+    return _no_store(
+        server().create_authorization_response(grant=consent.grant, grant_user=subject)
+    )
 
 
 @bp.route("/oauth/token", methods=["POST"])
 @csrf.exempt
 def token():
-    response = server().create_token_response()
-    db.session.commit()  # also keeps revocations made on code or refresh-token reuse
-    return _no_store(response)
+    # A refusal keeps what authz.grants records to survive it: the claim of the code or
+    # refresh token, and what a reuse revokes.
+    return _no_store(server().create_token_response())
 
 
 @bp.route("/oauth/revoke", methods=["POST"])
 @csrf.exempt
 def revoke():
-    response = server().create_endpoint_response("revocation")
-    db.session.commit()
-    return _no_store(response)
+    return _no_store(server().create_endpoint_response("revocation"))
 
 
 @bp.route("/oauth/introspect", methods=["POST"])
 @csrf.exempt
 def introspect():
-    response = server().create_endpoint_response("introspection")
-    db.session.commit()
-    return _no_store(response)
+    return _no_store(server().create_endpoint_response("introspection"))
 
 
 @bp.route("/oauth/token", methods=["GET", "PUT", "DELETE", "PATCH"])
@@ -304,10 +303,9 @@ def post_only():
 
 
 @bp.route("/oauth/jwks")
+@writes  # the first call creates the keys
 def jwks():
-    body = keys.jwks()
-    db.session.commit()  # the first call creates the keys
-    response = jsonify(body)
+    response = jsonify(keys.jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -384,9 +382,10 @@ def withdraw(grant_id: int):
     if grant is None or not can_withdraw_grant(current_user, grant):
         abort(404)
     consents.withdraw_consent(current_user, grant)
-    db.session.commit()
-    flash(_("Accord retiré : le service ne peut plus accéder à vos données."), "success")
-    return redirect(url_for("authz.my_grants"))
+    return saved(
+        _("Accord retiré : le service ne peut plus accéder à vos données."),
+        url_for("authz.my_grants"),
+    )
 
 
 def _own_receipt(public_id: str):
@@ -412,3 +411,19 @@ def receipt_json(public_id: str):
     if receipt is None:
         abort(401)
     return _no_store(jsonify(receipt.document))
+
+
+# --- a busy database -----------------------------------------------------------------------
+
+JSON_ENDPOINTS = {"authz.token", "authz.revoke", "authz.introspect", "authz.userinfo"}
+
+
+@bp.errorhandler(ServiceUnavailable)
+def temporarily_unavailable(error: ServiceUnavailable):
+    """The JSON endpoints answer a busy database as OAuth clients expect (RFC 6749
+    ``temporarily_unavailable``); the boundary adds ``Retry-After``. Pages answer HTML."""
+    if request.endpoint not in JSON_ENDPOINTS:
+        return handle_http_error(error)
+    response = jsonify(error="temporarily_unavailable", error_description=error.description)
+    response.status_code = 503
+    return _no_store(response)

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
+    from ens_core import boundary, database, i18n, security
     from ens_core import config as settings
-    from ens_core import database, i18n, security
     from ens_core.web import setup as web
 
     app = Flask(
@@ -41,4 +41,5 @@ def create_app(config: dict | None = None) -> Flask:
     review.init_app(app)  # referential, dossiers, commission, decisions
     authz.init_app(app)  # OAuth 2.0 / SMART authorization server
     health.init_app(app)  # the citizen's health space and its FHIR API
+    boundary.init_app(app)  # last: one commit or rollback per request (see its doc)
     return app

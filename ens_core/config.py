@@ -69,6 +69,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ENS_LOGIN_MAX_FAILURES": 10,
         "ENS_LOGIN_WINDOW_SECONDS": 15 * 60,
         "ENS_LOGIN_LOCK_SECONDS": 15 * 60,
+        # SQLite: how long a writer waits for the write lock before the answer is 503
+        # with Retry-After (seconds; PostgreSQL waits for its row locks as always).
+        "ENS_DB_LOCK_TIMEOUT": float(os.environ.get("ENS_DB_LOCK_TIMEOUT", "5")),
+        "ENS_RETRY_AFTER_SECONDS": 1,
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -25,11 +25,22 @@ def include_name(name, type_, parent_names) -> bool:
     return not (name or "").startswith("fts_")
 
 
+def _sqlite_lock_timeout(app: Flask) -> None:
+    """The driver's ``timeout`` is SQLite's busy timeout: how long a statement waits for a
+    lock held by another connection before failing (then the answer is a 503)."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("timeout", app.config["ENS_DB_LOCK_TIMEOUT"])
+    options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def init_app(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if uri.startswith("sqlite"):
+        _sqlite_lock_timeout(app)
     db.init_app(app)
     migrate.init_app(
         app,

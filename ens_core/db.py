@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -69,7 +71,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
     The sqlite3 driver's own transaction handling is switched off (it delays BEGIN until
     the first write and breaks SAVEPOINTs); SQLAlchemy emits BEGIN itself, below, as the
-    SQLAlchemy documentation recommends for pysqlite.
+    SQLAlchemy documentation recommends for pysqlite. How long a statement waits for a
+    lock is the driver's ``timeout`` (``ENS_DB_LOCK_TIMEOUT``, see ``ens_core.database``).
     """
     if not _is_sqlite(dbapi_connection):
         return
@@ -77,11 +80,50 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+# Set on ``g`` by the transaction boundary (``ens_core.boundary``) before the first
+# statement of a request or command that writes.
+WRITER_FLAG = "ens_writes"
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
+    """A unit of work that will write begins as a writer (``BEGIN IMMEDIATE``): it waits
+    for the write lock up front, when waiting is still possible. A deferred transaction
+    that has read and then writes cannot wait: SQLite refuses it at once if another
+    connection wrote in between. Readers keep the deferred ``BEGIN`` and never wait."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writer = has_app_context() and g.get(WRITER_FLAG, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+class DatabaseBusy(OperationalError):
+    """SQLite kept the database locked longer than the lock timeout (``SQLITE_BUSY``).
+
+    Nothing is wrong with the request: the boundary answers 503 with ``Retry-After``."""
+
+
+SQLITE_BUSY = 5
+
+
+def is_busy(error: BaseException | None) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == SQLITE_BUSY  # extended codes keep the primary code low
+    return "database is locked" in str(error)
+
+
+@event.listens_for(Engine, "handle_error")
+def _sqlite_busy(context):
+    """Raise :class:`DatabaseBusy` (still an ``OperationalError``) for a lock wait that
+    exceeded the timeout, wherever it happens: BEGIN IMMEDIATE, a write, COMMIT."""
+    error = context.sqlalchemy_exception
+    if (
+        context.dialect.name == "sqlite"
+        and isinstance(error, OperationalError)
+        and is_busy(context.original_exception)
+    ):
+        return DatabaseBusy(context.statement, context.parameters, context.original_exception)
+    return None

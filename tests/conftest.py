@@ -4,6 +4,7 @@ test, an HTTP client, and a live server for tests that drive real clients or bro
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from flask.testing import FlaskClient
@@ -43,19 +44,26 @@ def database_url(tmp_path_factory, worker_id):
         yield url
 
 
-@pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
+def make_test_app(database_url: str, data_dir, **overrides):
+    """An app on the test database, configured for tests (``overrides`` on top)."""
     app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test-secret-key-not-for-production",
-            "ENS_DATA_DIR": str(tmp_path_factory.mktemp("data")),
+            "ENS_DATA_DIR": str(data_dir),
             "SERVER_NAME": None,
             "ENS_ARGON2_PROFILE": "CHEAPEST",
+            **overrides,
         }
     )
     app.test_client_class = FreshContextClient
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = make_test_app(database_url, tmp_path_factory.mktemp("data"))
     with app.app_context():
         upgrade()
     yield app
@@ -104,9 +112,10 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def live_server(app):
-    """The app served over real HTTP on a free loopback port; yields its base URL."""
+@contextmanager
+def serving(app):
+    """``app`` served over real HTTP (a thread per request) on a free loopback port; yields
+    its base URL. Every table is emptied afterwards (the server commits for real)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -115,8 +124,19 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
+        empty_all_tables(app)
+
+
+def empty_all_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port; yields its base URL."""
+    with serving(app) as url:
+        yield url

@@ -1,8 +1,10 @@
 """Editor portal pages. Thin: load and authorise the object, parse, call a service,
-commit once, render. Objects of another organisation answer 404 (their existence is
-not disclosed)."""
+render (the transaction boundary commits). Objects of another organisation answer 404
+(their existence is not disclosed)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -51,8 +53,17 @@ from ens_core.accounts.models import Role
 from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.policies import can_use_editor_portal, requires
 from ens_core.accounts.schemas import EditorSignupSchema
+from ens_core.boundary import after_commit
 from ens_core.db import db
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    parse_form,
+    refusals_shown_on,
+    saved,
+    typed_values,
+    validated,
+)
 
 bp = Blueprint("editor_portal", __name__, url_prefix="/editeur")
 
@@ -104,8 +115,10 @@ def _service_or_404(service_id: int) -> Service:
     return service
 
 
-def _error_dict(error: services.EditorError) -> dict:
-    return field_error(error.field, error.message)
+def _shown_on(page, *refusals: type[Exception]):
+    """A form that does not validate, or an editor service's refusal (on the field it
+    names), shown on ``page`` (400)."""
+    return refusals_shown_on(page, services.EditorError, *refusals)
 
 
 # --- sign-up and home --------------------------------------------------------------------
@@ -113,45 +126,34 @@ def _error_dict(error: services.EditorError) -> dict:
 
 @bp.route("/inscription", methods=["GET", "POST"])
 def signup():
-    values = request.form.to_dict() if request.method == "POST" else {}
-    values.pop("password", None)
-    values.pop("password_confirm", None)
-    errors: dict = {}
-    if request.method == "POST":
-        data, errors = parse_form(EditorSignupSchema(), request.form)
-        if data is not None:
-            try:
-                user = accounts.create_user(
-                    email=data["email"],
-                    name=data["name"],
-                    password=data["password"],
-                    roles={Role.EDITOR},
-                )
-            except accounts.EmailTaken:
-                db.session.rollback()
-                errors = field_error(
-                    "email", _("Un compte existe déjà avec cette adresse. Connectez-vous.")
-                )
-            else:
-                create_organisation(
-                    user,
-                    legal_name=data["organisation_name"],
-                    country=data["country"],
-                    contact_email=user.email,
-                )
-                db.session.commit()
-                login_user(user)
-                flash(
-                    _("Votre compte éditeur est créé. Complétez la fiche de votre organisation."),
-                    "success",
-                )
-                return redirect(url_for("editor_portal.home"))
-        status = 400
-    else:
-        status = 200
+    if request.method == "GET":
+        return _signup_page()
+    taken = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
+    with refusals_shown_on(_signup_page, accounts.EmailTaken, field="email", message=taken):
+        data = validated(EditorSignupSchema())
+        user = accounts.create_user(
+            email=data["email"], name=data["name"], password=data["password"], roles={Role.EDITOR}
+        )
+        create_organisation(
+            user,
+            legal_name=data["organisation_name"],
+            country=data["country"],
+            contact_email=user.email,
+        )
+    login_user(user)
+    return saved(
+        _("Votre compte éditeur est créé. Complétez la fiche de votre organisation."),
+        url_for("editor_portal.home"),
+    )
+
+
+def _signup_page(errors=None):
     return render_template(
-        "catalogue/editor_signup.html", errors=errors, values=values, rules=PASSWORD_RULES
-    ), status
+        "catalogue/editor_signup.html",
+        errors=errors or {},
+        values=typed_values("password", "password_confirm"),
+        rules=PASSWORD_RULES,
+    )
 
 
 @bp.route("")
@@ -209,57 +211,41 @@ def organisation(organisation_id: int):
 @requires(can_use_editor_portal)
 def edit_organisation(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
-    errors: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = parse_form(OrganisationSchema(), request.form)
-        if data is not None:
-            try:
-                services.update_organisation(current_user, organisation, data)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(_("La fiche de l'organisation est enregistrée."), "success")
-                return redirect(url_for(".organisation", organisation_id=organisation.id))
-    else:
+    if request.method == "GET":
         values = {key: getattr(organisation, key) or "" for key in ORGANISATION_FIELDS}
+        return _organisation_form(organisation, values)
+    with _shown_on(partial(_organisation_form, organisation, request.form.to_dict())):
+        data = validated(OrganisationSchema())
+        services.update_organisation(current_user, organisation, data)
+    return saved(
+        _("La fiche de l'organisation est enregistrée."),
+        url_for(".organisation", organisation_id=organisation.id),
+    )
+
+
+def _organisation_form(organisation, values: dict, errors=None):
     return render_template(
         "catalogue/editor/organisation_form.html",
         organisation=organisation,
-        errors=errors,
+        errors=errors or {},
         values=values,
         countries=country_choices(str(get_locale() or "fr")),
-    ), (400 if errors else 200)
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>/invitations", methods=["POST"])
 @requires(can_use_editor_portal)
 def invite(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
-    data, errors = parse_form(InvitationSchema(), request.form)
-    if data is not None:
-        try:
-            _invitation, token = services.invite_colleague(
-                current_user, organisation, data["email"]
-            )
-        except services.EditorError as error:
-            db.session.rollback()
-            errors = _error_dict(error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Invitation créée pour %(email)s. Transmettez-lui le lien ci-dessous.",
-                    email=data["email"],
-                ),
-                "success",
-            )
-            return _organisation_page(organisation, link=services.invitation_link(token))
-    return _organisation_page(
-        organisation, errors=errors, values=request.form.to_dict(), status=400
+    values = request.form.to_dict()
+    with _shown_on(lambda errors: _organisation_page(organisation, errors=errors, values=values)):
+        email = validated(InvitationSchema())["email"]
+        _invitation, token = services.invite_colleague(current_user, organisation, email)
+    flash(
+        _("Invitation créée pour %(email)s. Transmettez-lui le lien ci-dessous.", email=email),
+        "success",
     )
+    return _organisation_page(organisation, link=services.invitation_link(token))
 
 
 @bp.route(
@@ -273,9 +259,10 @@ def revoke_invitation(organisation_id: int, invitation_id: int):
     if invitation is None or invitation.organisation_id != organisation.id:
         abort(404)
     services.revoke_invitation(current_user, invitation)
-    db.session.commit()
-    flash(_("L'invitation de %(email)s est révoquée.", email=invitation.email), "success")
-    return redirect(url_for(".organisation", organisation_id=organisation.id))
+    return saved(
+        _("L'invitation de %(email)s est révoquée.", email=invitation.email),
+        url_for(".organisation", organisation_id=organisation.id),
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -284,65 +271,53 @@ def invitation(token: str):
     found = services.find_invitation(token)
     if found is None:
         return render_template("catalogue/editor/invitation_invalid.html"), 404
-    errors: dict = {}
-    values: dict = {}
-    if request.method == "POST":
+    page = partial(_invitation_page, found, token)
+    if request.method == "GET":
+        return page()
+    with _shown_on(page):
         if current_user.is_authenticated:
-            try:
-                services.accept_invitation(current_user, found)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(
-                    _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name),
-                    "success",
-                )
-                return redirect(url_for("editor_portal.home"))
+            services.accept_invitation(current_user, found)
+            message = _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name)
         else:
-            form = request.form.copy()
-            form["email"] = found.email
-            values = {"name": request.form.get("name", "")}
-            data, errors = parse_form(InvitationSignupSchema(), form)
-            if data is not None:
-                try:
-                    user = accounts.create_user(
-                        email=found.email,
-                        name=data["name"],
-                        password=data["password"],
-                        roles={Role.EDITOR},
-                    )
-                except accounts.EmailTaken:
-                    db.session.rollback()
-                    errors = field_error(
-                        "_schema",
-                        _(
-                            "Un compte existe déjà avec cette adresse : connectez-vous pour accepter."
-                        ),
-                    )
-                else:
-                    services.accept_invitation(user, found)
-                    db.session.commit()
-                    login_user(user)
-                    flash(
-                        _(
-                            "Votre compte est créé et vous avez rejoint %(name)s.",
-                            name=found.organisation.legal_name,
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for("editor_portal.home"))
+            _sign_up_invited(found)
+            message = _(
+                "Votre compte est créé et vous avez rejoint %(name)s.",
+                name=found.organisation.legal_name,
+            )
+    return saved(message, url_for("editor_portal.home"))
+
+
+def _sign_up_invited(invitation) -> None:
+    """Create the invited person's editor account, join, and log in."""
+    form = request.form.copy()
+    form["email"] = invitation.email
+    data = validated(InvitationSignupSchema(), form)
+    try:
+        user = accounts.create_user(
+            email=invitation.email,
+            name=data["name"],
+            password=data["password"],
+            roles={Role.EDITOR},
+        )
+    except accounts.EmailTaken:
+        message = _("Un compte existe déjà avec cette adresse : connectez-vous pour accepter.")
+        raise InvalidForm(field_error("_schema", message)) from None
+    services.accept_invitation(user, invitation)
+    login_user(user)
+
+
+def _invitation_page(invitation, token: str, errors=None):
+    signing_up = request.method == "POST" and not current_user.is_authenticated
     response = render_template(
         "catalogue/editor/invitation.html",
-        invitation=found,
+        invitation=invitation,
         token=token,
-        errors=errors,
-        values=values,
+        errors=errors or {},
+        values={"name": request.form.get("name", "")} if signing_up else {},
         rules=PASSWORD_RULES,
-        email_matches=current_user.is_authenticated and current_user.email == found.email,
+        email_matches=current_user.is_authenticated and current_user.email == invitation.email,
     )
-    return _no_store((response, 400 if errors else 200))
+    return _no_store(response)
 
 
 @bp.route("/invitations")
@@ -363,9 +338,10 @@ def accept_invitation(invitation_id: int):
     if invitation is None:
         abort(404)
     services.accept_invitation(current_user, invitation)
-    db.session.commit()
-    flash(_("Vous avez rejoint %(name)s.", name=invitation.organisation.legal_name), "success")
-    return redirect(url_for("editor_portal.home"))
+    return saved(
+        _("Vous avez rejoint %(name)s.", name=invitation.organisation.legal_name),
+        url_for("editor_portal.home"),
+    )
 
 
 # --- owners -----------------------------------------------------------------------------
@@ -387,22 +363,11 @@ def owners(organisation_id: int):
 def _declaration_form(schema, declare, saved_message, saved_url, page):
     """GET shows the page; POST validates, declares (one transaction) and redirects, or
     re-renders with field messages and nothing written. Shared by hosting and owners."""
-    errors: dict = {}
-    values: dict = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = parse_form(schema, request.form)
-        if data is not None:
-            try:
-                declare(data)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(saved_message, "success")
-                return redirect(saved_url)
-    return page(errors, values)
+    if request.method == "GET":
+        return page({}, {})
+    with _shown_on(lambda errors: page(errors, request.form.to_dict())):
+        declare(validated(schema))
+    return saved(saved_message, saved_url)
 
 
 def _owners_page(organisation, errors, values):
@@ -439,17 +404,12 @@ def end_owner(organisation_id: int, declaration_id: int):
 def _end_declaration(end, closed_url, page):
     """Close a declaration on the posted date (one transaction), or re-render the page
     with the reason. Shared by hosting and owners."""
-    on = _parse_end_date()
-    try:
+    with _shown_on(page):
+        on = _parse_end_date()
         if on is None:
-            raise services.EditorError("effective_to", _("Saisissez une date valide."))
+            raise InvalidForm(field_error("effective_to", _("Saisissez une date valide.")))
         end(on)
-    except services.EditorError as error:
-        db.session.rollback()
-        return page(_error_dict(error))
-    db.session.commit()
-    flash(_("La déclaration est close."), "success")
-    return redirect(closed_url)
+    return saved(_("La déclaration est close."), closed_url)
 
 
 def _parse_end_date():
@@ -501,27 +461,23 @@ def new_service():
     organisations = organisations_of(current_user)
     if not organisations:
         abort(403)
-    errors: dict = {}
-    values: dict = {"organisation_id": str(organisations[0].id)}
-    if request.method == "POST":
-        values = _form_values(request.form)
+    if request.method == "GET":
+        values = {"organisation_id": str(organisations[0].id)}
+        return _service_form(values, {}, organisations=organisations)
+    page = partial(_service_form, _form_values(request.form), organisations=organisations)
+    with _shown_on(page):
         chosen = request.form.get("organisation_id")
         default = organisations[0] if len(organisations) == 1 and not chosen else None
         organisation = next((o for o in organisations if str(o.id) == chosen), default)
         data, errors = parse_form(ServiceSchema(), request.form)
         if organisation is None:
-            errors = {**errors, **field_error("organisation_id", _("Choisissez une organisation."))}
-        elif data is not None:
-            try:
-                service, client, secret = services.create_service(current_user, organisation, data)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(_("Le service est créé, avec ses identifiants de bac à sable."), "success")
-                return _sandbox_page(service, client, secret=secret, status=201)
-    return _service_form(values, errors, organisations=organisations)
+            message = _("Choisissez une organisation.")
+            raise InvalidForm({**errors, **field_error("organisation_id", message)})
+        if errors:
+            raise InvalidForm(errors)
+        service, client, secret = services.create_service(current_user, organisation, data)
+    flash(_("Le service est créé, avec ses identifiants de bac à sable."), "success")
+    return _sandbox_page(service, client, secret=secret, status=201)
 
 
 @bp.route("/services/<int:service_id>")
@@ -551,24 +507,13 @@ def _service_page(service, *, errors=None, status=200):
 @requires(can_use_editor_portal)
 def edit_service(service_id: int):
     service = _service_or_404(service_id)
-    errors: dict = {}
-    if request.method == "POST":
-        values = _form_values(request.form)
-        data, errors = parse_form(ServiceSchema(), request.form)
-        if data is not None:
-            try:
-                services.update_service(current_user, service, data)
-            except services.EditorError as error:
-                db.session.rollback()
-                errors = _error_dict(error)
-            else:
-                db.session.commit()
-                flash(_("Le service est enregistré."), "success")
-                return redirect(url_for(".service", service_id=service.id))
-    else:
+    page = partial(_service_form, service=service, organisation=service.organisation)
+    if request.method == "GET":
         values = {key: getattr(service, key) for key in services.SERVICE_FIELDS}
-        values["slug"] = service.slug
-    return _service_form(values, errors, service=service, organisation=service.organisation)
+        return page({**values, "slug": service.slug}, {})
+    with _shown_on(lambda errors: page(_form_values(request.form), errors)):
+        services.update_service(current_user, service, validated(ServiceSchema()))
+    return saved(_("Le service est enregistré."), url_for(".service", service_id=service.id))
 
 
 @bp.route("/services/<int:service_id>/logo", methods=["POST"])
@@ -577,17 +522,11 @@ def logo(service_id: int):
     service = _service_or_404(service_id)
     upload = request.files.get("logo")
     data = upload.stream.read(services.LOGO_MAX_BYTES + 1) if upload else b""
-    try:
-        previous = services.store_logo(
-            current_user, service, upload.filename if upload else "", data
-        )
-    except services.EditorError as error:
-        db.session.rollback()
-        return _service_page(service, errors=_error_dict(error), status=400)
-    db.session.commit()
-    services.delete_logo_file(previous)
-    flash(_("Le logo est enregistré."), "success")
-    return redirect(url_for(".service", service_id=service.id))
+    with _shown_on(lambda errors: _service_page(service, errors=errors)):
+        filename = upload.filename if upload else ""
+        previous = services.store_logo(current_user, service, filename, data)
+    after_commit(lambda: services.delete_logo_file(previous))  # the new logo is in place
+    return saved(_("Le logo est enregistré."), url_for(".service", service_id=service.id))
 
 
 @bp.route("/services/<int:service_id>/logo", methods=["GET"])
@@ -644,18 +583,16 @@ def sandbox(service_id: int):
         return _sandbox_page(service, client)
     if client is None:
         client, secret = services.create_sandbox_client(current_user, service)
-        db.session.commit()
         flash(_("Les identifiants de bac à sable sont créés."), "success")
         return _sandbox_page(service, client, secret=secret, status=201)
-    data, errors = parse_form(ClientSettingsSchema(), request.form)
-    if data is None:
-        return _sandbox_page(
-            service, client, errors=errors, values=request.form.to_dict(), status=400
-        )
+    values = request.form.to_dict()
+    with refusals_shown_on(
+        lambda errors: _sandbox_page(service, client, errors=errors, values=values)
+    ):
+        data = validated(ClientSettingsSchema())
     secret = services.configure_sandbox_client(
         current_user, client, auth_method=data["auth_method"], redirect_uris=data["redirect_uris"]
     )
-    db.session.commit()
     flash(_("Les réglages du client sont enregistrés."), "success")
     if secret:
         return _sandbox_page(service, client, secret=secret)
@@ -669,12 +606,8 @@ def regenerate_secret(service_id: int):
     client = services.sandbox_client(service)
     if client is None:
         abort(404)
-    try:
+    with _shown_on(lambda errors: _sandbox_page(service, client, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
-    except services.EditorError as error:
-        db.session.rollback()
-        return _sandbox_page(service, client, errors=_error_dict(error), status=400)
-    db.session.commit()
     flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
     return _sandbox_page(service, client, secret=secret)
 
@@ -712,12 +645,8 @@ def regenerate_production_secret(service_id: int, client_pk: int):
     client = services.production_client(service, client_pk)
     if client is None:
         abort(404)
-    try:
+    with _shown_on(lambda errors: _production_page(service, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
-    except services.EditorError as error:
-        db.session.rollback()
-        return _production_page(service, errors=_error_dict(error), status=400)
-    db.session.commit()
     flash(_("Nouveau secret de production généré : l'ancien ne fonctionne plus."), "success")
     return _production_page(service, secret=secret, secret_for=client.id)
 

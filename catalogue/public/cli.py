@@ -6,15 +6,15 @@ import click
 from flask.cli import AppGroup
 
 from catalogue.public.search import reindex_all
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 
 catalogue_cli = AppGroup("catalogue", help="Public catalogue.")
 
 
 @catalogue_cli.command("reindex")
+@one_transaction
 def reindex_command() -> None:
     """Rebuild the search document of every service."""
 
     count = reindex_all()
-    db.session.commit()
     click.echo(f"{count} service(s) indexed.")

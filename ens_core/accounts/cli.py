@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from ens_core.accounts import services
 from ens_core.accounts.models import Role
 from ens_core.accounts.passwords import password_problems
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -25,6 +25,7 @@ users_cli = AppGroup("users", help="Manage user accounts.")
     help="Repeat for several roles.",
 )
 @click.password_option()
+@one_transaction
 def create_user_command(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
     """Create an account with one or more roles."""
     problems = password_problems(password, email=email)
@@ -36,5 +37,4 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
         )
     except services.EmailTaken as exc:
         raise click.ClickException(f"An account already uses {email}.") from exc
-    db.session.commit()
     click.echo(f"Created user {user.id} <{user.email}> with roles: {', '.join(sorted(roles))}")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ens_core.accounts.models import LoginAttempt, LoginLock, Role, User, UserRole
 from ens_core.accounts.passwords import hash_password, verify_password
 from ens_core.accounts.schemas import normalise_email
+from ens_core.boundary import record_even_if_refused
 from ens_core.db import db, utcnow
 
 
@@ -104,7 +105,6 @@ def authenticate(
     """
     now = now or utcnow()
     email = normalise_email(email)
-    config = current_app.config
     lock = _lock_for(email, now)
     if lock is not None:
         return LoginResult(user=None, locked_until=lock.locked_until)
@@ -112,11 +112,20 @@ def authenticate(
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
-    db.session.add(LoginAttempt(email=email, at=now, succeeded=ok, ip=ip))
     if ok:
+        db.session.add(LoginAttempt(email=email, at=now, succeeded=True, ip=ip))
         db.session.flush()
         return LoginResult(user=user)
+    # The login answers 401 and the boundary rolls the request back; the failure is kept
+    # all the same, or the lockout would never count it.
+    until = record_even_if_refused(lambda: _record_failure(email, ip, now))
+    return LoginResult(user=None, locked_until=until)
 
+
+def _record_failure(email: str, ip: str | None, now: datetime) -> datetime | None:
+    """Record a failed attempt; lock the account (returns until when) at too many."""
+    config = current_app.config
+    db.session.add(LoginAttempt(email=email, at=now, succeeded=False, ip=ip))
     window_start = now - timedelta(seconds=config["ENS_LOGIN_WINDOW_SECONDS"])
     failures = db.session.scalar(
         select(func.count())
@@ -128,14 +137,14 @@ def authenticate(
         )
     )
     # The attempt just added is autoflushed into the count.
-    if failures >= config["ENS_LOGIN_MAX_FAILURES"]:
-        until = now + timedelta(seconds=config["ENS_LOGIN_LOCK_SECONDS"])
-        existing = db.session.get(LoginLock, email)
-        if existing is None:
-            db.session.add(LoginLock(email=email, locked_until=until))
-        else:
-            existing.locked_until = until
+    if failures < config["ENS_LOGIN_MAX_FAILURES"]:
         db.session.flush()
-        return LoginResult(user=None, locked_until=until)
+        return None
+    until = now + timedelta(seconds=config["ENS_LOGIN_LOCK_SECONDS"])
+    existing = db.session.get(LoginLock, email)
+    if existing is None:
+        db.session.add(LoginLock(email=email, locked_until=until))
+    else:
+        existing.locked_until = until
     db.session.flush()
-    return LoginResult(user=None)
+    return until

@@ -9,8 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ens_core.accounts import services
 from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.schemas import CitizenSignupSchema, LoginSchema
-from ens_core.db import db
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    field_error,
+    parse_form,
+    refusals_shown_on,
+    saved,
+    typed_values,
+    validated,
+)
 
 bp = Blueprint("accounts", __name__)
 
@@ -31,7 +37,6 @@ def login():
     status = 400
     if data is not None:
         result = services.authenticate(data["email"], data["password"], ip=request.remote_addr)
-        db.session.commit()
         if result.user is not None:
             login_user(result.user)
             return redirect(safe_next(data.get("next")) or url_for("accounts.home"))
@@ -56,30 +61,21 @@ def logout():
 
 @bp.route("/inscription", methods=["GET", "POST"])
 def signup():
-    errors: dict = {}
-    values = request.form.to_dict() if request.method == "POST" else {}
-    values.pop("password", None)
-    values.pop("password_confirm", None)
-    if request.method == "POST":
-        data, errors = parse_form(CitizenSignupSchema(), request.form)
-        if data is not None:
-            try:
-                user = services.register_citizen(data)
-            except services.EmailTaken:
-                db.session.rollback()
-                errors = field_error(
-                    "email", _("Un compte existe déjà avec cette adresse. Connectez-vous.")
-                )
-            else:
-                db.session.commit()
-                login_user(user)
-                flash(_("Votre espace santé est créé."), "success")
-                return redirect(url_for("accounts.home"))
-        return render_template(
-            "ens_core/accounts/signup.html", errors=errors, values=values, rules=PASSWORD_RULES
-        ), 400
+    if request.method == "GET":
+        return _signup_page()
+    taken = _("Un compte existe déjà avec cette adresse. Connectez-vous.")
+    with refusals_shown_on(_signup_page, services.EmailTaken, field="email", message=taken):
+        user = services.register_citizen(validated(CitizenSignupSchema()))
+    login_user(user)
+    return saved(_("Votre espace santé est créé."), url_for("accounts.home"))
+
+
+def _signup_page(errors=None):
     return render_template(
-        "ens_core/accounts/signup.html", errors=errors, values=values, rules=PASSWORD_RULES
+        "ens_core/accounts/signup.html",
+        errors=errors or {},
+        values=typed_values("password", "password_confirm"),
+        rules=PASSWORD_RULES,
     )
 
 

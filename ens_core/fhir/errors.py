@@ -24,6 +24,7 @@ ISSUE_CODES = {
     422: "processing",
     429: "throttled",
     500: "exception",
+    503: "transient",
 }
 
 

@@ -3,7 +3,8 @@ service and the citizen behind its token): read, search, create, update, transac
 Views only translate HTTP; tests call these directly.
 
 Every call appends one entry to the citizen's access log, in the same transaction as the
-data it serves or writes; a refused call is logged too (its changes rolled back first).
+data it serves or writes; a refused call is logged too: the boundary rolls its changes
+back and keeps its entry (``record_even_if_refused``).
 
 Hidden data: a *read* of a record whose data type (or document) the citizen hid answers
 403 naming the missing consent; a *search* leaves hidden records out (the Bundle total
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
+from ens_core.boundary import record_even_if_refused
 from ens_core.db import db
 from ens_core.fhir import mapping, search
 from ens_core.fhir.access import AccessContext, base_url
@@ -47,8 +50,10 @@ def perform(
     operation: Callable[[], Result],
     resource_id: str | None = None,
 ) -> Result:
-    """Run ``operation`` in a savepoint and log it; on refusal roll it back, log the
-    failure, and raise the FhirError for the view to answer."""
+    """Run ``operation`` and log it; on refusal log the failure and raise the FhirError
+    for the view to answer. The boundary then rolls back whatever the operation wrote;
+    the refusal's entry survives that rollback: a refused attempt on a citizen's data is
+    an access the citizen must see."""
     log = {
         "interaction": interaction,
         "resource_type": resource_type,
@@ -58,17 +63,10 @@ def perform(
         "ip": caller.ip,
     }
     try:
-        with db.session.begin_nested():
-            result = operation()
-            record_access(
-                caller.citizen,
-                resource_ids=result.ids,
-                status_code=result.status,
-                outcome="success",
-                **log,
-            )
+        result = operation()
     except FhirError as error:
-        record_access(
+        refusal = partial(
+            record_access,
             caller.citizen,
             resource_ids=[resource_id] if resource_id else [],
             status_code=error.status,
@@ -76,7 +74,11 @@ def perform(
             detail=error.diagnostics,
             **log,
         )
+        record_even_if_refused(refusal)
         raise
+    record_access(
+        caller.citizen, resource_ids=result.ids, status_code=result.status, outcome="success", **log
+    )
     return result
 
 

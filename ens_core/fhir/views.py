@@ -1,6 +1,8 @@
-"""HTTP layer of the FHIR API: parse the request, call ``ens_core.fhir.services``, commit
-once (data and access-log entry together), answer FHIR JSON. Errors of any kind under
-/fhir are OperationOutcomes."""
+"""HTTP layer of the FHIR API: parse the request, call ``ens_core.fhir.services``, answer
+FHIR JSON. The transaction boundary commits the data and its access-log entry together, or
+rolls a refusal back and keeps only its log entry. Every /fhir call writes (its log entry),
+reads included: they begin as writers (:func:`writes`). Errors of any kind under /fhir are
+OperationOutcomes."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import logging
 from flask import Blueprint, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from ens_core.db import db
+from ens_core.boundary import record_even_if_refused, writes
 from ens_core.fhir import services
 from ens_core.fhir.access import AUTHORIZATION, AccessContext, require_scope
 from ens_core.fhir.capability import capability_statement
@@ -38,13 +40,12 @@ def _body():
 
 
 def _run(operation):
-    """Run a FHIR interaction; commit its data and log entry (or its refusal entry)."""
+    """Run a FHIR interaction and answer it: its result, or the refusal (whose log entry
+    the service recorded to survive the rollback)."""
     try:
         result = operation()
     except FhirError as error:
-        db.session.commit()  # the refusal's log entry (the operation itself was rolled back)
         return error_response(error)
-    db.session.commit()
     return fhir_response(result.body, result.status, result.headers)
 
 
@@ -71,6 +72,7 @@ def _dispatch(resource_type: str, interaction: str, func):
 
 
 @bp.get("/<resource_type>")
+@writes
 def search_type(resource_type):
     return _dispatch(
         resource_type,
@@ -91,6 +93,7 @@ def search_post(resource_type):
 
 
 @bp.get("/<resource_type>/<resource_id>")
+@writes
 def read(resource_type, resource_id):
     return _dispatch(
         resource_type,
@@ -122,22 +125,22 @@ def update(resource_type, resource_id):
 
 
 @bp.get("/Patient/<patient_id>")
+@writes
 @require_scope("Patient", "read")
 def read_patient(patient_id):
     return _run(lambda: services.read_patient(_caller(), patient_id))
 
 
 @bp.get("/Binary/<binary_id>")
+@writes
 @require_scope("DocumentReference", "read")
 def read_binary(binary_id):
     try:
         _result, binary = services.read_binary(_caller(), binary_id)
     except FhirError as error:
-        db.session.commit()
         return error_response(error)
     content = binary.data
     content_type = binary.content_type
-    db.session.commit()
     if request.accept_mimetypes.best in ("application/fhir+json", "application/json"):
         return fhir_response(
             {
@@ -205,10 +208,9 @@ def log_refused_call(response):
     if request.endpoint not in _INTERACTION_OF or not request.headers.get("Authorization"):
         return response
     try:
-        _record_refusal(response)
-        db.session.commit()
+        # The boundary rolls the refused request back; this entry survives it.
+        record_even_if_refused(lambda: _record_refusal(response))
     except Exception:
-        db.session.rollback()
         log.debug("refused FHIR call not attributable", exc_info=True)
     return response
 
@@ -246,12 +248,10 @@ def _record_refusal(response) -> None:
 
 
 def fhir_http_error(error: HTTPException):
-    db.session.rollback()
     return error_response(FhirError(error.code or 500, error.description or error.name))
 
 
 def fhir_unexpected_error(error: Exception):
-    db.session.rollback()
     log.exception("Unexpected error in the FHIR API")
     return fhir_response(
         operation_outcome(
@@ -263,7 +263,6 @@ def fhir_unexpected_error(error: Exception):
 
 @bp.errorhandler(FhirError)
 def handle_fhir_error(error: FhirError):
-    db.session.rollback()
     return error_response(error)
 
 

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 from ens_core.health.access_log import verify_all, verify_chain
 from ens_core.health.notifications import notify_expiring_grants
 
@@ -33,11 +33,11 @@ def verify_command(citizen_id: int | None) -> None:
 
 
 @health_cli.command("notify-expiring")
+@one_transaction
 def notify_expiring_command() -> None:
     """Notify citizens whose grants expire within 30 days (once per grant and expiry)."""
 
     count = notify_expiring_grants()
-    db.session.commit()
     click.echo(f"{count} notification(s) sent.")
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import render_template
 from sqlalchemy import String, cast, func, or_, select
 
+from ens_core.boundary import record_even_if_refused
 from ens_core.db import db, utcnow
 from ens_core.fhir import mapping
 from ens_core.fhir.sources import source_key, source_uris
@@ -181,15 +182,19 @@ def services_in_history(citizen, viewer=None) -> list[tuple[int, str]]:
 
 
 def log_delegate_view(citizen, viewer, resource_type: str, ip: str | None) -> None:
-    """A guardian looking at the ward's space is an access by a delegate: logged."""
+    """A guardian looking at the ward's space is an access by a delegate: logged, even
+    when the page answers 400 for a bad filter (it still shows the data), which the
+    transaction boundary would otherwise roll back."""
     if is_guardian_view(viewer, citizen):
-        record_access(
-            citizen,
-            interaction="read",
-            resource_type=resource_type,
-            actor=viewer,
-            ip=ip,
-            detail="acting for",
+        record_even_if_refused(
+            lambda: record_access(
+                citizen,
+                interaction="read",
+                resource_type=resource_type,
+                actor=viewer,
+                ip=ip,
+                detail="acting for",
+            )
         )
 
 

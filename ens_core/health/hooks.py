@@ -105,12 +105,13 @@ def check_device(user, token: str | None, user_agent: str, now=None) -> tuple[st
 
 def _on_login(sender, user, **extra) -> None:
     try:
-        token, _unknown = check_device(
-            user, request.cookies.get(DEVICE_COOKIE), request.headers.get("User-Agent", "")
-        )
-        db.session.commit()
+        # A savepoint: a failed check leaves the login itself (committed by the request's
+        # boundary) untouched.
+        with db.session.begin_nested():
+            token, _unknown = check_device(
+                user, request.cookies.get(DEVICE_COOKIE), request.headers.get("User-Agent", "")
+            )
     except Exception:
-        db.session.rollback()
         current_app.logger.exception("device check failed")
         return
 

@@ -1,5 +1,6 @@
 """The citizen's dashboard (/espace) and the agents' guardianship page. Views stay thin:
-parse -> service -> render; one commit per request."""
+parse -> service -> render; the transaction boundary commits once per request. Pages that
+log a guardian's view of the ward's space write even on GET (:func:`writes`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,17 @@ from sqlalchemy import select
 from ens_core.accounts.models import User
 from ens_core.accounts.policies import can_use_agent_portal, can_use_health_space, requires
 from ens_core.accounts.services import find_user_by_email
+from ens_core.boundary import writes
 from ens_core.db import db
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    parse_form,
+    refusals_flashed,
+    refusals_shown_on,
+    saved,
+    validated,
+)
 from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
 from ens_core.health.access_log import verify_chain
@@ -82,6 +92,7 @@ def _context(**extra):
 
 
 @bp.route("", endpoint="dashboard")
+@writes
 @requires(can_use_health_space)
 def dashboard_home():
     citizen = subject()
@@ -92,7 +103,6 @@ def dashboard_home():
     dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
     check = verify_chain(citizen.id)
     services = dashboard.connected_services(citizen, viewer)
-    db.session.commit()
     return render_template(
         "ens_core/health/dashboard.html",
         **_context(
@@ -126,12 +136,12 @@ def switch_profile():
 
 
 @bp.get("/services")
+@writes
 @requires(can_use_health_space)
 def services():
     citizen, viewer = subject(), _viewer()
     dashboard.log_delegate_view(citizen, viewer, "Grant", request.remote_addr)
     items = dashboard.connected_services(citizen, viewer)
-    db.session.commit()
     return render_template("ens_core/health/services.html", **_context(services=items))
 
 
@@ -152,38 +162,32 @@ def revoke(grant_id):
             "ens_core/health/revoke_confirm.html", **_context(grant=grant, service=service)
         )
     dashboard.revoke(subject(), grant, _viewer())
-    db.session.commit()
-    flash(
+    return saved(
         _(
             "L'accès de %(service)s est révoqué : il ne peut plus lire ni écrire vos données.",
             service=service.name,
         ),
-        "success",
+        url_for("health.services"),
     )
-    return redirect(url_for("health.services"))
 
 
 @bp.post("/services/<int:grant_id>/renouveler")
 @requires(can_use_health_space)
 def renew(grant_id):
     grant = _grant_or_404(grant_id)
-    try:
+    back = url_for("health.services")
+    refused = _("Cet accès ne peut plus être renouvelé : reconnectez le service.")
+    with refusals_flashed(back, ValueError, message=refused):
         dashboard.renew(subject(), grant)
-    except ValueError:
-        flash(_("Cet accès ne peut plus être renouvelé : reconnectez le service."), "error")
-        return redirect(url_for("health.services"))
-    db.session.commit()
-    flash(
-        _("Accès renouvelé jusqu'au %(date)s.", date=grant.expires_at.strftime("%d/%m/%Y")),
-        "success",
-    )
-    return redirect(url_for("health.services"))
+    date = grant.expires_at.strftime("%d/%m/%Y")
+    return saved(_("Accès renouvelé jusqu'au %(date)s.", date=date), back)
 
 
 # --- history -----------------------------------------------------------------------------
 
 
 @bp.get("/historique")
+@writes
 @requires(can_use_health_space)
 def history():
     citizen, viewer = subject(), _viewer()
@@ -191,7 +195,6 @@ def history():
     filters = data or {}
     entries, total, page, pages = dashboard.history(citizen, viewer, filters=filters)
     dashboard.log_delegate_view(citizen, viewer, "AccessLog", request.remote_addr)
-    db.session.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "ens_core/health/history.html",
@@ -212,6 +215,7 @@ def history():
 
 
 @bp.get("/donnees")
+@writes
 @requires(can_use_health_space)
 def data():
     citizen, viewer = subject(), _viewer()
@@ -250,7 +254,6 @@ def data():
     )
     appointments = health.search_appointments(vis, count=100, newest_first=True)
     dashboard.log_delegate_view(citizen, viewer, "Observation", request.remote_addr)
-    db.session.commit()
     return render_template(
         "ens_core/health/data.html",
         **_context(
@@ -282,15 +285,13 @@ def hide_type():
     if data is None:
         abort(400)
     health.set_type_hidden(subject(), data["data_type"], data["hidden"])
-    db.session.commit()
     label = HIDEABLE_TYPES[data["data_type"]]
-    flash(
+    return saved(
         _("« %(type)s » est masqué pour tous les services connectés.", type=label)
         if data["hidden"]
         else _("« %(type)s » est de nouveau visible des services connectés.", type=label),
-        "success",
+        url_for("health.data"),
     )
-    return redirect(url_for("health.data"))
 
 
 def _document_or_404(public_id: str) -> Document:
@@ -313,20 +314,19 @@ def hide_document(public_id):
     if data is None:
         abort(400)
     health.set_document_hidden(subject(), doc, data["hidden"])
-    db.session.commit()
-    flash(
+    return saved(
         _("Le document « %(title)s » est masqué pour tous les services connectés.", title=doc.title)
         if data["hidden"]
         else _(
             "Le document « %(title)s » est de nouveau visible des services connectés.",
             title=doc.title,
         ),
-        "success",
+        url_for("health.data"),
     )
-    return redirect(url_for("health.data"))
 
 
 @bp.get("/documents/<public_id>")
+@writes
 @requires(can_use_health_space)
 def document_file(public_id):
     doc = _document_or_404(public_id)
@@ -344,7 +344,6 @@ def document_file(public_id):
             detail="acting for",
         )
     content, content_type = doc.binary.data, doc.binary.content_type
-    db.session.commit()
     from flask import current_app
 
     response = current_app.response_class(content, mimetype=content_type)
@@ -370,7 +369,6 @@ def export_download():
     from flask import current_app
 
     filename, content = dashboard.build_export(subject(), _viewer(), ip=request.remote_addr)
-    db.session.commit()
     response = current_app.response_class(content, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
@@ -381,6 +379,7 @@ def export_download():
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
+@writes  # reading the page marks the notifications read
 @requires(can_use_health_space)
 def notification_centre():
     viewer = _viewer()
@@ -392,16 +391,16 @@ def notification_centre():
             notifications.set_preference(
                 viewer, kind, in_app=kind in data["in_app"], email=kind in data["email"]
             )
-        db.session.commit()
-        flash(_("Vos préférences de notification sont enregistrées."), "success")
-        return redirect(url_for("health.notification_centre"))
+        return saved(
+            _("Vos préférences de notification sont enregistrées."),
+            url_for("health.notification_centre"),
+        )
     items = notifications.notifications_of(viewer)
     page = render_template(
         "ens_core/health/notifications.html",
         **_context(items=items, preferences=notifications.preferences_of(viewer)),
     )
     notifications.mark_all_read(viewer)
-    db.session.commit()
     return page
 
 
@@ -411,39 +410,37 @@ def notification_centre():
 @bp.route("/signaler", methods=["GET", "POST"])
 @requires(can_use_health_space)
 def report_abuse():
-    services = SERVICES.get().reportable()
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = request.form
-        data, errors = parse_form(AbuseForm(), request.form)
-        if data is not None:
-            service = next((s for s in services if s.id == data["service"]), None)
-            if service is None:
-                errors = field_error("service", _("Choisissez un service de la liste."))
-            else:
-                report = health.file_abuse_report(
-                    _viewer(), service, AbuseCategory(data["category"]), data["description"].strip()
-                )
-                db.session.commit()
-                flash(
-                    _(
-                        "Votre signalement n° %(id)s est enregistré. L'autorité de référencement va l'examiner.",
-                        id=report.id,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("health.report_abuse"))
+    if request.method == "GET":
+        return _report_page()
+    with refusals_shown_on(_report_page):
+        data = validated(AbuseForm())
+        services = SERVICES.get().reportable()
+        service = next((s for s in services if s.id == data["service"]), None)
+        if service is None:
+            raise InvalidForm(field_error("service", _("Choisissez un service de la liste.")))
+        category, description = AbuseCategory(data["category"]), data["description"].strip()
+        report = health.file_abuse_report(_viewer(), service, category, description)
+    return saved(
+        _(
+            "Votre signalement n° %(id)s est enregistré. L'autorité de référencement va l'examiner.",
+            id=report.id,
+        ),
+        url_for("health.report_abuse"),
+    )
+
+
+def _report_page(errors=None):
     return render_template(
         "ens_core/health/report.html",
         **_context(
-            services=services,
+            services=SERVICES.get().reportable(),
             categories=[(c.value, c.label) for c in AbuseCategory],
-            errors=errors,
-            values=values,
+            errors=errors or {},
+            values=request.form,
             reports=health.reports_of(_viewer()),
             labels=ABUSE_LABELS,
         ),
-    ), (400 if errors else 200)
+    )
 
 
 # --- the minor's confidentiality ---------------------------------------------------------
@@ -474,9 +471,9 @@ def confidentiality():
                 abort(400)
         except delegation.DelegationError:
             abort(403)
-        db.session.commit()
-        flash(_("Vos choix de confidentialité sont enregistrés."), "success")
-        return redirect(url_for("health.confidentiality"))
+        return saved(
+            _("Vos choix de confidentialité sont enregistrés."), url_for("health.confidentiality")
+        )
     hidden_services, hidden_documents = delegation.hidden_from_guardian(citizen)
     documents = health.search_documents(health.Visibility.of(citizen), count=100).items
     return render_template(
@@ -495,60 +492,57 @@ def confidentiality():
 # --- agents: guardianships ---------------------------------------------------------------
 
 
+def _guardianship_messages() -> dict[str, tuple[str, str]]:
+    """The field and message for each refusal of ``delegation.link_guardian``."""
+    return {
+        "self": ("ward_email", _("Une personne ne peut pas être son propre représentant.")),
+        "not_minor": (
+            "kind",
+            _("Cette personne est majeure : choisissez tutelle ou curatelle."),
+        ),
+        "not_adult": (
+            "kind",
+            _("Cette personne est mineure : choisissez « représentant légal d'un mineur »."),
+        ),
+        "exists": ("ward_email", _("Ce lien existe déjà.")),
+    }
+
+
 @agent_bp.route("", methods=["GET", "POST"])
 @requires(can_use_agent_portal)
 def guardianships():
-    errors, values = {}, {}
-    if request.method == "POST":
-        values = request.form
-        data, errors = parse_form(GuardianshipForm(), request.form)
-        if data is not None:
-            guardian = find_user_by_email(data["guardian_email"])
-            ward = find_user_by_email(data["ward_email"])
-            if guardian is None:
-                errors = field_error("guardian_email", _("Aucun compte avec cette adresse."))
-            elif ward is None:
-                errors = field_error("ward_email", _("Aucun compte avec cette adresse."))
-            else:
-                messages = {
-                    "self": (
-                        "ward_email",
-                        _("Une personne ne peut pas être son propre représentant."),
-                    ),
-                    "not_minor": (
-                        "kind",
-                        _("Cette personne est majeure : choisissez tutelle ou curatelle."),
-                    ),
-                    "not_adult": (
-                        "kind",
-                        _(
-                            "Cette personne est mineure : choisissez « représentant légal d'un mineur »."
-                        ),
-                    ),
-                    "exists": ("ward_email", _("Ce lien existe déjà.")),
-                }
-                try:
-                    delegation.link_guardian(
-                        current_user,
-                        guardian,
-                        ward,
-                        GuardianshipKind(data["kind"]),
-                        reference=data.get("reference"),
-                        ends_on=data.get("ends_on"),
-                    )
-                except delegation.DelegationError as error:
-                    errors = field_error(*messages[str(error)])
-                else:
-                    db.session.commit()
-                    flash(
-                        _(
-                            "%(guardian)s peut maintenant agir pour %(ward)s.",
-                            guardian=guardian.name,
-                            ward=ward.name,
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for("health_agent.guardianships"))
+    if request.method == "GET":
+        return _guardianships_page()
+    with refusals_shown_on(_guardianships_page):
+        data = validated(GuardianshipForm())
+        guardian = find_user_by_email(data["guardian_email"])
+        ward = find_user_by_email(data["ward_email"])
+        if guardian is None:
+            raise InvalidForm(field_error("guardian_email", _("Aucun compte avec cette adresse.")))
+        if ward is None:
+            raise InvalidForm(field_error("ward_email", _("Aucun compte avec cette adresse.")))
+        try:
+            delegation.link_guardian(
+                current_user,
+                guardian,
+                ward,
+                GuardianshipKind(data["kind"]),
+                reference=data.get("reference"),
+                ends_on=data.get("ends_on"),
+            )
+        except delegation.DelegationError as error:
+            raise InvalidForm(field_error(*_guardianship_messages()[str(error)])) from None
+    return saved(
+        _(
+            "%(guardian)s peut maintenant agir pour %(ward)s.",
+            guardian=guardian.name,
+            ward=ward.name,
+        ),
+        url_for("health_agent.guardianships"),
+    )
+
+
+def _guardianships_page(errors=None):
     links = db.session.scalars(
         select(Guardianship).order_by(Guardianship.created_at.desc()).limit(200)
     ).all()
@@ -557,9 +551,9 @@ def guardianships():
         links=links,
         is_active=delegation.link_is_active,
         kinds=[(k.value, k.label) for k in GuardianshipKind],
-        errors=errors,
-        values=values,
-    ), (400 if errors else 200)
+        errors=errors or {},
+        values=request.form,
+    )
 
 
 @agent_bp.post("/<int:link_id>/fin")
@@ -569,6 +563,4 @@ def end_guardianship(link_id):
     if link is None:
         abort(404)
     delegation.end_link(current_user, link)
-    db.session.commit()
-    flash(_("Le lien de représentation est terminé."), "success")
-    return redirect(url_for("health_agent.guardianships"))
+    return saved(_("Le lien de représentation est terminé."), url_for("health_agent.guardianships"))

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ens_core.db import db
+from ens_core.boundary import roll_back
 
 JSON_PREFIXES = ("/api/",)
 
@@ -46,7 +46,7 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected_error(error: Exception):
-    db.session.rollback()
+    roll_back()  # now: rendering the page must not flush what failed
     return _render(InternalServerError(original_exception=error))
 
 

@@ -1,19 +1,28 @@
 """Commission portal (members), public declarations, and the agent's secretariat pages.
 
-Views are thin: parse, check the policy on the object, call a service, commit once.
+Views are thin: parse, check the policy on the object, call a service (the transaction
+boundary commits once).
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ens_core.accounts.policies import can_use_commission_portal, requires
 from ens_core.db import db
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    parse_form,
+    refusals_shown_on,
+    saved,
+    validated,
+)
 from review.commission import policies, queries, schemas, services
 from review.commission.models import (
     College,
@@ -42,8 +51,10 @@ def _me():
     return services.member_of(current_user)
 
 
-def _error(error: services.CommissionError) -> dict:
-    return field_error(error.field, error.message)
+def _shown_on(page, field: str | None = None):
+    """A form that does not validate, or a refusal of the commission's services (on the
+    field it names unless ``field`` is given), shown on ``page`` (400)."""
+    return refusals_shown_on(page, services.CommissionError, field=field)
 
 
 # ------------------------------------------------------------------ member portal
@@ -87,32 +98,34 @@ def declaration():
     member = _or_404(_me())
     latest = member.latest_declaration
     rows = (len(latest.links) if latest else 0) + EXTRA_ROWS
-    if request.method == "POST":
-        rows = min(max(rows, request.form.get("rows", default=rows, type=int) or rows), 200)
+    if request.method == "GET":
+        return _declaration_form(member, rows, _declared_values(latest))
+    rows = min(max(rows, request.form.get("rows", default=rows, type=int) or rows), 200)
+    with _shown_on(partial(_declaration_form, member, rows, request.form)):
         data, errors = parse_form(schemas.DeclarationSchema(), request.form)
         links, link_errors = schemas.parse_links(request.form, rows)
-        errors |= link_errors
-        if not errors:
-            try:
-                services.file_declaration(member, links, statement=data["statement"] or "")
-            except services.CommissionError as error:
-                errors = _error(error)
-            else:
-                db.session.commit()
-                flash(_("Votre déclaration a été enregistrée et publiée."), "success")
-                return redirect(url_for("commission.history"))
-        return (
-            render_template(
-                "review/commission/declaration_form.html",
-                member=member,
-                rows=rows,
-                values=request.form,
-                errors=errors,
-                sections=Section,
-                sectors=Sector,
-            ),
-            400,
-        )
+        if errors or link_errors:
+            raise InvalidForm(errors | link_errors)
+        services.file_declaration(member, links, statement=data["statement"] or "")
+    return saved(
+        _("Votre déclaration a été enregistrée et publiée."), url_for("commission.history")
+    )
+
+
+def _declaration_form(member, rows: int, values, errors=None):
+    return render_template(
+        "review/commission/declaration_form.html",
+        member=member,
+        rows=rows,
+        values=values,
+        errors=errors or {},
+        sections=Section,
+        sectors=Sector,
+    )
+
+
+def _declared_values(latest) -> dict:
+    """The form prefilled with the member's latest declaration."""
     values = {}
     if latest:
         values["statement"] = latest.statement
@@ -128,15 +141,7 @@ def declaration():
                     if value is None
                     else str(value)
                 )
-    return render_template(
-        "review/commission/declaration_form.html",
-        member=member,
-        rows=rows,
-        values=values,
-        errors={},
-        sections=Section,
-        sectors=Sector,
-    )
+    return values
 
 
 @member_bp.route("/seances")
@@ -212,19 +217,16 @@ def item(item_id: int):
     return _render_item(_item_or_403(item_id))
 
 
+def _item_refusals(item):
+    return _shown_on(lambda errors: _render_item(item, errors, values=request.form))
+
+
 @member_bp.route("/points/<int:item_id>/commentaires", methods=["POST"])
 @requires(can_use_commission_portal)
 def comment(item_id: int):
     item = _item_or_403(item_id)
-    data, errors = parse_form(schemas.CommentSchema(), request.form)
-    if not errors:
-        try:
-            services.add_comment(_me(), item, data["body"])
-        except services.CommissionError as error:
-            errors = _error(error)
-    if errors:
-        return _render_item(item, errors, 400, request.form)
-    db.session.commit()
+    with _item_refusals(item):
+        services.add_comment(_me(), item, validated(schemas.CommentSchema())["body"])
     return redirect(url_for("commission.item", item_id=item.id) + "#commentaires", 303)
 
 
@@ -232,37 +234,28 @@ def comment(item_id: int):
 @requires(can_use_commission_portal)
 def vote(item_id: int):
     item = _item_or_403(item_id)
-    data, errors = parse_form(schemas.VoteSchema(), request.form)
-    if not errors:
-        try:
-            stored = services.cast_vote(_me(), item, data["choice"], data["reservations"] or "")
-        except services.CommissionError as error:
-            errors = _error(error)
-    if errors:
-        return _render_item(item, errors, 400, request.form)
-    db.session.commit()
+    with _item_refusals(item):
+        data = validated(schemas.VoteSchema())
+        stored = services.cast_vote(_me(), item, data["choice"], data["reservations"] or "")
+    back = url_for("commission.item", item_id=item.id)
     if stored is None:
-        flash(_("Votre vote était déjà enregistré : il n'a pas été modifié."), "warning")
-    else:
-        flash(_("Votre vote est enregistré."), "success")
-    return redirect(url_for("commission.item", item_id=item.id), 303)
+        return saved(
+            _("Votre vote était déjà enregistré : il n'a pas été modifié."), back, 303, "warning"
+        )
+    return saved(_("Votre vote est enregistré."), back, 303)
 
 
 @member_bp.route("/points/<int:item_id>/deport", methods=["POST"])
 @requires(can_use_commission_portal)
 def recuse(item_id: int):
     item = _item_or_403(item_id)
-    data, errors = parse_form(schemas.RecusalSchema(), request.form)
-    if not errors:
-        try:
-            services.recuse_self(_me(), item, reason=data["reason"] or "")
-        except services.CommissionError as error:
-            errors = _error(error)
-    if errors:
-        return _render_item(item, errors, 400, request.form)
-    db.session.commit()
-    flash(_("Votre déport est enregistré : ce dossier ne vous est plus accessible."), "success")
-    return redirect(url_for("commission.session", session_id=item.session_id), 303)
+    with _item_refusals(item):
+        services.recuse_self(_me(), item, reason=validated(schemas.RecusalSchema())["reason"] or "")
+    return saved(
+        _("Votre déport est enregistré : ce dossier ne vous est plus accessible."),
+        url_for("commission.session", session_id=item.session_id),
+        303,
+    )
 
 
 def _chair_session(session_id: int):
@@ -296,40 +289,33 @@ def decide_conflict(session_id: int, conflict_id: int):
     session = _chair_session(session_id)
     conflict = next((c for i in session.items for c in i.conflicts if c.id == conflict_id), None)
     _or_404(conflict)
-    data, errors = parse_form(schemas.ConflictDecisionSchema(), request.form)
-    if not errors:
-        try:
-            services.decide_conflict(
-                current_user,
-                conflict,
-                confirm=data["decision"] == "confirm",
-                reason=data["reason"] or "",
-            )
-        except services.CommissionError as error:
-            errors = field_error(f"reason-{conflict.id}", error.message)
-    if errors:
-        return _render_conflicts(session, errors, 400)
-    db.session.commit()
-    flash(_("Décision enregistrée."), "success")
-    return redirect(url_for("commission.conflicts", session_id=session.id), 303)
+    with refusals_shown_on(
+        partial(_render_conflicts, session),
+        services.CommissionError,
+        field=f"reason-{conflict.id}",
+    ):
+        data = validated(schemas.ConflictDecisionSchema())
+        services.decide_conflict(
+            current_user,
+            conflict,
+            confirm=data["decision"] == "confirm",
+            reason=data["reason"] or "",
+        )
+    return saved(
+        _("Décision enregistrée."), url_for("commission.conflicts", session_id=session.id), 303
+    )
 
 
 @member_bp.route("/seances/<int:session_id>/presences", methods=["POST"])
 @requires(can_use_commission_portal)
 def chair_attendance(session_id: int):
     session = _chair_session(session_id)
-    data, errors = parse_form(schemas.AttendanceSchema(), request.form)
-    if not errors:
-        try:
-            services.record_attendance(current_user, session, set(data["present"]))
-        except services.CommissionError as error:
-            errors = _error(error)
-    if errors:
-        db.session.rollback()
-        return _render_member_session(services.get_session(session_id), errors, 400)
-    db.session.commit()
-    flash(_("Présences enregistrées."), "success")
-    return redirect(url_for("commission.session", session_id=session.id), 303)
+    with _shown_on(partial(_render_member_session, session)):
+        present = set(validated(schemas.AttendanceSchema())["present"])
+        services.record_attendance(current_user, session, present)
+    return saved(
+        _("Présences enregistrées."), url_for("commission.session", session_id=session.id), 303
+    )
 
 
 # ------------------------------------------------------------------ public pages
@@ -407,29 +393,22 @@ def new_member():
         return _render_new_member()
     from ens_core.accounts.services import find_user_by_email
 
-    data, errors = parse_form(schemas.NewMemberSchema(), request.form)
-    if not errors:
+    with _shown_on(lambda errors: _render_new_member(errors, request.form)):
+        data = validated(schemas.NewMemberSchema())
         user = find_user_by_email(data["email"])
         if user is None:
-            errors = field_error("email", _("Aucun compte n'utilise cette adresse."))
-        else:
-            try:
-                member = services.ensure_member(current_user, user)
-                services.add_mandate(
-                    current_user,
-                    member,
-                    college=data["college"],
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                )
-            except services.CommissionError as error:
-                errors = _error(error)
-    if errors:
-        db.session.rollback()
-        return _render_new_member(errors, request.form, 400)
-    db.session.commit()
-    flash(_("Membre enregistré."), "success")
-    return redirect(url_for("agent_commission.member", member_id=member.id), 303)
+            raise InvalidForm(field_error("email", _("Aucun compte n'utilise cette adresse.")))
+        member = services.ensure_member(current_user, user)
+        services.add_mandate(
+            current_user,
+            member,
+            college=data["college"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        )
+    return saved(
+        _("Membre enregistré."), url_for("agent_commission.member", member_id=member.id), 303
+    )
 
 
 def _render_member(member, errors=None, values=None, status=200):
@@ -457,24 +436,24 @@ def agent_member(member_id: int):
 @requires(policies.can_manage_commission)
 def add_mandate(member_id: int):
     member = _or_404(services.get_member(member_id))
-    data, errors = parse_form(schemas.MandateSchema(), request.form)
-    if not errors:
-        try:
-            services.add_mandate(
-                current_user,
-                member,
-                college=data["college"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-            )
-        except services.CommissionError as error:
-            errors = _error(error)
-    if errors:
-        db.session.rollback()
-        return _render_member(member, errors, request.form, 400)
-    db.session.commit()
-    flash(_("Mandat enregistré."), "success")
-    return redirect(url_for("agent_commission.member", member_id=member.id), 303)
+    with _member_refusals(member):
+        data = validated(schemas.MandateSchema())
+        services.add_mandate(
+            current_user,
+            member,
+            college=data["college"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        )
+    return _to_member(member, _("Mandat enregistré."))
+
+
+def _member_refusals(member, field: str | None = None):
+    return _shown_on(lambda errors: _render_member(member, errors, request.form), field)
+
+
+def _to_member(member, message: str):
+    return saved(message, url_for("agent_commission.member", member_id=member.id), 303)
 
 
 @agent_commission_bp.route(
@@ -484,20 +463,12 @@ def add_mandate(member_id: int):
 def end_mandate(member_id: int, mandate_id: int):
     member = _or_404(services.get_member(member_id))
     mandate = _or_404(next((m for m in member.mandates if m.id == mandate_id), None))
-    data, errors = parse_form(schemas.EndMandateSchema(), request.form)
-    if not errors:
-        try:
-            services.end_mandate_early(
-                current_user, mandate, on=data["last_day"], reason=data["reason"]
-            )
-        except services.CommissionError as error:
-            errors = field_error("last_day", error.message)
-    if errors:
-        db.session.rollback()
-        return _render_member(services.get_member(member_id), errors, request.form, 400)
-    db.session.commit()
-    flash(_("Fin de mandat enregistrée."), "success")
-    return redirect(url_for("agent_commission.member", member_id=member.id), 303)
+    with _member_refusals(member, "last_day"):
+        data = validated(schemas.EndMandateSchema())
+        services.end_mandate_early(
+            current_user, mandate, on=data["last_day"], reason=data["reason"]
+        )
+    return _to_member(member, _("Fin de mandat enregistrée."))
 
 
 def _render_new_session(errors=None, values=None, status=200):
@@ -521,27 +492,23 @@ def _render_new_session(errors=None, values=None, status=200):
 def new_session():
     if request.method == "GET":
         return _render_new_session()
-    data, errors = parse_form(schemas.SessionSchema(), request.form)
-    if not errors:
+    with _shown_on(lambda errors: _render_new_session(errors, request.form)):
+        data = validated(schemas.SessionSchema())
         presiding = services.get_member(data["presiding_member_id"])
         if presiding is None:
-            errors = field_error("presiding_member_id", _("Choisissez une des valeurs proposées."))
-        else:
-            try:
-                session = services.create_session(
-                    current_user,
-                    title=data["title"],
-                    held_at=data["held_at"],
-                    presiding=presiding,
-                    location=data["location"],
-                )
-            except services.CommissionError as error:
-                errors = _error(error)
-    if errors:
-        return _render_new_session(errors, request.form, 400)
-    db.session.commit()
-    flash(_("Séance créée."), "success")
-    return redirect(url_for("agent_commission.session", session_id=session.id), 303)
+            raise InvalidForm(_unknown_choice("presiding_member_id"))
+        session = services.create_session(
+            current_user,
+            title=data["title"],
+            held_at=data["held_at"],
+            presiding=presiding,
+            location=data["location"],
+        )
+    return _to_session(session, _("Séance créée."))
+
+
+def _unknown_choice(field: str) -> dict:
+    return field_error(field, _("Choisissez une des valeurs proposées."))
 
 
 def _render_agent_session(session, errors=None, status=200):
@@ -576,15 +543,18 @@ def agent_session(session_id: int):
     return _render_agent_session(_agent_session(session_id))
 
 
+def _session_refusals(session):
+    return _shown_on(partial(_render_agent_session, session))
+
+
+def _to_session(session, message: str):
+    return saved(message, url_for("agent_commission.session", session_id=session.id), 303)
+
+
 def _session_action(session, action, success: str):
-    try:
+    with _session_refusals(session):
         action()
-    except services.CommissionError as error:
-        db.session.rollback()
-        return _render_agent_session(services.get_session(session.id), _error(error), 400)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(url_for("agent_commission.session", session_id=session.id), 303)
+    return _to_session(session, success)
 
 
 @agent_commission_bp.route("/seances/<int:session_id>/ordre-du-jour", methods=["POST"])
@@ -593,18 +563,13 @@ def add_to_agenda(session_id: int):
     from review.dossiers.models import Dossier
 
     session = _agent_session(session_id)
-    data, errors = parse_form(schemas.AgendaSchema(), request.form)
-    if errors:
-        return _render_agent_session(session, errors, 400)
-    dossier = db.session.get(Dossier, data["dossier_id"])
-    if dossier is None:
-        return _render_agent_session(
-            session, field_error("dossier_id", _("Choisissez une des valeurs proposées.")), 400
-        )
-    return _session_action(
-        session,
-        lambda: services.put_on_agenda(current_user, session, dossier),
-        _("Dossier inscrit à l'ordre du jour ; conflits d'intérêts vérifiés."),
+    with _session_refusals(session):
+        dossier = db.session.get(Dossier, validated(schemas.AgendaSchema())["dossier_id"])
+        if dossier is None:
+            raise InvalidForm(_unknown_choice("dossier_id"))
+        services.put_on_agenda(current_user, session, dossier)
+    return _to_session(
+        session, _("Dossier inscrit à l'ordre du jour ; conflits d'intérêts vérifiés.")
     )
 
 
@@ -621,31 +586,20 @@ def convene(session_id: int):
 @requires(policies.can_manage_commission)
 def attendance(session_id: int):
     session = _agent_session(session_id)
-    data, errors = parse_form(schemas.AttendanceSchema(), request.form)
-    if errors:
-        return _render_agent_session(session, errors, 400)
-    return _session_action(
-        session,
-        lambda: services.record_attendance(current_user, session, set(data["present"])),
-        _("Présences enregistrées."),
-    )
+    with _session_refusals(session):
+        present = set(validated(schemas.AttendanceSchema())["present"])
+        services.record_attendance(current_user, session, present)
+    return _to_session(session, _("Présences enregistrées."))
 
 
 @agent_commission_bp.route("/seances/<int:session_id>/reconvocation", methods=["POST"])
 @requires(policies.can_manage_commission)
 def reconvene(session_id: int):
     session = _agent_session(session_id)
-    data, errors = parse_form(schemas.ReconveneSchema(), request.form)
-    if errors:
-        return _render_agent_session(session, errors, 400)
-    try:
-        new = services.reconvene(current_user, session, held_at=data["held_at"])
-    except services.CommissionError as error:
-        db.session.rollback()
-        return _render_agent_session(services.get_session(session_id), _error(error), 400)
-    db.session.commit()
-    flash(_("Séance reconvoquée : elle pourra délibérer sans quorum."), "success")
-    return redirect(url_for("agent_commission.session", session_id=new.id), 303)
+    with _session_refusals(session):
+        held_at = validated(schemas.ReconveneSchema())["held_at"]
+        new = services.reconvene(current_user, session, held_at=held_at)
+    return _to_session(new, _("Séance reconvoquée : elle pourra délibérer sans quorum."))
 
 
 @agent_commission_bp.route("/seances/<int:session_id>/cloture", methods=["POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from catalogue.models import DataPurpose
 from ens_core.accounts.policies import requires
 from ens_core.db import db
-from ens_core.forms import _flatten, field_error, parse_form
+from ens_core.forms import InvalidForm, _flatten, parse_form, refusals_shown_on, saved, validated
 from review.commission.services import dossier_service, opinion_of, tally
 from review.decisions import schemas, services, sources
 from review.decisions.models import Outcome
@@ -113,31 +113,33 @@ def _parse_uses(form, requested, rows):
 @requires(can_decide)
 def decide(dossier_id: int):
     dossier = _dossier(dossier_id)
-    data, errors = parse_form(schemas.DecisionSchema(), request.form)
-    requested, rows = _rows(dossier)
-    uses, use_errors = _parse_uses(request.form, requested, rows)
-    errors |= use_errors
-    if not errors:
-        try:
-            decision = services.record_decision(
-                current_user,
-                dossier,
-                outcome=data["outcome"],
-                reasons=data["reasons"] or "",
-                valid_until=data["valid_until"],
-                approved_uses=uses if data["outcome"] is Outcome.REFERENCED else [],
-            )
-        except services.DecisionError as error:
-            errors = field_error(error.field, error.message)
-    if errors:
-        db.session.rollback()
-        return _render_form(_dossier(dossier_id), errors, request.form, 400)
-    db.session.commit()
-    flash(
+    with _shown_on(dossier):
+        data, errors = parse_form(schemas.DecisionSchema(), request.form)
+        uses, use_errors = _parse_uses(request.form, *_rows(dossier))
+        if errors or use_errors:
+            raise InvalidForm(errors | use_errors)
+        decision = services.record_decision(
+            current_user,
+            dossier,
+            outcome=data["outcome"],
+            reasons=data["reasons"] or "",
+            valid_until=data["valid_until"],
+            approved_uses=uses if data["outcome"] is Outcome.REFERENCED else [],
+        )
+    return saved(
         _("Décision enregistrée : %(outcome)s.", outcome=decision.outcome.label),
-        "success",
+        url_for("decisions.show", dossier_id=dossier.id),
+        303,
     )
-    return redirect(url_for("decisions.show", dossier_id=dossier.id), 303)
+
+
+def _shown_on(dossier):
+    """The decision form again, as typed, with the messages (400)."""
+
+    def page(errors):
+        return _render_form(dossier, errors, request.form)
+
+    return refusals_shown_on(page, services.DecisionError)
 
 
 @decisions_bp.route("/<int:decision_id>/levee-des-reserves", methods=["POST"])
@@ -146,15 +148,11 @@ def lift(decision_id: int):
     decision = services.get_decision(decision_id)
     if decision is None:
         abort(404)
-    data, errors = parse_form(schemas.LiftSchema(), request.form)
-    if not errors:
-        try:
-            services.lift_reservations(current_user, decision, note=data["note"] or "")
-        except services.DecisionError as error:
-            errors = field_error(error.field, error.message)
-    if errors:
-        db.session.rollback()
-        return _render_form(decision.dossier, errors, request.form, 400)
-    db.session.commit()
-    flash(_("Réserves levées : le service est référencé."), "success")
-    return redirect(url_for("decisions.show", dossier_id=decision.dossier_id), 303)
+    with _shown_on(decision.dossier):
+        note = validated(schemas.LiftSchema())["note"] or ""
+        services.lift_reservations(current_user, decision, note=note)
+    return saved(
+        _("Réserves levées : le service est référencé."),
+        url_for("decisions.show", dossier_id=decision.dossier_id),
+        303,
+    )

@@ -1,8 +1,9 @@
 """Dossier services: open, answer, declare data, submit, admissibility, information
 requests, evaluation, withdrawal. Every state change goes through ``transition``.
 
-Services only flush; the view commits once. Access control is checked by the views with
-``review.dossiers.policies``; services check the dossier's state and the business rules.
+Services only flush; the transaction boundary commits once. Access control is checked by
+the views with ``review.dossiers.policies``; services check the dossier's state and the
+business rules.
 """
 
 from __future__ import annotations

@@ -7,17 +7,9 @@ organisation gets 404, as if the dossier did not exist).
 from __future__ import annotations
 
 import io
+from functools import partial
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -26,8 +18,15 @@ from catalogue import services as catalogue
 from catalogue.models import PURPOSE_LABELS, DataPurpose
 from catalogue.policies import can_manage_service
 from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
-from ens_core.db import db
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    parse_form,
+    refusals_flashed,
+    refusals_shown_on,
+    saved,
+    validated,
+)
 from review.dossiers import evidence as evidence_files
 from review.dossiers import services
 from review.dossiers.lifecycle import IllegalTransition
@@ -69,12 +68,34 @@ def _load(dossier_id: int, policy):
     return dossier
 
 
-def _refused(dossier, error: Exception, back: str):
-    """A business rule or an illegal transition: nothing changed, say why."""
-    db.session.rollback()
+def _refusals(dossier, back: str, *refusals: type[Exception]):
+    """A business rule or an illegal transition: nothing changed, say why (409)."""
+    return refusals_shown_on(partial(_refused_page, dossier, back), *refusals, status=409)
+
+
+def _refused_page(dossier, back: str, errors: dict):
+    message = next(iter(errors.values()))[0]
     return render_template(
-        "review/dossiers/refused.html", dossier=dossier, message=str(error), back=back
-    ), 409
+        "review/dossiers/refused.html", dossier=dossier, message=message, back=back
+    )
+
+
+def _to_show(dossier) -> str:
+    return url_for(".show", dossier_id=dossier.id)
+
+
+def _to_agent_show(dossier) -> str:
+    return url_for(".agent_show", dossier_id=dossier.id)
+
+
+def _saved_show(dossier, message: str):
+    """Done: the editor's dossier page, with ``message``."""
+    return saved(message, _to_show(dossier), 303)
+
+
+def _saved_agent_show(dossier, message: str):
+    """Done: the agent's dossier page, with ``message``."""
+    return saved(message, _to_agent_show(dossier), 303)
 
 
 def _context(dossier) -> dict:
@@ -109,51 +130,39 @@ def _area_or_404(area: str) -> Area:
 # --- editor ---------------------------------------------------------------------------
 
 
+def _index_page(errors=None, selected=None):
+    organisations = catalogue.organisations_of(current_user)
+    return render_template(
+        "review/dossiers/editor_index.html",
+        dossiers=services.dossiers_of_organisations([o.id for o in organisations]),
+        available=[
+            s for o in organisations for s in o.services if services.open_dossier_of(s) is None
+        ],
+        selected=selected,
+        errors=errors or {},
+    )
+
+
 @editor_bp.route("")
 @requires(can_use_editor_portal)
 def index():
-    organisations = catalogue.organisations_of(current_user)
-    dossiers = services.dossiers_of_organisations([o.id for o in organisations])
-    available = [
-        s for o in organisations for s in o.services if services.open_dossier_of(s) is None
-    ]
     wanted, _errors = parse_form(OpenDossierSchema(), request.args)
-    return render_template(
-        "review/dossiers/editor_index.html",
-        dossiers=dossiers,
-        available=available,
-        selected=wanted["service_id"] if wanted else None,
-        errors={},
-    )
+    return _index_page(selected=wanted["service_id"] if wanted else None)
 
 
 @editor_bp.route("/ouvrir", methods=["POST"])
 @requires(can_use_editor_portal)
 def open_():
-    data, errors = parse_form(OpenDossierSchema(), request.form)
-    service = catalogue.get_service(data["service_id"]) if data else None
-    if service is None or not can_manage_service(current_user, service):
-        errors = errors or field_error("service_id", _("Choisissez un de vos services."))
-        organisations = catalogue.organisations_of(current_user)
-        return render_template(
-            "review/dossiers/editor_index.html",
-            dossiers=services.dossiers_of_organisations([o.id for o in organisations]),
-            available=[
-                s for o in organisations for s in o.services if services.open_dossier_of(s) is None
-            ],
-            errors=errors,
-        ), 400
-    try:
+    with refusals_shown_on(_index_page):
+        service = catalogue.get_service(validated(OpenDossierSchema())["service_id"])
+        if service is None or not can_manage_service(current_user, service):
+            raise InvalidForm(field_error("service_id", _("Choisissez un de vos services.")))
+    with refusals_flashed(url_for(".index"), services.DossierError, code=303):
         dossier = services.open_dossier(current_user, service)
-    except services.DossierError as error:
-        flash(str(error), "error")
-        return redirect(url_for(".index"), 303)
-    db.session.commit()
-    flash(
+    return _saved_show(
+        dossier,
         _("Dossier ouvert selon le référentiel %(v)s.", v=dossier.referential_version.version),
-        "success",
     )
-    return redirect(url_for(".show", dossier_id=dossier.id), 303)
 
 
 @editor_bp.route("/<int:dossier_id>")
@@ -170,22 +179,28 @@ def show(dossier_id: int):
     return render_template("review/dossiers/editor_show.html", **context)
 
 
-def _answer_inputs(dossier, area: Area):
-    criteria = [c for c in services.criteria_of(dossier) if c.area is area]
-    inputs, errors, values = {}, {}, {}
+def _criterion_rows(criteria, schema, fields: tuple[str, str], values: dict):
+    """One row of the form per criterion (inputs named ``{field}-{code}``), each loaded by
+    ``schema``; ``values`` keeps what was typed. Returns ({code: data}, errors)."""
+    rows, errors = {}, {}
     for criterion in criteria:
         code = criterion.code
-        raw = {
-            "answer": request.form.get(f"answer-{code}", ""),
-            "justification": request.form.get(f"justification-{code}", ""),
-        }
+        raw = {name: request.form.get(f"{name}-{code}", "") for name in fields}
         values[code] = raw
         try:
-            data = AnswerSchema().load(raw)
+            rows[code] = schema.load(raw)
         except ValidationError as error:
             for name, messages in error.messages.items():
                 errors[f"{name}-{code}"] = [str(m) for m in messages]
-            continue
+    return rows, errors
+
+
+def _answer_inputs(dossier, area: Area):
+    criteria = [c for c in services.criteria_of(dossier) if c.area is area]
+    values: dict = {}
+    rows, errors = _criterion_rows(criteria, AnswerSchema(), ("answer", "justification"), values)
+    inputs = {}
+    for code, data in rows.items():
         upload = request.files.get(f"evidence-{code}")
         if upload is not None and not upload.filename:
             upload = None
@@ -202,90 +217,86 @@ def _answer_inputs(dossier, area: Area):
 def answers(dossier_id: int, area: str):
     dossier = _load(dossier_id, can_manage_dossier)
     area_ = _area_or_404(area)
+    if request.method == "GET":
+        return _answers_page(dossier, area_, _stored_answers(dossier, area_))
+    _criteria, inputs, errors, values = _answer_inputs(dossier, area_)
+    with refusals_shown_on(partial(_answers_page, dossier, area_, values)):
+        if errors:
+            raise InvalidForm(errors)
+        with _refusals(dossier, _to_show(dossier), services.DossierError):
+            problems = services.save_answers(current_user, dossier, inputs)
+        if problems:
+            raise InvalidForm(problems)
+    return _saved_show(dossier, _("Réponses enregistrées."))
+
+
+def _stored_answers(dossier, area: Area) -> dict:
     existing = services.answers_by_criterion(dossier)
-    criteria = [c for c in services.criteria_of(dossier) if c.area is area_]
-    values = {
+    return {
         c.code: {
             "answer": existing[c.id].answer.value if c.id in existing else "",
             "justification": existing[c.id].justification if c.id in existing else "",
         }
-        for c in criteria
+        for c in services.criteria_of(dossier)
+        if c.area is area
     }
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        criteria, inputs, errors, values = _answer_inputs(dossier, area_)
-        if not errors:
-            try:
-                errors = services.save_answers(current_user, dossier, inputs)
-            except services.DossierError as error:
-                return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-        if not errors:
-            db.session.commit()
-            flash(_("Réponses enregistrées."), "success")
-            return redirect(url_for(".show", dossier_id=dossier.id), 303)
-        db.session.rollback()
-        status = 400
+
+
+def _answers_page(dossier, area: Area, values: dict, errors=None):
     return render_template(
         "review/dossiers/editor_answers.html",
         dossier=dossier,
-        area=area_,
-        criteria=criteria,
-        existing=existing,
+        area=area,
+        criteria=[c for c in services.criteria_of(dossier) if c.area is area],
+        existing=services.answers_by_criterion(dossier),
         values=values,
-        errors=errors,
+        errors=errors or {},
         answer_labels=ANSWER_LABELS,
         editable=dossier.state in services.EDITABLE_STATES,
-    ), status
+    )
 
 
 @editor_bp.route("/<int:dossier_id>/donnees", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def data_requests(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    errors, values, status = {}, {}, 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = parse_form(DataRequestSchema(), request.form)
-        if data is not None:
-            try:
-                services.add_data_request(
-                    current_user,
-                    dossier,
-                    scope=data["scope"].strip(),
-                    purpose=DataPurpose(data["purpose"]),
-                    retention_days=data["retention_days"],
-                    justification=data["justification"].strip(),
-                )
-            except services.DossierError as error:
-                db.session.rollback()
-                errors = field_error("scope", str(error))
-            else:
-                db.session.commit()
-                flash(_("Donnée demandée ajoutée."), "success")
-                return redirect(url_for(".data_requests", dossier_id=dossier.id), 303)
-        status = 400
+    page = partial(_data_requests_page, dossier)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.DossierError, field="scope"):
+        data = validated(DataRequestSchema())
+        services.add_data_request(
+            current_user,
+            dossier,
+            scope=data["scope"].strip(),
+            purpose=DataPurpose(data["purpose"]),
+            retention_days=data["retention_days"],
+            justification=data["justification"].strip(),
+        )
+    return saved(
+        _("Donnée demandée ajoutée."), url_for(".data_requests", dossier_id=dossier.id), 303
+    )
+
+
+def _data_requests_page(dossier, errors=None):
     return render_template(
         "review/dossiers/editor_data.html",
         dossier=dossier,
-        errors=errors,
-        values=values,
+        errors=errors or {},
+        values=request.form.to_dict(),
         purposes=[(p.value, p.label) for p in DataPurpose],
         editable=dossier.state in services.EDITABLE_STATES,
-    ), status
+    )
 
 
 @editor_bp.route("/<int:dossier_id>/donnees/<int:request_id>/supprimer", methods=["POST"])
 @requires(can_use_editor_portal)
 def remove_data_request(dossier_id: int, request_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    try:
+    back = url_for(".data_requests", dossier_id=dossier.id)
+    with _refusals(dossier, back, services.DossierError):
         services.remove_data_request(current_user, dossier, request_id)
-    except services.DossierError as error:
-        return _refused(dossier, error, url_for(".data_requests", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Donnée demandée retirée."), "success")
-    return redirect(url_for(".data_requests", dossier_id=dossier.id), 303)
+    return saved(_("Donnée demandée retirée."), back, 303)
 
 
 STEP_FIELDS = (
@@ -335,40 +346,36 @@ def measurements(dossier_id: int):
     ]
     rows += [dict.fromkeys(STEP_FIELDS, "") for _ in range(MAX_STEPS - len(rows))]
     measured_on = measurement.measured_on if measurement else ""
-    errors, status = {}, 200
-    if request.method == "POST":
-        steps, errors, rows = _steps_from_form()
-        measured_on = request.form.get("measured_on", "").strip()[:200]
-        if not errors:
-            try:
-                scoring.save_measurements(current_user, dossier, steps, measured_on)
-            except services.DossierError as error:
-                return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-            db.session.commit()
-            flash(_("Mesures enregistrées ; l'écoscore est recalculé."), "success")
-            return redirect(url_for(".show", dossier_id=dossier.id), 303)
-        status = 400
+    if request.method == "GET":
+        return _measurements_page(dossier, rows, measured_on)
+    steps, errors, rows = _steps_from_form()
+    measured_on = request.form.get("measured_on", "").strip()[:200]
+    with refusals_shown_on(partial(_measurements_page, dossier, rows, measured_on)):
+        if errors:
+            raise InvalidForm(errors)
+        with _refusals(dossier, _to_show(dossier), services.DossierError):
+            scoring.save_measurements(current_user, dossier, steps, measured_on)
+    return _saved_show(dossier, _("Mesures enregistrées ; l'écoscore est recalculé."))
+
+
+def _measurements_page(dossier, rows, measured_on, errors=None):
     return render_template(
         "review/dossiers/editor_measurements.html",
         dossier=dossier,
         rows=rows,
         measured_on=measured_on,
-        errors=errors,
+        errors=errors or {},
         editable=dossier.state in services.EDITABLE_STATES,
-    ), status
+    )
 
 
 @editor_bp.route("/<int:dossier_id>/deposer", methods=["POST"])
 @requires(can_use_editor_portal)
 def submit(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    try:
+    with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
         services.submit_dossier(current_user, dossier)
-    except (services.DossierError, IllegalTransition) as error:
-        return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Dossier déposé. L'autorité vérifie sa recevabilité."), "success")
-    return redirect(url_for(".show", dossier_id=dossier.id), 303)
+    return _saved_show(dossier, _("Dossier déposé. L'autorité vérifie sa recevabilité."))
 
 
 @editor_bp.route("/<int:dossier_id>/retirer", methods=["POST"])
@@ -378,31 +385,26 @@ def withdraw(dossier_id: int):
     data, _errors = parse_form(CommentSchema(), request.form)
     if data is None:
         abort(400)
-    try:
+    with _refusals(dossier, _to_show(dossier), IllegalTransition):
         services.withdraw_dossier(current_user, dossier, data["comment"].strip())
-    except IllegalTransition as error:
-        return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Dossier retiré."), "success")
-    return redirect(url_for(".show", dossier_id=dossier.id), 303)
+    return _saved_show(dossier, _("Dossier retiré."))
+
+
+def _editor_show_with(dossier, errors):
+    context = _context(dossier)
+    context.update(show_scores=False, problems=[], errors=errors)
+    return render_template("review/dossiers/editor_show.html", **context)
 
 
 @editor_bp.route("/<int:dossier_id>/complements", methods=["POST"])
 @requires(can_use_editor_portal)
 def answer_information(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    data, errors = parse_form(InformationAnswerSchema(), request.form)
-    if data is None:
-        context = _context(dossier)
-        context.update(show_scores=False, problems=[], errors=errors)
-        return render_template("review/dossiers/editor_show.html", **context), 400
-    try:
-        services.answer_information_request(current_user, dossier, data["answer"].strip())
-    except (services.DossierError, IllegalTransition) as error:
-        return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Réponse envoyée ; l'évaluation reprend."), "success")
-    return redirect(url_for(".show", dossier_id=dossier.id), 303)
+    with refusals_shown_on(partial(_editor_show_with, dossier)):
+        answer = validated(InformationAnswerSchema())["answer"].strip()
+    with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
+        services.answer_information_request(current_user, dossier, answer)
+    return _saved_show(dossier, _("Réponse envoyée ; l'évaluation reprend."))
 
 
 def _send_evidence(dossier, evidence_id: int):
@@ -427,13 +429,9 @@ def _send_evidence(dossier, evidence_id: int):
 @requires(can_use_editor_portal)
 def remove_evidence(dossier_id: int, evidence_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    try:
+    with _refusals(dossier, _to_show(dossier), services.DossierError):
         services.remove_evidence(current_user, dossier, evidence_id)
-    except services.DossierError as error:
-        return _refused(dossier, error, url_for(".show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Pièce supprimée."), "success")
-    return redirect(url_for(".show", dossier_id=dossier.id), 303)
+    return _saved_show(dossier, _("Pièce supprimée."))
 
 
 @editor_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>")
@@ -477,37 +475,35 @@ def agent_show(dossier_id: int):
     return _agent_page(_load(dossier_id, can_review_dossier))
 
 
+def _agent_form_refusals(dossier, *refusals: type[Exception], field: str | None = None):
+    """The agent's dossier page again, with the form's messages (400)."""
+    page = partial(_agent_page, dossier, values=request.form.to_dict())
+    return refusals_shown_on(page, *refusals, field=field)
+
+
 @agent_bp.route("/<int:dossier_id>/recevabilite", methods=["POST"])
 @requires(can_use_agent_portal)
 def admissibility(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
-    data, errors = parse_form(AdmissibilitySchema(), request.form)
-    if data is None:
-        return _agent_page(dossier, errors, 400, request.form.to_dict())
-    try:
+    with _agent_form_refusals(dossier):
+        data = validated(AdmissibilitySchema())
+    with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
         services.decide_admissibility(
             current_user,
             dossier,
             admissible=data["decision"] == "admissible",
             comment=data["comment"].strip(),
         )
-    except (services.DossierError, IllegalTransition) as error:
-        return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Recevabilité enregistrée."), "success")
-    return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
+    return _saved_agent_show(dossier, _("Recevabilité enregistrée."))
 
 
 @agent_bp.route("/<int:dossier_id>/evaluation/demarrer", methods=["POST"])
 @requires(can_use_agent_portal)
 def start_evaluation(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
-    try:
+    with _refusals(dossier, _to_agent_show(dossier), IllegalTransition):
         services.start_evaluation(current_user, dossier)
-    except IllegalTransition as error:
-        return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-    db.session.commit()
-    return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
+    return redirect(_to_agent_show(dossier), 303)
 
 
 @agent_bp.route("/<int:dossier_id>/evaluation/<area>", methods=["GET", "POST"])
@@ -524,71 +520,60 @@ def evaluate(dossier_id: int, area: str):
         }
         for c in criteria
     }
-    errors, status = {}, 200
-    if request.method == "POST":
-        verdicts = {}
-        for criterion in criteria:
-            code = criterion.code
-            raw = {
-                "verdict": request.form.get(f"verdict-{code}", ""),
-                "comment": request.form.get(f"comment-{code}", ""),
-            }
-            values[code] = raw
-            try:
-                data = VerdictSchema().load(raw)
-            except ValidationError as error:
-                for name, messages in error.messages.items():
-                    errors[f"{name}-{code}"] = [str(m) for m in messages]
-                continue
-            verdicts[code] = (
-                Verdict(data["verdict"]) if data["verdict"] else None,
-                data["comment"].strip(),
-            )
-        if not errors:
-            try:
-                errors = services.save_evaluations(current_user, dossier, verdicts)
-            except services.DossierError as error:
-                return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-        if not errors:
-            db.session.commit()
-            flash(_("Évaluation enregistrée."), "success")
-            return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
-        db.session.rollback()
-        status = 400
+    page = partial(_evaluate_page, dossier, area_, criteria, values)
+    if request.method == "GET":
+        return page()
+    verdicts, errors = _verdict_inputs(criteria, values)
+    with refusals_shown_on(page):
+        if errors:
+            raise InvalidForm(errors)
+        with _refusals(dossier, _to_agent_show(dossier), services.DossierError):
+            problems = services.save_evaluations(current_user, dossier, verdicts)
+        if problems:
+            raise InvalidForm(problems)
+    return _saved_agent_show(dossier, _("Évaluation enregistrée."))
+
+
+def _verdict_inputs(criteria, values: dict) -> tuple[dict, dict]:
+    """Each criterion's verdict and comment from the form (``values`` keeps what was typed)."""
+    rows, errors = _criterion_rows(criteria, VerdictSchema(), ("verdict", "comment"), values)
+    verdicts = {
+        code: (Verdict(data["verdict"]) if data["verdict"] else None, data["comment"].strip())
+        for code, data in rows.items()
+    }
+    return verdicts, errors
+
+
+def _evaluate_page(dossier, area: Area, criteria, values: dict, errors=None):
     return render_template(
         "review/dossiers/agent_evaluate.html",
         dossier=dossier,
-        area=area_,
+        area=area,
         criteria=criteria,
         answers=services.answers_by_criterion(dossier),
         values=values,
-        errors=errors,
+        errors=errors or {},
         verdict_labels=VERDICT_LABELS,
         editable=dossier.state is S.UNDER_EVALUATION,
-    ), status
+    )
 
 
 @agent_bp.route("/<int:dossier_id>/complements", methods=["POST"])
 @requires(can_use_agent_portal)
 def request_information(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
-    data, errors = parse_form(InformationRequestSchema(), request.form)
-    if data is None:
-        return _agent_page(dossier, errors, 400, request.form.to_dict())
-    try:
-        services.request_information(
-            current_user, dossier, questions=data["questions"].strip(), deadline=data["deadline"]
-        )
-    except services.DossierError as error:
-        db.session.rollback()
-        return _agent_page(
-            dossier, field_error("deadline", str(error)), 400, request.form.to_dict()
-        )
-    except IllegalTransition as error:
-        return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Demande de compléments envoyée ; le délai d'instruction est suspendu."), "success")
-    return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
+    with _agent_form_refusals(dossier, services.DossierError, field="deadline"):
+        data = validated(InformationRequestSchema())
+        with _refusals(dossier, _to_agent_show(dossier), IllegalTransition):
+            services.request_information(
+                current_user,
+                dossier,
+                questions=data["questions"].strip(),
+                deadline=data["deadline"],
+            )
+    return _saved_agent_show(
+        dossier, _("Demande de compléments envoyée ; le délai d'instruction est suspendu.")
+    )
 
 
 @agent_bp.route("/<int:dossier_id>/evaluer", methods=["POST"])
@@ -596,29 +581,22 @@ def request_information(dossier_id: int):
 def complete_evaluation(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
     data, _errors = parse_form(CommentSchema(), request.form)
-    try:
+    with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
         services.complete_evaluation(current_user, dossier, (data or {}).get("comment", ""))
-    except (services.DossierError, IllegalTransition) as error:
-        return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Évaluation terminée ; les scores sont visibles par l'éditeur."), "success")
-    return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
+    return _saved_agent_show(
+        dossier, _("Évaluation terminée ; les scores sont visibles par l'éditeur.")
+    )
 
 
 @agent_bp.route("/<int:dossier_id>/clore", methods=["POST"])
 @requires(can_use_agent_portal)
 def close(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
-    data, errors = parse_form(RequiredCommentSchema(), request.form)
-    if data is None:
-        return _agent_page(dossier, errors, 400, request.form.to_dict())
-    try:
-        services.close_for_missed_deadline(current_user, dossier, data["comment"].strip())
-    except (services.DossierError, IllegalTransition) as error:
-        return _refused(dossier, error, url_for(".agent_show", dossier_id=dossier.id))
-    db.session.commit()
-    flash(_("Dossier clos."), "success")
-    return redirect(url_for(".agent_show", dossier_id=dossier.id), 303)
+    with _agent_form_refusals(dossier):
+        comment = validated(RequiredCommentSchema())["comment"].strip()
+    with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
+        services.close_for_missed_deadline(current_user, dossier, comment)
+    return _saved_agent_show(dossier, _("Dossier clos."))
 
 
 @agent_bp.route("/<int:dossier_id>/preuves/<int:evidence_id>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ens_core.db import db
+from ens_core.boundary import one_transaction
 from review.referential import services
 
 referential_cli = AppGroup("referential", help="Criteria referential versions.")
@@ -13,17 +13,16 @@ referential_cli = AppGroup("referential", help="Criteria referential versions.")
 
 @referential_cli.command("load")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@one_transaction
 def load_command(path: str) -> None:
     """Validate and publish a referential file (a published version is immutable)."""
     try:
         version, created = services.load_referential_file(path)
     except services.ReferentialError as error:
-        db.session.rollback()
         click.echo(f"Refused: {error}", err=True)
         for field_name, messages in sorted(error.messages.items(), key=lambda kv: str(kv[0])):
             click.echo(f"  {field_name}: {messages}", err=True)
         raise SystemExit(1) from None
-    db.session.commit()
     if created:
         click.echo(f"Published version {version.version} ({len(version.criteria)} criteria).")
     else:

@@ -7,7 +7,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from ens_core.db import db, utcnow
+from ens_core.boundary import one_transaction, roll_back
+from ens_core.db import utcnow
 from review.sovereignty import services
 from review.sovereignty.models import Union
 from review.sovereignty.sweep import run_sweep
@@ -42,10 +43,10 @@ def list_command() -> None:
 
 
 @countries_cli.command("seed")
+@one_transaction
 def seed_command() -> None:
     """Create the initial registry (idempotent)."""
     added = services.seed_registry()
-    db.session.commit()
     click.echo(f"{added} countries added.")
 
 
@@ -53,14 +54,13 @@ def seed_command() -> None:
 @click.argument("code")
 @click.option("--on", "on", required=True, help="First day outside the union (YYYY-MM-DD).")
 @click.option("--union", "union", type=UNION_CHOICE, default="eu", show_default=True)
+@one_transaction
 def leave_command(code: str, on: str, union: str) -> None:
     """Record that a country leaves the EU or the EEA on a date (audited)."""
     try:
         actions = services.record_leave(None, code.upper(), Union(union), _on(on), now=utcnow())
     except services.SovereigntyError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"{code.upper()} leaves {union.upper()} on {on}.")
     _print_actions(actions)
 
@@ -70,6 +70,7 @@ def leave_command(code: str, on: str, union: str) -> None:
 @click.option("--on", "on", required=True, help="First day as a member (YYYY-MM-DD).")
 @click.option("--union", "union", type=UNION_CHOICE, default="eu", show_default=True)
 @click.option("--name", default=None, help="Country name, if it is not in the registry yet.")
+@one_transaction
 def join_command(code: str, on: str, union: str, name: str | None) -> None:
     """Record that a country joins the EU or the EEA on a date (audited)."""
     try:
@@ -77,9 +78,7 @@ def join_command(code: str, on: str, union: str, name: str | None) -> None:
             None, code.upper(), Union(union), _on(on), now=utcnow(), name=name
         )
     except services.SovereigntyError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"{code.upper()} joins {union.upper()} on {on}.")
     _print_actions(actions)
 
@@ -87,17 +86,12 @@ def join_command(code: str, on: str, union: str, name: str | None) -> None:
 @sovereignty_cli.command("sweep")
 @click.option("--at", "at", default=None, help="Evaluate as of this date (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@one_transaction
 def sweep_command(at: str | None, dry_run: bool) -> None:
     """Evaluate every referenced or suspended service and apply the rules."""
 
     now = services.at_noon(_on(at)) if at else utcnow()
-    try:
-        report = run_sweep(now=now, dry_run=dry_run, progress=True)
-    except Exception:
-        db.session.rollback()
-        raise
+    report = run_sweep(now=now, dry_run=dry_run, progress=True)
     if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+        roll_back()  # a dry run keeps nothing
     click.echo(report.table(dry_run=dry_run))

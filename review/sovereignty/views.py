@@ -1,9 +1,11 @@
 """Sovereignty pages: the registry and the cases (agents), deletion orders (agents and
-editors). Thin views: parse, call a service, commit once, render."""
+editors). Thin views: parse, call a service, render; the transaction boundary commits."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from functools import partial
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +19,14 @@ from ens_core.accounts.policies import (
     requires,
 )
 from ens_core.db import db, utcnow
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    refusals_flashed,
+    refusals_shown_on,
+    saved,
+    validated,
+)
 from review.sovereignty import services
 from review.sovereignty.models import CaseState, DeletionOrder, OrderState, SovereigntyCase, Union
 from review.sovereignty.schemas import AttestationReviewSchema, RegistryChangeSchema
@@ -61,26 +70,21 @@ def accept_regularisation(case_id: int):
     case = db.session.get(SovereigntyCase, case_id)
     if case is None:
         abort(404)
-    try:
+    home = url_for("sovereignty.home")
+    with refusals_flashed(home, services.SovereigntyError):
         services.accept_regularisation(current_user, case, now=utcnow())
-    except services.SovereigntyError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("sovereignty.home"))
-    db.session.commit()
-    flash(_("Régularisation acceptée : le service est rétabli."), "success")
-    return redirect(url_for("sovereignty.home"))
+    return saved(_("Régularisation acceptée : le service est rétabli."), home)
 
 
-def _registry_page(errors=None, values=None, status=200):
+def _registry_page(errors=None):
     return render_template(
         "review/sovereignty/registry.html",
         countries=services.list_countries(),
         errors=errors or {},
-        values=values or {},
+        values=request.form.to_dict(),
         can_change=can_administer(current_user),
         unions=list(Union),
-    ), status
+    )
 
 
 @agent_bp.route("/pays")
@@ -92,37 +96,20 @@ def registry():
 @agent_bp.route("/pays/changement", methods=["POST"])
 @requires(can_administer)
 def registry_change():
-    data, errors = parse_form(RegistryChangeSchema(), request.form)
-    if data is None:
-        return _registry_page(errors, request.form.to_dict(), 400)
-    now = utcnow()
-    try:
+    with refusals_shown_on(_registry_page, services.SovereigntyError, field="code"):
+        data = validated(RegistryChangeSchema())
+        code, union, now = data["code"].upper(), Union(data["union"]), utcnow()
         if data["action"] == "leave":
-            actions = services.record_leave(
-                current_user, data["code"].upper(), Union(data["union"]), data["on"], now=now
-            )
+            actions = services.record_leave(current_user, code, union, data["on"], now=now)
         else:
             actions = services.record_join(
-                current_user,
-                data["code"].upper(),
-                Union(data["union"]),
-                data["on"],
-                now=now,
-                name=data.get("name"),
+                current_user, code, union, data["on"], now=now, name=data.get("name")
             )
-    except services.SovereigntyError as error:
-        db.session.rollback()
-        return _registry_page(field_error("code", str(error)), request.form.to_dict(), 400)
-    db.session.commit()
     changed = [a for a in actions if a.action != services.UNCHANGED]
-    flash(
-        _(
-            "Changement enregistré. Services affectés immédiatement : %(n)s.",
-            n=len(changed),
-        ),
-        "success",
+    return saved(
+        _("Changement enregistré. Services affectés immédiatement : %(n)s.", n=len(changed)),
+        url_for("sovereignty.registry"),
     )
-    return redirect(url_for("sovereignty.registry"))
 
 
 @agent_bp.route("/suppressions")
@@ -148,34 +135,29 @@ def _order_or_404(order_id: int) -> DeletionOrder:
 @requires(can_use_agent_portal)
 def order(order_id: int):
     order = _order_or_404(order_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        data, errors = parse_form(AttestationReviewSchema(), request.form)
-        if data is not None:
-            try:
-                services.review_attestation(
-                    current_user,
-                    order,
-                    accept=data["decision"] == "accept",
-                    comment=data["comment"],
-                    now=utcnow(),
-                )
-            except services.SovereigntyError as error:
-                db.session.rollback()
-                errors = field_error("decision", str(error))
-            else:
-                db.session.commit()
-                flash(_("Examen de l'attestation enregistré."), "success")
-                return redirect(url_for("sovereignty.order", order_id=order.id))
-        status = 400
+    page = partial(_order_page, order)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.SovereigntyError, field="decision"):
+        data = validated(AttestationReviewSchema())
+        accept = data["decision"] == "accept"
+        services.review_attestation(
+            current_user, order, accept=accept, comment=data["comment"], now=utcnow()
+        )
+    return saved(
+        _("Examen de l'attestation enregistré."), url_for("sovereignty.order", order_id=order.id)
+    )
+
+
+def _order_page(order, errors=None):
     return render_template(
         "review/sovereignty/order_agent.html",
         order=order,
         service=get_service(order.service_id),
-        errors=errors,
+        errors=errors or {},
         today=utcnow().date(),
         OrderState=OrderState,
-    ), status
+    )
 
 
 @agent_bp.route("/suppressions/<int:order_id>/attestation")
@@ -228,33 +210,33 @@ def _editor_order(order_id: int) -> tuple[DeletionOrder, Service]:
 @requires(can_use_editor_portal)
 def order_editor(order_id: int):
     order, service = _editor_order(order_id)
-    errors, status = {}, 200
-    if request.method == "POST":
+    page = partial(_order_editor_page, order, service)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.SovereigntyError, field="attestation"):
         upload = request.files.get("attestation")
         if upload is None or not upload.filename:
-            errors = field_error("attestation", _("Joignez l'attestation de suppression (PDF)."))
-        else:
-            content = upload.read(services.ATTESTATION_MAX_BYTES + 1)
-            try:
-                services.submit_attestation(
-                    current_user, order, filename=upload.filename, content=content, now=utcnow()
-                )
-            except services.SovereigntyError as error:
-                db.session.rollback()
-                errors = field_error("attestation", str(error))
-            else:
-                db.session.commit()
-                flash(_("Attestation déposée. Un agent va l'examiner."), "success")
-                return redirect(url_for("compliance.order_editor", order_id=order.id))
-        status = 400
+            message = _("Joignez l'attestation de suppression (PDF).")
+            raise InvalidForm(field_error("attestation", message))
+        content = upload.read(services.ATTESTATION_MAX_BYTES + 1)
+        services.submit_attestation(
+            current_user, order, filename=upload.filename, content=content, now=utcnow()
+        )
+    return saved(
+        _("Attestation déposée. Un agent va l'examiner."),
+        url_for("compliance.order_editor", order_id=order.id),
+    )
+
+
+def _order_editor_page(order, service, errors=None):
     return render_template(
         "review/sovereignty/order_editor.html",
         order=order,
         service=service,
-        errors=errors,
+        errors=errors or {},
         today=utcnow().date(),
         OrderState=OrderState,
-    ), status
+    )
 
 
 @editor_bp.route("/suppressions/<int:order_id>/attestation")

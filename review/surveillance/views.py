@@ -3,7 +3,9 @@ sanction answers, change declarations and renewals (editors)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from functools import partial
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,7 +19,14 @@ from catalogue.services import (
 )
 from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
 from ens_core.db import db, utcnow
-from ens_core.forms import field_error, parse_form
+from ens_core.forms import (
+    InvalidForm,
+    field_error,
+    refusals_flashed,
+    refusals_shown_on,
+    saved,
+    validated,
+)
 from review.sovereignty.views import editor_bp as compliance_bp
 from review.surveillance import services
 from review.surveillance.models import (
@@ -59,6 +68,11 @@ def _get(model, object_id):
     return obj
 
 
+def _shown_on(page, obj, field: str | None = None):
+    """A refusal of the surveillance services, shown on ``page`` of ``obj``."""
+    return refusals_shown_on(partial(page, obj), services.SurveillanceError, field=field)
+
+
 def _services_by_id(ids):
     return services_by_ids(ids)
 
@@ -87,15 +101,23 @@ def home():
     )
 
 
-def _complaint_form(errors=None, values=None, status=200):
+def _complaint_form(errors=None):
     listed = published_services()
     return render_template(
         "review/surveillance/complaint_new.html",
         errors=errors or {},
-        values=values or {},
+        values=request.form.to_dict(),
         categories=list(ComplaintCategory),
         services_list=list(listed),
-    ), status
+    )
+
+
+def _attachments() -> list[tuple[str, bytes]]:
+    return [
+        (f.filename, f.read(services.ATTACHMENT_MAX_BYTES + 1))
+        for f in request.files.getlist("attachments")
+        if f and f.filename
+    ]
 
 
 @agent_bp.route("/plaintes/nouvelle", methods=["GET", "POST"])
@@ -103,33 +125,22 @@ def _complaint_form(errors=None, values=None, status=200):
 def complaint_new():
     if request.method == "GET":
         return _complaint_form()
-    data, errors = parse_form(ComplaintSchema(), request.form)
-    values = request.form.to_dict()
-    if data is None:
-        return _complaint_form(errors, values, 400)
-    service = get_service_by_slug(data["service"])
-    if service is None:
-        return _complaint_form(field_error("service", _("Service inconnu.")), values, 400)
-    files = [
-        (f.filename, f.read(services.ATTACHMENT_MAX_BYTES + 1))
-        for f in request.files.getlist("attachments")
-        if f and f.filename
-    ]
-    try:
+    with refusals_shown_on(_complaint_form, services.SurveillanceError, field="attachments"):
+        data = validated(ComplaintSchema())
+        service = get_service_by_slug(data["service"])
+        if service is None:
+            raise InvalidForm(field_error("service", _("Service inconnu.")))
         complaint = services.file_complaint(
             current_user,
             service,
             category=ComplaintCategory(data["category"]),
             description=data["description"],
-            attachments=files,
+            attachments=_attachments(),
             now=utcnow(),
         )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _complaint_form(field_error("attachments", str(error)), values, 400)
-    db.session.commit()
-    flash(_("Plainte enregistrée."), "success")
-    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+    return saved(
+        _("Plainte enregistrée."), url_for("surveillance.complaint", complaint_id=complaint.id)
+    )
 
 
 def _complaint_page(complaint, errors=None, status=200):
@@ -155,44 +166,22 @@ def complaint(complaint_id: int):
 @requires(can_use_agent_portal)
 def complaint_triage(complaint_id: int):
     complaint = _get(Complaint, complaint_id)
-    data, errors = parse_form(TriageSchema(), request.form)
-    if data is None:
-        return _complaint_page(complaint, errors, 400)
-    try:
-        services.triage_complaint(
-            current_user, complaint, state=ComplaintState(data["state"]), note=data["note"]
-        )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _complaint_page(complaint, field_error("state", str(error)), 400)
-    db.session.commit()
-    flash(_("Tri enregistré."), "success")
-    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+    with _shown_on(_complaint_page, complaint, "state"):
+        data = validated(TriageSchema())
+        state = ComplaintState(data["state"])
+        services.triage_complaint(current_user, complaint, state=state, note=data["note"])
+    return saved(_("Tri enregistré."), url_for(".complaint", complaint_id=complaint.id))
 
 
 @agent_bp.route("/plaintes/<int:complaint_id>/audit", methods=["POST"])
 @requires(can_use_agent_portal)
 def complaint_audit(complaint_id: int):
     complaint = _get(Complaint, complaint_id)
-    data, errors = parse_form(AuditSchema(), request.form)
-    if data is None:
-        return _complaint_page(complaint, errors, 400)
-    try:
-        services.open_audit(
-            current_user,
-            get_service(complaint.service_id),
-            scope=data["scope"],
-            auditor=data["auditor"],
-            deadline=data["deadline"],
-            complaint=complaint,
-            now=utcnow(),
-        )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _complaint_page(complaint, field_error("deadline", str(error)), 400)
-    db.session.commit()
-    flash(_("Audit ouvert."), "success")
-    return redirect(url_for("surveillance.complaint", complaint_id=complaint.id))
+    with _shown_on(_complaint_page, complaint, "deadline"):
+        data = validated(AuditSchema())
+        service = get_service(complaint.service_id)
+        services.open_audit(current_user, service, complaint=complaint, now=utcnow(), **data)
+    return saved(_("Audit ouvert."), url_for(".complaint", complaint_id=complaint.id))
 
 
 @agent_bp.route("/plaintes/<int:complaint_id>/pieces/<int:attachment_id>")
@@ -216,26 +205,22 @@ def complaint_attachment(complaint_id: int, attachment_id: int):
 @requires(can_use_agent_portal)
 def audit(audit_id: int):
     audit = _get(Audit, audit_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        data, errors = parse_form(FindingsSchema(), request.form)
-        if data is not None:
-            try:
-                services.close_audit(current_user, audit, findings=data["findings"], now=utcnow())
-            except services.SurveillanceError as error:
-                db.session.rollback()
-                errors = field_error("findings", str(error))
-            else:
-                db.session.commit()
-                flash(_("Audit clos."), "success")
-                return redirect(url_for("surveillance.audit", audit_id=audit.id))
-        status = 400
+    page = partial(_audit_page, audit)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.SurveillanceError, field="findings"):
+        findings = validated(FindingsSchema())["findings"]
+        services.close_audit(current_user, audit, findings=findings, now=utcnow())
+    return saved(_("Audit clos."), url_for("surveillance.audit", audit_id=audit.id))
+
+
+def _audit_page(audit, errors=None):
     return render_template(
         "review/surveillance/audit.html",
         audit=audit,
         service=get_service(audit.service_id),
-        errors=errors,
-    ), status
+        errors=errors or {},
+    )
 
 
 @agent_bp.route("/services/<int:service_id>/sanction", methods=["GET", "POST"])
@@ -244,33 +229,29 @@ def sanction_new(service_id: int):
     service = get_service(service_id)
     if service is None:
         abort(404)
-    errors, status = {}, 200
-    if request.method == "POST":
-        data, errors = parse_form(SanctionIntentSchema(), request.form)
-        if data is not None:
-            try:
-                sanction = services.notify_sanction_intent(
-                    current_user,
-                    service,
-                    grounds=data["grounds"],
-                    proposed=SanctionKind(data["proposed"]),
-                    now=utcnow(),
-                )
-            except services.SurveillanceError as error:
-                db.session.rollback()
-                errors = field_error("grounds", str(error))
-            else:
-                db.session.commit()
-                flash(_("Intention de sanction notifiée à l'éditeur."), "success")
-                return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
-        status = 400
+    page = partial(_sanction_intent_page, service)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.SurveillanceError, field="grounds"):
+        data = validated(SanctionIntentSchema())
+        proposed = SanctionKind(data["proposed"])
+        sanction = services.notify_sanction_intent(
+            current_user, service, grounds=data["grounds"], proposed=proposed, now=utcnow()
+        )
+    return saved(
+        _("Intention de sanction notifiée à l'éditeur."),
+        url_for("surveillance.sanction", sanction_id=sanction.id),
+    )
+
+
+def _sanction_intent_page(service, errors=None):
     return render_template(
         "review/surveillance/sanction_new.html",
         service=service,
-        errors=errors,
+        errors=errors or {},
         values=request.form.to_dict(),
         kinds=list(SanctionKind),
-    ), status
+    )
 
 
 def _sanction_page(sanction, errors=None, status=200):
@@ -287,6 +268,10 @@ def _sanction_page(sanction, errors=None, status=200):
     ), status
 
 
+def _sanction_decided(sanction, message: str):
+    return saved(message, url_for("surveillance.sanction", sanction_id=sanction.id))
+
+
 @agent_bp.route("/sanctions/<int:sanction_id>")
 @requires(can_use_agent_portal)
 def sanction(sanction_id: int):
@@ -297,10 +282,8 @@ def sanction(sanction_id: int):
 @requires(can_use_agent_portal)
 def sanction_decide(sanction_id: int):
     sanction = _get(Sanction, sanction_id)
-    data, errors = parse_form(SanctionDecisionSchema(), request.form)
-    if data is None:
-        return _sanction_page(sanction, errors, 400)
-    try:
+    with _shown_on(_sanction_page, sanction):
+        data = validated(SanctionDecisionSchema())
         services.decide_sanction(
             current_user,
             sanction,
@@ -310,26 +293,16 @@ def sanction_decide(sanction_id: int):
             until_condition=(data.get("until_condition") or "").strip() or None,
             now=utcnow(),
         )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _sanction_page(sanction, field_error("kind", str(error)), 400)
-    db.session.commit()
-    flash(_("Décision enregistrée."), "success")
-    return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
+    return _sanction_decided(sanction, _("Décision enregistrée."))
 
 
 @agent_bp.route("/sanctions/<int:sanction_id>/levee", methods=["POST"])
 @requires(can_use_agent_portal)
 def sanction_lift(sanction_id: int):
     sanction = _get(Sanction, sanction_id)
-    try:
+    with _shown_on(_sanction_page, sanction, "kind"):
         services.lift_sanction(current_user, sanction, now=utcnow())
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _sanction_page(sanction, field_error("kind", str(error)), 400)
-    db.session.commit()
-    flash(_("Suspension levée."), "success")
-    return redirect(url_for("surveillance.sanction", sanction_id=sanction.id))
+    return _sanction_decided(sanction, _("Suspension levée."))
 
 
 def _change_page(change, errors=None, status=200):
@@ -352,42 +325,25 @@ def change(change_id: int):
 @requires(can_use_agent_portal)
 def change_review(change_id: int):
     change = _get(ChangeDeclaration, change_id)
-    data, errors = parse_form(ChangeReviewSchema(), request.form)
-    if data is None:
-        return _change_page(change, errors, 400)
-    try:
+    with _shown_on(_change_page, change, "decision"):
+        data = validated(ChangeReviewSchema())
+        accept = data["decision"] == "accept"
         services.review_change(
-            current_user,
-            change,
-            accept=data["decision"] == "accept",
-            comment=data["comment"],
-            now=utcnow(),
+            current_user, change, accept=accept, comment=data["comment"], now=utcnow()
         )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _change_page(change, field_error("decision", str(error)), 400)
-    db.session.commit()
-    flash(_("Examen enregistré."), "success")
-    return redirect(url_for("surveillance.change", change_id=change.id))
+    return saved(_("Examen enregistré."), url_for(".change", change_id=change.id))
 
 
 @agent_bp.route("/changements/<int:change_id>/avis", methods=["POST"])
 @requires(can_use_agent_portal)
 def change_opinion(change_id: int):
     change = _get(ChangeDeclaration, change_id)
-    data, errors = parse_form(OpinionSchema(), request.form)
-    if data is None:
-        return _change_page(change, errors, 400)
-    try:
+    with _shown_on(_change_page, change, "favourable"):
+        favourable = validated(OpinionSchema())["favourable"] == "yes"
         services.record_commission_opinion(
-            current_user, change, favourable=data["favourable"] == "yes", now=utcnow()
+            current_user, change, favourable=favourable, now=utcnow()
         )
-    except services.SurveillanceError as error:
-        db.session.rollback()
-        return _change_page(change, field_error("favourable", str(error)), 400)
-    db.session.commit()
-    flash(_("Avis de la commission enregistré."), "success")
-    return redirect(url_for("surveillance.change", change_id=change.id))
+    return saved(_("Avis de la commission enregistré."), url_for(".change", change_id=change.id))
 
 
 # --------------------------------------------------------------------------- editors
@@ -409,62 +365,59 @@ def _managed_sanction(sanction_id: int) -> tuple[Sanction, Service]:
 @requires(can_use_editor_portal)
 def sanction_editor(sanction_id: int):
     sanction, service = _managed_sanction(sanction_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        data, errors = parse_form(SanctionAnswerSchema(), request.form)
-        if data is not None:
-            try:
-                services.answer_sanction(
-                    current_user, sanction, answer=data["answer"], now=utcnow()
-                )
-            except services.SurveillanceError as error:
-                db.session.rollback()
-                errors = field_error("answer", str(error))
-            else:
-                db.session.commit()
-                flash(_("Vos observations sont transmises."), "success")
-                return redirect(url_for("compliance.sanction_editor", sanction_id=sanction.id))
-        status = 400
+    page = partial(_sanction_editor_page, sanction, service)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page, services.SurveillanceError, field="answer"):
+        answer = validated(SanctionAnswerSchema())["answer"]
+        services.answer_sanction(current_user, sanction, answer=answer, now=utcnow())
+    return saved(
+        _("Vos observations sont transmises."),
+        url_for("compliance.sanction_editor", sanction_id=sanction.id),
+    )
+
+
+def _sanction_editor_page(sanction, service, errors=None):
     return render_template(
         "review/surveillance/sanction_editor.html",
         sanction=sanction,
         service=service,
-        errors=errors,
+        errors=errors or {},
         values=request.form.to_dict(),
         SanctionState=SanctionState,
         today=utcnow().date(),
-    ), status
+    )
 
 
 @compliance_bp.route("/services/<int:service_id>/changements", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def change_new(service_id: int):
     service = _managed_service(service_id)
-    errors, status = {}, 200
-    if request.method == "POST":
-        data, errors = parse_form(ChangeSchema(), request.form)
-        if data is not None:
-            kind = ChangeKind(data["kind"])
-            payload = _payload(kind, data)
-            change = services.declare_change(
-                current_user, service, kind=kind, payload=payload, now=utcnow()
-            )
-            db.session.commit()
-            flash(
-                _("Changement enregistré.")
-                if change.state is ChangeState.ACCEPTED
-                else _("Changement déclaré : il prendra effet après examen par un agent."),
-                "success",
-            )
-            return redirect(url_for("compliance.home"))
-        status = 400
+    page = partial(_change_form, service)
+    if request.method == "GET":
+        return page()
+    with refusals_shown_on(page):
+        data = validated(ChangeSchema())
+        kind = ChangeKind(data["kind"])
+        change = services.declare_change(
+            current_user, service, kind=kind, payload=_payload(kind, data), now=utcnow()
+        )
+    return saved(
+        _("Changement enregistré.")
+        if change.state is ChangeState.ACCEPTED
+        else _("Changement déclaré : il prendra effet après examen par un agent."),
+        url_for("compliance.home"),
+    )
+
+
+def _change_form(service, errors=None):
     return render_template(
         "review/surveillance/change_new.html",
         service=service,
-        errors=errors,
+        errors=errors or {},
         values=request.form.to_dict(),
         kinds=list(ChangeKind),
-    ), status
+    )
 
 
 def _payload(kind: ChangeKind, data: dict) -> dict:
@@ -498,19 +451,13 @@ def renewal_open(service_id: int):
     from review.dossiers.services import DossierError, open_renewal_dossier
 
     service = _managed_service(service_id)
-    try:
+    with refusals_flashed(url_for("compliance.home"), DossierError):
         dossier = open_renewal_dossier(current_user, service, now=utcnow())
-    except DossierError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("compliance.home"))
-    db.session.commit()
-    flash(
+    return saved(
         _(
             "Dossier de renouvellement ouvert selon le référentiel %(v)s, pré-rempli avec votre "
             "dernier dossier : vérifiez et complétez-le avant de le déposer.",
             v=dossier.referential_version.version,
         ),
-        "success",
+        url_for("editor_dossiers.show", dossier_id=dossier.id),
     )
-    return redirect(url_for("editor_dossiers.show", dossier_id=dossier.id))

@@ -76,6 +76,17 @@ def test_replayed_assertion_is_refused(client, service, citizen):
     assert response.get_json()["error"] == "invalid_client"
 
 
+def test_an_assertion_is_used_up_even_when_its_request_is_refused(client, service, citizen):
+    oauth_client, key = _client(service)
+    assertion = _assertion(oauth_client.client_id, key, jti="refused-request-jti")
+    code, verifier, _ = get_code(client, oauth_client, "patient/Observation.rs", citizen=citizen)
+    refused = _exchange(client, oauth_client, code, "x" * 50, assertion)
+    assert refused.get_json()["error"] == "invalid_grant"  # the client did authenticate
+    code, verifier, _ = get_code(client, oauth_client, "patient/Observation.rs")
+    response = _exchange(client, oauth_client, code, verifier, assertion)
+    assert response.get_json()["error"] == "invalid_client"
+
+
 def test_assertion_signed_by_another_key_is_refused(client, service, citizen):
     oauth_client, _ = _client(service)
     rogue = ECKey.generate_key("P-256", private=True, auto_kid=True)

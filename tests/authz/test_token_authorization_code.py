@@ -72,6 +72,15 @@ def test_wrong_verifier_is_invalid_grant(client, public, citizen):
     _assert_oauth_error(response, "invalid_grant")
 
 
+def test_a_refused_exchange_still_uses_up_the_code(client, public, citizen):
+    """The request is refused and rolled back, but the code's claim survives: a code is
+    usable once, so verifiers cannot be tried one after another."""
+    code, verifier, _ = get_code(client, public, SCOPE, citizen=citizen)
+    _assert_oauth_error(exchange(client, public, code, "x" * 50), "invalid_grant")
+    _assert_oauth_error(exchange(client, public, code, verifier), "invalid_grant")
+    assert db.session.query(AuthorizationCode).one().used_at is not None
+
+
 def test_missing_verifier_is_invalid_request(client, public, citizen):
     code, _, _ = get_code(client, public, SCOPE, citizen=citizen)
     response = exchange(client, public, code, None)

@@ -14,7 +14,7 @@ from authz.models import Grant
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
 from ens_core.health import delegation
-from ens_core.health.models import AbuseReport, GuardianshipKind, HiddenDataType
+from ens_core.health.models import AbuseReport, AccessLogEntry, GuardianshipKind, HiddenDataType
 from ens_core.health.services import list_abuse_reports
 from ens_core.notifications.models import Notification
 from tests.ens_core.fhir.conftest import Api, blood_pressure, transaction
@@ -216,6 +216,26 @@ def test_guardian_switches_profile_and_cannot_see_hidden(client, app_ctx):
     assert guardian.get(f"/espace/documents/{hidden_doc.public_id}").status_code == 404
     assert "Sommeil Serein" not in guardian.get("/espace/historique").get_data(as_text=True)
     assert guardian.get("/espace/confidentialite").status_code == 403
+
+
+def test_a_guardians_view_is_logged_even_when_the_page_answers_400(client, app_ctx):
+    today = utcnow().date()
+    karim = _citizen(name="Karim Benali")
+    lea = _citizen(name="Léa Benali", birth_date=date(today.year - 16, 1, 1))
+    delegation.link_guardian(None, karim, lea, GuardianshipKind.MINOR)
+    db.session.commit()
+    login(client, karim.email, PASSWORD)
+    submit(client, "/espace/profil", {"ward": str(lea.id)}, form_url="/espace")
+
+    page = client.get("/espace/historique?page=0")  # a filter out of range
+
+    assert page.status_code == 400
+    logged = db.session.scalars(
+        select(AccessLogEntry).where(
+            AccessLogEntry.citizen_id == lea.id, AccessLogEntry.resource_type == "AccessLog"
+        )
+    ).all()
+    assert [(e.actor_kind, e.actor_name) for e in logged] == [("delegate", "Karim Benali")]
 
 
 def test_agent_links_a_guardian(client, app_ctx):

@@ -1,0 +1,220 @@
+"""The transaction boundary: one commit or one rollback per request and per CLI command.
+
+Views and services never commit or roll back (services flush); this module does, once,
+when the unit of work ends (as indico's request handler and pyramid_tm do):
+
+* **A request** ends in an ``after_request`` hook. A request that writes — POST, PUT,
+  PATCH, DELETE, or a view marked :func:`writes` — commits when it answers 1xx–3xx and
+  was not refused (:func:`roll_back`). A 4xx or 5xx answer, a refusal or an exception
+  rolls everything back. A request that only reads always rolls back: it has nothing to
+  keep, and an accidental write in a page that reads is not kept either.
+* **A CLI command** wrapped in :func:`one_transaction` commits when it returns and rolls
+  back when it raises.
+
+**What survives a rollback** is written with :func:`record_even_if_refused`, and only in
+these places (each says why where it calls it):
+
+* the access-log entry of a refused FHIR call (``ens_core.fhir.services.perform``,
+  ``ens_core.fhir.views.log_refused_call``): a refused attempt on a citizen's data is
+  still an access the citizen must see;
+* a failed login attempt and the lock it may set (``ens_core.accounts.services.
+  authenticate``): otherwise the lockout would never count a failure;
+* at the token endpoint (``authz.grants``): the claim of an authorization code or refresh
+  token (single use, whatever the outcome: a wrong PKCE verifier burns the code), and on
+  reuse the revocation of what it yielded, its audit event and the citizen's alert;
+* the ``jti`` of a ``private_key_jwt`` client assertion (``authz.server``): an assertion
+  is usable once even if the request it authenticated is refused;
+* the access-log entry of a guardian viewing the ward's space
+  (``ens_core.health.dashboard.log_delegate_view``): the page still shows data when it
+  answers 400 for a bad filter.
+
+**SQLite writers.** A unit of work that writes begins with ``BEGIN IMMEDIATE`` (see
+``ens_core.db``): it waits for the write lock first, at most ``ENS_DB_LOCK_TIMEOUT``
+seconds. A wait beyond that raises :class:`~ens_core.db.DatabaseBusy`, answered here with
+503 and ``Retry-After`` in the format of the URL (HTML page, problem+json under /api,
+OperationOutcome under /fhir, OAuth JSON at the token endpoints) — never 500. PostgreSQL
+is unchanged (READ COMMITTED; it waits on row locks).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from flask import Flask, Response, current_app, g, has_app_context, request
+from werkzeug.exceptions import ServiceUnavailable
+
+from ens_core.db import WRITER_FLAG, DatabaseBusy, db
+
+T = TypeVar("T")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_UNIT = "ens_unit_of_work"
+
+
+@dataclass
+class _UnitOfWork:
+    writes: bool
+    refused: bool = False
+    survivors: list[Callable[[], object]] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
+
+
+def _start(writes: bool) -> _UnitOfWork:
+    unit = _UnitOfWork(writes=writes)
+    setattr(g, _UNIT, unit)
+    setattr(g, WRITER_FLAG, writes)
+    return unit
+
+
+def _current() -> _UnitOfWork | None:
+    return g.get(_UNIT) if has_app_context() else None
+
+
+def _finish(unit: _UnitOfWork, keep: bool) -> None:
+    """Commit, or roll back and write again what must survive, then commit that."""
+    session = db.session
+    try:
+        if keep:
+            session.commit()
+        else:
+            session.rollback()
+            if unit.survivors:
+                setattr(g, WRITER_FLAG, True)
+                for write in unit.survivors:
+                    write()
+                session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        setattr(g, WRITER_FLAG, False)  # what may follow (an error page) only reads
+    if keep:
+        for action in unit.after_commit:
+            try:
+                action()
+            except Exception:  # committed already: report, do not turn it into an error
+                current_app.logger.exception("after-commit action failed")
+
+
+# --- what views and services may call ----------------------------------------------------
+
+
+def writes(view: Callable[..., T]) -> Callable[..., T]:
+    """Mark a view answering GET that writes (an access-log entry, a notification read):
+    it begins as a writer on SQLite and its writes are committed."""
+    view.ens_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def roll_back() -> None:
+    """Drop what this request or command wrote so far and keep nothing it writes later
+    (what :func:`record_even_if_refused` recorded survives). For a refusal answered with a
+    success status (an OAuth error redirect, a message and a redirect, a dry run), and
+    before re-rendering a page so that it shows the database as it stands."""
+    db.session.rollback()
+    unit = _current()
+    if unit is not None:
+        unit.refused = True
+        setattr(g, WRITER_FLAG, False)  # nothing written from now on is kept
+
+
+def record_even_if_refused(write: Callable[[], T]) -> T:
+    """Write now, in the current transaction; if the boundary then rolls back, write again
+    in a transaction of its own, committed after the rollback.
+
+    ``write`` must be repeatable and use only rows that existed before the request (after
+    the rollback, objects it created are gone). Outside a boundary (a test calling a
+    service) it is just called. The places that use it are listed in this module's doc.
+    """
+    result = write()
+    unit = _current()
+    if unit is not None:
+        unit.survivors.append(write)
+    return result
+
+
+def after_commit(action: Callable[[], object]) -> None:
+    """Run ``action`` once this request or command has committed, never if it rolls back:
+    for effects outside the database (deleting the file a new logo replaced). Outside a
+    boundary it runs at once."""
+    unit = _current()
+    if unit is None:
+        action()
+    else:
+        unit.after_commit.append(action)
+
+
+def one_transaction(command: Callable[..., T]) -> Callable[..., T]:
+    """The boundary of a CLI command that writes: commit when it returns, roll back when
+    it raises (a ``click.ClickException``, ``SystemExit``, anything). It begins as a writer
+    on SQLite. Commands that only read need no boundary."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        unit = _start(writes=True)
+        try:
+            result = command(*args, **kwargs)
+        except BaseException:
+            _finish(unit, keep=False)
+            raise
+        finally:
+            g.pop(_UNIT, None)
+        _finish(unit, keep=not unit.refused)
+        return result
+
+    return run
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def request_writes() -> bool:
+    """Whether the current request writes, known before its first statement: any method
+    but GET/HEAD/OPTIONS, or a view marked :func:`writes` (every /fhir read, for one)."""
+    if request.method not in READ_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "ens_writes", False))
+
+
+def _begin_request() -> None:
+    _start(writes=request_writes())
+
+
+def _end_request(response: Response) -> Response:
+    unit = g.pop(_UNIT, None) or _UnitOfWork(writes=False)
+    keep = unit.writes and not unit.refused and response.status_code < 400
+    try:
+        _finish(unit, keep)
+    except DatabaseBusy:
+        return busy_answer()
+    return response
+
+
+def busy_answer() -> Response:
+    """503 + Retry-After, in the format the URL answers errors in (the HTTP error handlers
+    choose: an HTML page, problem+json, an OperationOutcome, OAuth JSON)."""
+    error = ServiceUnavailable(
+        "The database is busy with other writes: nothing was changed, try again shortly."
+    )
+    response = current_app.make_response(current_app.handle_user_exception(error))
+    response.headers["Retry-After"] = str(current_app.config["ENS_RETRY_AFTER_SECONDS"])
+    return response
+
+
+def _database_busy(error: DatabaseBusy):
+    roll_back()
+    current_app.logger.warning("database busy beyond the lock timeout: answered 503")
+    return busy_answer()
+
+
+def init_app(app: Flask) -> None:
+    """Call last in the factory: the boundary's ``after_request`` then runs before the
+    app's others (Flask runs them in reverse), so the headers they add reach every answer,
+    a 503 it substitutes included. Its ``before_request`` runs first of all."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
+    app.after_request(_end_request)
+    app.register_error_handler(DatabaseBusy, _database_busy)
