@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
@@ -99,15 +99,18 @@ def record_decision(
     valid_until: date | None = None,
     approved_uses: list[sources.DataUse] | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Decision:
     """Reference (approved uses ⊆ requested, validity end) or refuse a dossier with an opinion.
 
     Departing from the opinion needs written reasons; a refusal always does. A favourable
     opinion with suspensive reservations leaves the dossier ``referenced_pending``: the
-    client and the listing wait until the reservations are lifted."""
+    client and the listing wait until the reservations are lifted. ``now`` dates the
+    decision (default: now; the demo data records past decisions)."""
     from review.decisions.policies import can_decide
 
-    today = today or date.today()
+    now = now or utcnow()
+    today = today or now.date()
     if not can_decide(agent):
         raise DecisionError(_("Vous ne détenez pas la délégation de signature des décisions."))
     if dossier.state is not DossierState.OPINION_GIVEN or decision_of(dossier) is not None:
@@ -129,7 +132,7 @@ def record_decision(
         departs_from_opinion=departs,
         reasons=reasons,
         decided_by_id=agent.id,
-        decided_at=utcnow(),
+        decided_at=now,
     )
     service = dossier_service(dossier)
     if outcome is Outcome.REFUSED:
@@ -141,6 +144,7 @@ def record_decision(
             service,
             ServiceEventKind.REFUSED,
             _("Refus de référencement"),
+            at=now,
             reason=reasons,
             decision_id=decision_id_after_flush(decision),
         )
