@@ -5,15 +5,13 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from catalogue import editor, public
-    from catalogue.demo import load_demo_organisations
+    from catalogue import demo_records, editor, public
     from catalogue.views import bp
     from ens_core.accounts.policies import can_use_editor_portal
-    from ens_core.demo import register_demo_loader
     from ens_core.web.nav import register_nav
 
     app.register_blueprint(bp)
     editor.init_app(app)
     register_nav(30, "editor.home", _l("Espace éditeur"), can_use_editor_portal)
-    register_demo_loader(20, "organisations", load_demo_organisations)
+    demo_records.register(app)
     public.init_app(app)  # public catalogue: search, listings, API, open data

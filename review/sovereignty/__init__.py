@@ -24,11 +24,6 @@ def init_app(app: Flask) -> None:
     register_nav(42, "sovereignty.home", _l("Souveraineté"), can_use_agent_portal)
     register_nav(35, "compliance.home", _l("Conformité"), can_use_editor_portal)
 
-    from ens_core.demo import register_demo_loader
-    from review.sovereignty.demo import load_demo_sovereignty
-
-    register_demo_loader(70, "sovereignty", load_demo_sovereignty)
-
 
 def on_declaration(subject, declaration) -> None:
     """Listener for the editor portal: evaluate at once after a hosting or owner

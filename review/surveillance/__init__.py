@@ -4,11 +4,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from review.surveillance import demo_records
     from review.surveillance.views import agent_bp, editor_bp
 
     app.config.setdefault("ENS_SANCTION_ANSWER_DAYS", 15)
     app.register_blueprint(agent_bp)
     app.register_blueprint(editor_bp)
+    demo_records.register(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -16,11 +18,6 @@ def init_app(app: Flask) -> None:
     from ens_core.web.nav import register_nav
 
     register_nav(44, "surveillance.home", _l("Surveillance"), can_use_agent_portal)
-
-    from ens_core.demo import register_demo_loader
-    from review.surveillance.demo import load_demo_surveillance
-
-    register_demo_loader(71, "surveillance", load_demo_surveillance)
 
     from ens_core.health.services import ABUSE_REPORT_LISTENERS
     from review.surveillance.services import on_abuse_report
