@@ -50,11 +50,7 @@ def load_consent(ctx: DemoContext, fields: dict) -> bool:
         return False
     if not is_operational(service):
         raise DemoDataError(f"{service.slug} is not referenced: nobody can connect it")
-    client = (
-        ctx.get("client", fields["client"])
-        if "client" in fields
-        else ctx.get("production_client", fields["service"])
-    )
+    client = ctx.client_for(fields)
     scopes = fields["scopes"].split()
     outside = [s for s in scopes if s not in within_ceiling(scopes, client.scope_ceiling)]
     if outside:

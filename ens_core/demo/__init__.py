@@ -6,6 +6,7 @@ from ens_core.demo.cli import demo_cli
 from ens_core.demo.loader import (
     DemoContext,
     DemoDataError,
+    exists,
     load_demo,
     records_of,
     register_kind,
@@ -16,6 +17,7 @@ __all__ = [
     "DemoContext",
     "DemoDataError",
     "demo_cli",
+    "exists",
     "load_demo",
     "records_of",
     "register_kind",

@@ -70,7 +70,3 @@ def days(text: str | int) -> int:
     if match is None:
         raise ValueError(f"{text!r} is not a duration in days (e.g. 3d)")
     return int(match.group(1))
-
-
-def days_before(today: date, day: date) -> int:
-    return (today - day).days

@@ -104,6 +104,13 @@ class DemoContext:
             raise DemoDataError(f"unknown {name} {key!r}")
         return found
 
+    def client_for(self, fields: dict):
+        """The client ``fields`` name (``client``), else the production client of their
+        ``service``: the one its referencing decision made."""
+        if fields.get("client"):
+            return self.get("client", fields["client"])
+        return self.get("production_client", fields["service"])
+
     def read(self, filename: str) -> bytes:
         """A file of the story (a PDF, a logo), from ``data/files``."""
         return (self.data_dir / "files" / filename).read_bytes()
@@ -114,6 +121,11 @@ class LoadedFile:
     name: str
     records: int
     added: int
+
+
+def exists(statement) -> bool:
+    """Does the query (a record's natural key) find a row? Handlers skip the record then."""
+    return db.session.scalar(statement.limit(1)) is not None
 
 
 def story_files(data_dir: Path = DATA_DIR) -> list[str]:

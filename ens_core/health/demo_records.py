@@ -11,8 +11,7 @@ from datetime import time, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from ens_core.db import db
-from ens_core.demo import DemoContext, register_kind
+from ens_core.demo import DemoContext, exists, register_kind
 from ens_core.demo.dates import as_datetime, days
 from ens_core.demo.series import draw, rng_for, sample_days
 from ens_core.health import delegation
@@ -32,20 +31,17 @@ def _source(ctx: DemoContext, citizen, spec) -> Source:
     or ``client: client_id``)."""
     if spec in (None, "self"):
         return Source(person=citizen)
-    client = (
-        ctx.get("client", spec["client"])
-        if "client" in spec
-        else ctx.get("production_client", spec["service"])
-    )
-    return Source(service=ctx.get("service", spec["service"]), client=client)
+    return Source(service=ctx.get("service", spec["service"]), client=ctx.client_for(spec))
+
+
+def _recorded(model, citizen, *conditions) -> bool:
+    return exists(select(model.id).where(model.citizen_id == citizen.id, *conditions))
 
 
 def _stamped_like(model, source: Source):
-    return (
-        model.source_service_id == getattr(source.service, "id", None)
-        if source.service is not None
-        else model.entered_by_id == source.person.id
-    )
+    if source.service is not None:
+        return model.source_service_id == source.service.id
+    return model.entered_by_id == source.person.id
 
 
 def load_guardianship(ctx: DemoContext, fields: dict) -> bool:
@@ -66,16 +62,9 @@ def load_measures(ctx: DemoContext, fields: dict) -> bool:
     """One measure every ``every`` days from ``from`` to ``to``, drawn by the rule."""
     citizen = ctx.get("user", fields["citizen"])
     source = _source(ctx, citizen, fields.get("source"))
-    exists = db.session.scalar(
-        select(Measurement.id)
-        .where(
-            Measurement.citizen_id == citizen.id,
-            Measurement.code == fields["code"],
-            _stamped_like(Measurement, source),
-        )
-        .limit(1)
-    )
-    if exists is not None:
+    if _recorded(
+        Measurement, citizen, Measurement.code == fields["code"], _stamped_like(Measurement, source)
+    ):
         return False
     rng = rng_for(fields["seed"])
     at = time.fromisoformat(fields.get("time", "09:00"))
@@ -95,12 +84,7 @@ def load_measures(ctx: DemoContext, fields: dict) -> bool:
 
 def load_document(ctx: DemoContext, fields: dict) -> bool:
     citizen = ctx.get("user", fields["citizen"])
-    exists = db.session.scalar(
-        select(Document.id).where(
-            Document.citizen_id == citizen.id, Document.title == fields["title"]
-        )
-    )
-    if exists is not None:
+    if _recorded(Document, citizen, Document.title == fields["title"]):
         return False
     document = add_document(
         citizen,
@@ -120,12 +104,7 @@ def load_document(ctx: DemoContext, fields: dict) -> bool:
 
 def load_appointment(ctx: DemoContext, fields: dict) -> bool:
     citizen = ctx.get("user", fields["citizen"])
-    exists = db.session.scalar(
-        select(Appointment.id).where(
-            Appointment.citizen_id == citizen.id, Appointment.description == fields["description"]
-        )
-    )
-    if exists is not None:
+    if _recorded(Appointment, citizen, Appointment.description == fields["description"]):
         return False
     start = as_datetime(fields["start"])
     add_appointment(
@@ -148,15 +127,12 @@ def load_access_history(ctx: DemoContext, fields: dict) -> bool:
     a drawn hour between ``hours``: the log the citizen reads under "Historique"."""
     citizen = ctx.get("user", fields["citizen"])
     calls = [(call, _source(ctx, citizen, call)) for call in fields["calls"]]
-    exists = db.session.scalar(
-        select(AccessLogEntry.id)
-        .where(
+    if exists(
+        select(AccessLogEntry.id).where(
             AccessLogEntry.citizen_id == citizen.id,
             AccessLogEntry.service_id.in_({source.service.id for _call, source in calls}),
         )
-        .limit(1)
-    )
-    if exists is not None:
+    ):
         return False
     rng = rng_for(fields["seed"])
     first, last = fields.get("hours", [8, 18])

@@ -6,8 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
-from ens_core.db import db
-from ens_core.demo import DemoContext, register_kind
+from ens_core.demo import DemoContext, exists, register_kind
 from ens_core.demo.dates import as_datetime
 from review.surveillance.models import Complaint, ComplaintCategory
 from review.surveillance.services import file_complaint
@@ -15,12 +14,11 @@ from review.surveillance.services import file_complaint
 
 def load_complaint(ctx: DemoContext, fields: dict) -> bool:
     service = ctx.get("service", fields["service"])
-    exists = db.session.scalar(
+    if exists(
         select(Complaint.id).where(
             Complaint.service_id == service.id, Complaint.description == fields["description"]
         )
-    )
-    if exists is not None:
+    ):
         return False
     file_complaint(
         ctx.get("user", fields["by"]),
