@@ -163,7 +163,12 @@ def read_records(name: str, *, now: datetime, data_dir: Path = DATA_DIR):
         if not (isinstance(record, dict) and len(record) == 1):
             raise DemoDataError(f"{name}, record {number}: expected one 'kind: fields' pair")
         [(kind, fields)] = record.items()
-        fields = _with_defaults(defaults.get(kind, {}), fields or {})
+        try:
+            fields = _with_defaults(defaults.get(kind, {}), fields or {})
+        except KeyError as error:
+            raise DemoDataError(
+                f"{name}, record {number}: a default names {error}, which the record lacks"
+            ) from error
         yield number, kind, resolve(fields, now=now)
 
 

@@ -103,6 +103,15 @@ def test_a_refused_record_says_where_it_is(tmp_path, app_ctx):
         load_demo(data_dir=data)
 
 
+def test_a_default_naming_a_missing_field_is_refused(tmp_path, app_ctx):
+    data = _only(
+        tmp_path,
+        'defaults:\n  account: {name: "{nickname}"}\nrecords:\n  - account: {email: x@demo.ens}\n',
+    )
+    with pytest.raises(DemoDataError, match=r"record 1: a default names 'nickname'"):
+        load_demo(data_dir=data)
+
+
 def test_loading_through_a_file_not_in_the_story_is_refused(app_ctx):
     with pytest.raises(DemoDataError, match=r"not in index\.yaml"):
         load_demo(through="nothing.yaml")
