@@ -6,15 +6,14 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     import authz.models  # noqa: F401  (tables known to the metadata)
+    from authz import demo_records
     from authz.cli import keys_cli
     from authz.connections import HealthSpaceConsents
-    from authz.demo import load_demo_clients
     from authz.protector import FhirAuthorization
     from authz.server import create_server
     from authz.services import on_service_status_changed
     from authz.views import bp
     from ens_core.accounts.policies import can_use_health_space
-    from ens_core.demo import register_demo_loader
     from ens_core.fhir.access import AUTHORIZATION
     from ens_core.health.connections import CONSENTS
     from ens_core.signals import service_status_changed
@@ -26,5 +25,5 @@ def init_app(app: Flask) -> None:
     service_status_changed.connect(on_service_status_changed, app)
     app.register_blueprint(bp)
     app.cli.add_command(keys_cli)
-    register_demo_loader(40, "oauth clients", load_demo_clients)
+    demo_records.register(app)
     register_nav(app, "grants", "authz.my_grants", _l("Services autorisés"), can_use_health_space)

@@ -48,7 +48,7 @@ def main() -> None:
         start = time.perf_counter()
         load_demo()
         db.session.commit()
-        print(f"demo load (all loaders): {(time.perf_counter() - start) * 1000:.0f} ms")
+        print(f"demo load (whole story): {(time.perf_counter() - start) * 1000:.0f} ms")
         dossiers = list(db.session.scalars(select(Dossier)))
         evaluated = [d for d in dossiers if d.evaluations]
 

@@ -40,6 +40,13 @@ def create_organisation(founder, *, legal_name: str, country: str, **fields) -> 
     return organisation
 
 
+def find_organisation(legal_name: str) -> Organisation | None:
+    """The organisation registered under ``legal_name`` (exact), or None."""
+    return db.session.scalar(
+        select(Organisation).where(Organisation.legal_name == legal_name.strip())
+    )
+
+
 def organisations_of(user) -> list[Organisation]:
     return list(
         db.session.scalars(

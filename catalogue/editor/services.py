@@ -299,10 +299,11 @@ def services_of(user: User) -> list[Service]:
 
 
 def create_service(
-    editor: User, organisation: Organisation, data: dict
+    editor: User, organisation: Organisation, data: dict, *, sandbox_client: dict | None = None
 ) -> tuple[Service, Client, str | None]:
     """Declare a draft service and give it its sandbox client at once; returns the
-    client's secret in clear (shown once)."""
+    client's secret in clear (shown once). ``sandbox_client`` passes options to
+    :func:`create_sandbox_client` (the demo data gives documented credentials)."""
     slug = data.get("slug")
     if slug and _slug_taken(slug):
         raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
@@ -315,7 +316,7 @@ def create_service(
     db.session.add(service)
     db.session.flush()
     record_event(editor, "service.create", "service", service.id, slug=service.slug)
-    client, secret = create_sandbox_client(editor, service)
+    client, secret = create_sandbox_client(editor, service, **(sandbox_client or {}))
     return service, client, secret
 
 

@@ -11,13 +11,11 @@ def init_app(app: Flask) -> None:
     from catalogue.public import templating
     from catalogue.public.api import init_api
     from catalogue.public.cli import catalogue_cli
-    from catalogue.public.demo import load_demo_listings
     from catalogue.public.opendata import bp as opendata_bp
 
     # Importing the search module registers the mapper events that keep its index.
     from catalogue.public.search import recently_referenced
     from catalogue.public.views import bp
-    from ens_core.demo import register_demo_loader
     from ens_core.web.nav import register_nav
 
     templating.init_app(app)
@@ -27,4 +25,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue_cli)
     app.jinja_env.globals["recently_referenced_services"] = recently_referenced
     register_nav(app, "catalogue", "catalogue_public.index", _l("Catalogue"))
-    register_demo_loader(90, "catalogue listings", load_demo_listings)

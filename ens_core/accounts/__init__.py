@@ -19,10 +19,9 @@ def _load_user(session_id: str):
 
 
 def init_app(app: Flask) -> None:
+    from ens_core.accounts import demo_records
     from ens_core.accounts.cli import users_cli
-    from ens_core.accounts.demo import load_demo_accounts
     from ens_core.accounts.views import bp
-    from ens_core.demo import register_demo_loader
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -30,4 +29,4 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
-    register_demo_loader(10, "accounts", load_demo_accounts)
+    demo_records.register(app)

@@ -8,9 +8,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from ens_core import fhir
     from ens_core.accounts.policies import can_use_agent_portal, can_use_health_space
-    from ens_core.demo import register_demo_loader
-    from ens_core.health import cli, hooks
-    from ens_core.health.demo import load_health_demo
+    from ens_core.health import cli, demo_records, hooks
     from ens_core.health.views import agent_bp, bp
     from ens_core.web.nav import register_nav
 
@@ -23,4 +21,4 @@ def init_app(app: Flask) -> None:
     fhir.init_app(app)
     hooks.init_app(app)
     cli.init_app(app)
-    register_demo_loader(60, "health", load_health_demo)
+    demo_records.register(app)

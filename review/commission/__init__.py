@@ -3,15 +3,15 @@ recusals, sessions, quorum, votes, opinions and minutes."""
 
 
 def init_app(app) -> None:
-    from review.commission import views
+    from review.commission import demo_records, views
 
     app.register_blueprint(views.member_bp)
     app.register_blueprint(views.public_bp)
     app.register_blueprint(views.agent_commission_bp)
+    demo_records.register(app)
 
     from flask_babel import lazy_gettext as _l
 
-    from ens_core.demo import register_demo_loader
     from ens_core.web.nav import register_nav
     from review.commission.policies import can_manage_commission
 
@@ -22,6 +22,3 @@ def init_app(app) -> None:
         _l("Secrétariat de la commission"),
         can_manage_commission,
     )
-    from review.commission.demo import load_demo_commission
-
-    register_demo_loader(50, "commission", load_demo_commission)

@@ -416,6 +416,10 @@ def get_item(item_id: int) -> AgendaItem | None:
     return db.session.get(AgendaItem, item_id)
 
 
+def session_titled(title: str) -> CommissionSession | None:
+    return db.session.scalar(select(CommissionSession).where(CommissionSession.title == title))
+
+
 def list_sessions() -> list[CommissionSession]:
     return list(
         db.session.scalars(select(CommissionSession).order_by(CommissionSession.held_at.desc()))

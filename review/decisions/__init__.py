@@ -2,9 +2,10 @@
 
 
 def init_app(app) -> None:
-    from review.decisions import views
+    from review.decisions import demo_records, views
 
     app.register_blueprint(views.decisions_bp)
+    demo_records.register(app)
 
     from flask_babel import lazy_gettext as _l
 

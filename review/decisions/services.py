@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
@@ -87,13 +87,16 @@ def record_decision(
     valid_until: date | None = None,
     approved_uses: list[sources.DataUse] | None = None,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Decision:
     """Reference (approved uses ⊆ requested, validity end) or refuse a dossier with an opinion.
 
     Departing from the opinion needs written reasons; a refusal always does. A favourable
     opinion with suspensive reservations leaves the dossier ``referenced_pending``: the
-    client and the listing wait until the reservations are lifted."""
-    today = today or date.today()
+    client and the listing wait until the reservations are lifted. ``now`` dates the
+    decision (default: now; the demo data records past decisions)."""
+    now = now or utcnow()
+    today = today or now.date()
     item, opinion = _opinion_awaiting_decision(agent, dossier)
     reasons = (reasons or "").strip()
     departs = departs_from(opinion, outcome)
@@ -108,11 +111,11 @@ def record_decision(
         departs_from_opinion=departs,
         reasons=reasons,
         decided_by_id=agent.id,
-        decided_at=utcnow(),
+        decided_at=now,
     )
     service = dossier_service(dossier)
     if outcome is Outcome.REFUSED:
-        return _refuse(agent, dossier, decision, service)
+        return _refuse(agent, dossier, decision, service, now)
     _approve(decision, dossier, service, approved_uses or [], valid_until, today)
     db.session.add(decision)
     if opinion is VoteChoice.FAVOURABLE_SUSPENSIVE:
@@ -136,7 +139,7 @@ def _opinion_awaiting_decision(agent, dossier: Dossier):
     return item, opinion
 
 
-def _refuse(agent, dossier: Dossier, decision: Decision, service) -> Decision:
+def _refuse(agent, dossier: Dossier, decision: Decision, service, now: datetime) -> Decision:
     if not decision.reasons:
         raise DecisionError(_("Un refus doit être motivé."), "reasons")
     db.session.add(decision)
@@ -145,6 +148,7 @@ def _refuse(agent, dossier: Dossier, decision: Decision, service) -> Decision:
         service,
         ServiceEventKind.REFUSED,
         _("Refus de référencement"),
+        at=now,
         reason=decision.reasons,
         decision_id=decision_id_after_flush(decision),
     )

@@ -7,15 +7,14 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     from catalogue.editor.services import REFERENCING_STEP
     from ens_core.accounts.policies import can_use_editor_portal
-    from ens_core.demo import register_demo_loader
     from ens_core.web.nav import register_nav
-    from review.dossiers.demo import load_demo_dossiers
+    from review.dossiers import demo_records
     from review.dossiers.services import referencing_step
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
     app.register_blueprint(agent_bp)
-    register_demo_loader(30, "dossiers", load_demo_dossiers)
+    demo_records.register(app)
     register_nav(
         app,
         "editor_dossiers",

@@ -126,6 +126,13 @@ def dossiers_in(states: list[DossierState] | None = None) -> list[Dossier]:
     return list(db.session.scalars(query))
 
 
+def latest_dossier_of(service: Service) -> Dossier | None:
+    """The service's most recent dossier, whatever its state."""
+    return db.session.scalar(
+        select(Dossier).where(Dossier.service_id == service.id).order_by(Dossier.id.desc())
+    )
+
+
 def open_dossier_of(service: Service) -> Dossier | None:
     return db.session.scalar(
         select(Dossier).where(Dossier.service_id == service.id, Dossier.state.not_in(FINAL_STATES))

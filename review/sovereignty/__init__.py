@@ -27,7 +27,3 @@ def init_app(app: Flask) -> None:
     register_nav(app, "sovereignty", "sovereignty.home", _l("Souveraineté"), can_use_agent_portal)
     register_nav(app, "compliance", "compliance.home", _l("Conformité"), can_use_editor_portal)
 
-    from ens_core.demo import register_demo_loader
-    from review.sovereignty.demo import load_demo_sovereignty
-
-    register_demo_loader(70, "sovereignty", load_demo_sovereignty)

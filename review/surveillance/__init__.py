@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from review.surveillance import demo_records
     from review.surveillance.views import agent_bp, compliance_bp
 
     app.config.setdefault("ENS_SANCTION_ANSWER_DAYS", 15)
@@ -11,6 +12,7 @@ def init_app(app: Flask) -> None:
     # /editeur/conformite: one blueprint, registered once sovereignty's routes and ours
     # are all on it.
     app.register_blueprint(compliance_bp)
+    demo_records.register(app)
 
     from flask_babel import lazy_gettext as _l
 
@@ -18,11 +20,6 @@ def init_app(app: Flask) -> None:
     from ens_core.web.nav import register_nav
 
     register_nav(app, "surveillance", "surveillance.home", _l("Surveillance"), can_use_agent_portal)
-
-    from ens_core.demo import register_demo_loader
-    from review.surveillance.demo import load_demo_surveillance
-
-    register_demo_loader(71, "surveillance", load_demo_surveillance)
 
     from ens_core.signals import abuse_reported
     from review.sovereignty.services import OTHER_SUSPENSION

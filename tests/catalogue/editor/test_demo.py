@@ -1,13 +1,14 @@
 from datetime import date, timedelta
 
-from catalogue.demo import SERVICES
 from catalogue.editor import services
 from catalogue.models import Organisation, ServiceStatus
 from catalogue.services import get_service_by_slug, hosting_countries, hosting_on, owners_on
 from ens_core.db import db
-from ens_core.demo import load_demo
+from ens_core.demo import load_demo, records_of
 from ens_core.security import secret_matches
 from tests.helpers import login
+
+SERVICES = [fields["slug"] for fields in records_of("service")]
 
 
 def test_demo_editors_services_and_declarations(app_ctx):

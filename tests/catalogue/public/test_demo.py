@@ -3,11 +3,12 @@
 from sqlalchemy import select
 
 from catalogue.models import Service, ServiceStatus
-from catalogue.public.demo import SERVICES
 from catalogue.public.search import SearchCriteria, search_services
 from catalogue.services import get_service_by_slug
 from ens_core.db import db
-from ens_core.demo import load_demo
+from ens_core.demo import load_demo, records_of
+
+SERVICES = [fields["slug"] for fields in records_of("service")]
 
 
 def test_demo_catalogue_is_browsable(client, app_ctx):

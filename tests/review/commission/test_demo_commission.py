@@ -5,10 +5,12 @@ from sqlalchemy import select
 from ens_core.db import db
 from ens_core.demo import load_demo
 from review.commission import services
-from review.commission.demo import PAST_TITLE, UPCOMING_TITLE
 from review.commission.models import CommissionSession, ConflictStatus
 from review.dossiers.models import DossierState
 from tests.helpers import login
+
+PAST_TITLE = "Séance plénière de référencement n° 11"
+UPCOMING_TITLE = "Séance plénière de référencement n° 12"
 
 
 def _session(title):

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from catalogue.models import DataPurpose, ServiceStatus
 from catalogue.services import get_service_by_slug
 from ens_core.db import db
-from ens_core.demo import _LOADERS
+from ens_core.demo import load_demo
 from review.dossiers.models import Dossier, DossierState
 from review.dossiers.services import requested_data_uses
 
@@ -21,10 +21,8 @@ EXPECTED = {
 
 
 def _load_demo_up_to_dossiers():
-    """The loaders up to this one (later ones, e.g. the commission's, move dossiers on)."""
-    for order, _name, loader in sorted(_LOADERS, key=lambda item: item[0]):
-        if order <= 30:
-            loader()
+    """The story up to its dossiers (later files, e.g. the sessions, move dossiers on)."""
+    load_demo(through="dossiers.yaml")
 
 
 def test_demo_dossiers_walk_the_lifecycle_and_referenced_ones_are_published(app_ctx):

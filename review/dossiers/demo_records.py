@@ -1,0 +1,200 @@
+"""Demo records of dossiers: ``dossier``, played as the editor and the agent would: open, answer (with evidence
+files), declare the data, measure the journey, submit, admissibility, evaluation,
+information request. See ``ens_core/demo/data/README.md``.
+
+A ``dossier`` record brings the service's dossier to ``state``; a later record with the
+same service continues it (e.g. an evaluation completed before a session).
+"""
+
+from __future__ import annotations
+
+import zlib
+from io import BytesIO
+
+from flask import Flask
+from werkzeug.datastructures import FileStorage
+
+from catalogue.models import DataPurpose
+from catalogue.services import get_service_by_slug
+from ens_core.demo import DemoContext, DemoDataError, register_kind, register_lookup
+from ens_core.demo.dates import as_datetime
+from review.dossiers import services
+from review.dossiers.models import Answer, Dossier, DossierState, Verdict
+from review.scoring.services import save_measurements
+
+S = DossierState
+# The states a record may ask for, in the order a dossier reaches them.
+WALK = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.ADMISSIBLE,
+    S.UNDER_EVALUATION,
+    S.INFORMATION_REQUESTED,
+    S.EVALUATED,
+]
+VERDICT_OF = {
+    Answer.YES: Verdict.COMPLIANT,
+    Answer.NO: Verdict.NON_COMPLIANT,
+    Answer.NOT_APPLICABLE: Verdict.NOT_APPLICABLE,
+}
+
+
+def _rank(state: DossierState) -> int:
+    """Position along the walk; states beyond it (on an agenda, decided…) rank last."""
+    return WALK.index(state) if state in WALK else len(WALK)
+
+
+def _chance(slug: str, code: str) -> float:
+    """A stable draw in [0, 1) per service and criterion: every load answers the same."""
+    return (zlib.crc32(f"{slug}:{code}".encode()) % 1000) / 1000
+
+
+def dossier_of(slug: str) -> Dossier | None:
+    service = get_service_by_slug(slug)
+    return services.latest_dossier_of(service) if service is not None else None
+
+
+def load_dossier(ctx: DemoContext, fields: dict) -> bool:
+    service = ctx.get("service", fields["service"])
+    target = S(fields.get("state", S.DRAFT))
+    if target not in WALK:
+        raise DemoDataError(f"a dossier record walks to one of {[str(s) for s in WALK]}")
+    dossier = services.latest_dossier_of(service)
+    added = dossier is None
+    if added:
+        dossier = _open(ctx, service, fields)
+    if _rank(dossier.state) >= _rank(target):
+        return added
+    _walk(ctx, dossier, target, fields)
+    return True
+
+
+def _open(ctx: DemoContext, service, fields: dict) -> Dossier:
+    """The editor's part: answers with evidence, requested data, journey measurements."""
+    editor = ctx.get("user", fields["by"])
+    dossier = services.open_dossier(editor, service)
+    errors = services.save_answers(editor, dossier, _answers(ctx, dossier, service.slug, fields))
+    if errors:
+        raise DemoDataError(f"answers refused: {errors}")
+    for use in fields.get("data", []):
+        services.add_data_request(
+            editor,
+            dossier,
+            scope=use["scope"],
+            purpose=DataPurpose(use["purpose"]),
+            retention_days=use["retention_days"],
+        )
+    if fields.get("journey"):
+        journey = fields["journey"]
+        web = fields.get("web", False)
+        steps = [_step(service.slug, label, fields["quality"], web) for label in journey["steps"]]
+        save_measurements(editor, dossier, steps, journey["device"])
+    return dossier
+
+
+def _answers(ctx: DemoContext, dossier: Dossier, slug: str, fields: dict) -> dict:
+    """Answers to the first ``answered`` share of the criteria: mandatory ones "yes",
+    optional ones "yes" with probability ``quality``; "not applicable" where allowed with
+    probability ``not_applicable``; justification texts by topic, else by area."""
+    texts = fields["texts"]
+    criteria = services.criteria_of(dossier)
+    inputs = {}
+    for criterion in criteria[: round(len(criteria) * fields.get("answered", 1))]:
+        code = criterion.code
+        if (
+            criterion.allows_not_applicable
+            and _chance(slug, code + "na") < fields["not_applicable"]
+        ):
+            answer, text = Answer.NOT_APPLICABLE, texts["not_applicable"]
+        elif criterion.mandatory or _chance(slug, code) < fields["quality"]:
+            answer = Answer.YES
+            text = texts["by_topic"].get(criterion.topic) or texts["by_area"][str(criterion.area)]
+        else:
+            answer, text = Answer.NO, texts["no"]
+        upload = None
+        if criterion.evidence_required and answer is Answer.YES:
+            upload = FileStorage(
+                BytesIO(ctx.read(fields["evidence"])),
+                filename=f"{code.lower()}-{slug}.pdf",
+                content_type="application/pdf",
+            )
+        inputs[code] = services.AnswerInput(answer, text, upload)
+    return inputs
+
+
+def _step(slug: str, label: str, quality: float, web: bool) -> dict:
+    """Believable figures for one step of the journey: the less ``quality``, the heavier."""
+    jitter, bad = _chance(slug, label), 1.2 - quality
+    step = {
+        "label": label,
+        "energy_ratio": round(1.05 + bad * (0.6 + jitter), 2),
+        "display_time_s": round(0.6 + bad * (1.5 + 2 * jitter), 1),
+        "data_kb": round(60 + bad * (250 + 900 * jitter)),
+        "dom_elements": None,
+        "http_requests": None,
+        "page_weight_kb": None,
+    }
+    if web:
+        step.update(
+            dom_elements=int(180 + bad * (300 + 900 * jitter)),
+            http_requests=int(12 + bad * (20 + 60 * jitter)),
+            page_weight_kb=round(250 + bad * (600 + 2200 * jitter), 1),
+        )
+    return step
+
+
+def _walk(ctx: DemoContext, dossier: Dossier, target: DossierState, fields: dict) -> None:
+    """Each step the dossier has not taken yet, up to ``target``."""
+    agent, comments = ctx.get("user", fields["agent"]), fields.get("comments", {})
+    if dossier.state is S.DRAFT:
+        services.submit_dossier(
+            ctx.get("user", fields["by"]), dossier, comments.get("submitted", "")
+        )
+        if "submitted" in fields:
+            # Backdated: the story's dossiers were filed weeks or months before the load,
+            # and the review clock counts from here (no user can file in the past).
+            dossier.submitted_at = as_datetime(fields["submitted"])
+    if dossier.state is S.SUBMITTED and _rank(target) > _rank(S.SUBMITTED):
+        services.decide_admissibility(
+            agent, dossier, admissible=True, comment=comments.get("admissible", "")
+        )
+    if dossier.state is S.ADMISSIBLE and _rank(target) > _rank(S.ADMISSIBLE):
+        services.start_evaluation(agent, dossier)
+    if dossier.state is S.UNDER_EVALUATION:
+        if target is S.EVALUATED:
+            _evaluate(dossier, agent, None, comments.get("compliant", ""))
+            services.complete_evaluation(agent, dossier, comments.get("evaluated", ""))
+        elif fields.get("evaluated_areas"):
+            _evaluate(dossier, agent, fields["evaluated_areas"], comments.get("compliant", ""))
+        if target is S.INFORMATION_REQUESTED:
+            _request_information(dossier, agent, fields["information_request"])
+    if dossier.state is not target:
+        raise DemoDataError(f"the dossier is {dossier.state}, not {target}")
+
+
+def _evaluate(dossier: Dossier, agent, areas: list[str] | None, compliant: str) -> None:
+    """The agent's verdict on each answer (of ``areas`` only, when given)."""
+    verdicts = {
+        answer.criterion.code: (
+            VERDICT_OF[answer.answer],
+            compliant if answer.answer is Answer.YES else "",
+        )
+        for answer in dossier.answers
+        if areas is None or str(answer.criterion.area) in areas
+    }
+    errors = services.save_evaluations(agent, dossier, verdicts)
+    if errors:
+        raise DemoDataError(f"verdicts refused: {errors}")
+
+
+def _request_information(dossier: Dossier, agent, request: dict) -> None:
+    asked = services.request_information(
+        agent, dossier, questions=request["questions"], deadline=request["deadline"]
+    )
+    # Backdated: the questions went out days ago, and the paused clock shows it.
+    asked.asked_at = as_datetime(request["asked"])
+
+
+def register(app: Flask) -> None:
+    register_kind(app, "dossier", load_dossier)
+    register_lookup(app, "dossier", dossier_of)
