@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import stored_enum
 
 
 class ClientKind(enum.StrEnum):
@@ -28,11 +29,9 @@ class Client(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    kind: Mapped[ClientKind] = mapped_column(Enum(ClientKind, native_enum=False, length=20))
+    kind: Mapped[ClientKind] = mapped_column(stored_enum(ClientKind))
     name: Mapped[str] = mapped_column(String(200))
-    token_endpoint_auth_method: Mapped[AuthMethod] = mapped_column(
-        Enum(AuthMethod, native_enum=False, length=30)
-    )
+    token_endpoint_auth_method: Mapped[AuthMethod] = mapped_column(stored_enum(AuthMethod, 30))
     # SHA-256 of the secret (confidential symmetric clients only); the secret is shown once.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -4,14 +4,12 @@ known login devices."""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    Enum,
     ForeignKey,
     Index,
     LargeBinary,
@@ -22,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, stored_enum
 
 
 def new_public_id() -> str:
@@ -130,21 +129,10 @@ class HiddenDataType(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class GuardianshipKind(enum.StrEnum):
-    MINOR = "minor"  # parental authority, ends at 18
-    TUTELLE = "tutelle"
-    CURATELLE = "curatelle"
-
-    @property
-    def label(self) -> str:
-        return str(GUARDIANSHIP_LABELS[self])
-
-
-GUARDIANSHIP_LABELS = {
-    GuardianshipKind.MINOR: _l("Représentant légal d'un mineur"),
-    GuardianshipKind.TUTELLE: _l("Tuteur (tutelle)"),
-    GuardianshipKind.CURATELLE: _l("Curateur (curatelle)"),
-}
+class GuardianshipKind(LabelledEnum):
+    MINOR = "minor", _l("Représentant légal d'un mineur")  # parental authority, ends at 18
+    TUTELLE = "tutelle", _l("Tuteur (tutelle)")
+    CURATELLE = "curatelle", _l("Curateur (curatelle)")
 
 
 class Guardianship(db.Model):
@@ -156,9 +144,7 @@ class Guardianship(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     ward_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[GuardianshipKind] = mapped_column(
-        Enum(GuardianshipKind, native_enum=False, length=20)
-    )
+    kind: Mapped[GuardianshipKind] = mapped_column(stored_enum(GuardianshipKind))
     # Court decision reference for protected adults; the agent records what was checked.
     reference: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -233,27 +219,16 @@ class AccessLogHead(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AbuseCategory(enum.StrEnum):
-    DATA_MISUSE = "data_misuse"
-    UNEXPECTED_ACCESS = "unexpected_access"
-    ADVERTISING = "advertising"
-    MISLEADING = "misleading"
-    SECURITY = "security"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(ABUSE_LABELS[self])
+class AbuseCategory(LabelledEnum):
+    DATA_MISUSE = "data_misuse", _l("Utilisation de mes données sans mon accord")
+    UNEXPECTED_ACCESS = "unexpected_access", _l("Accès à des données que je n'ai pas autorisées")
+    ADVERTISING = "advertising", _l("Publicité ou revente de données")
+    MISLEADING = "misleading", _l("Information trompeuse sur le service")
+    SECURITY = "security", _l("Problème de sécurité")
+    OTHER = "other", _l("Autre problème")
 
 
-ABUSE_LABELS = {
-    AbuseCategory.DATA_MISUSE: _l("Utilisation de mes données sans mon accord"),
-    AbuseCategory.UNEXPECTED_ACCESS: _l("Accès à des données que je n'ai pas autorisées"),
-    AbuseCategory.ADVERTISING: _l("Publicité ou revente de données"),
-    AbuseCategory.MISLEADING: _l("Information trompeuse sur le service"),
-    AbuseCategory.SECURITY: _l("Problème de sécurité"),
-    AbuseCategory.OTHER: _l("Autre problème"),
-}
+ABUSE_LABELS = AbuseCategory.labels()
 
 
 class AbuseReport(db.Model):
@@ -264,9 +239,7 @@ class AbuseReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    category: Mapped[AbuseCategory] = mapped_column(
-        Enum(AbuseCategory, native_enum=False, length=30)
-    )
+    category: Mapped[AbuseCategory] = mapped_column(stored_enum(AbuseCategory, 30))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, stored_enum
 
 
-class Permission(enum.StrEnum):
-    DECISION = "decision"  # signs referencing decisions for the minister
-
-    @property
-    def label(self) -> str:
-        return str({Permission.DECISION: _l("Signature des décisions de référencement")}[self])
+class Permission(LabelledEnum):
+    # signs referencing decisions for the minister
+    DECISION = "decision", _l("Signature des décisions de référencement")
 
 
 class UserPermission(db.Model):
@@ -26,18 +23,14 @@ class UserPermission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    permission: Mapped[Permission] = mapped_column(Enum(Permission, native_enum=False, length=30))
+    permission: Mapped[Permission] = mapped_column(stored_enum(Permission, 30))
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Outcome(enum.StrEnum):
-    REFERENCED = "referenced"
-    REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return str({Outcome.REFERENCED: _l("Référencement"), Outcome.REFUSED: _l("Refus")}[self])
+class Outcome(LabelledEnum):
+    REFERENCED = "referenced", _l("Référencement")
+    REFUSED = "refused", _l("Refus")
 
 
 class Decision(db.Model):
@@ -47,7 +40,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
-    outcome: Mapped[Outcome] = mapped_column(Enum(Outcome, native_enum=False, length=20))
+    outcome: Mapped[Outcome] = mapped_column(stored_enum(Outcome))
     opinion: Mapped[str | None] = mapped_column(String(40))  # the opinion decided upon
     departs_from_opinion: Mapped[bool] = mapped_column(default=False)
     reasons: Mapped[str] = mapped_column(Text, default="")

@@ -3,26 +3,19 @@ opened by the rules engine, and data-deletion orders after a delisting."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, stored_enum
 
 
-class Union(enum.StrEnum):
-    EU = "eu"
-    EEA = "eea"
-
-    @property
-    def label(self) -> str:
-        return str(UNION_LABELS[self])
-
-
-UNION_LABELS = {Union.EU: _l("Union européenne"), Union.EEA: _l("Espace économique européen")}
+class Union(LabelledEnum):
+    EU = "eu", _l("Union européenne")
+    EEA = "eea", _l("Espace économique européen")
 
 
 class Country(db.Model):
@@ -47,28 +40,19 @@ class Membership(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("sov_countries.code"))
-    union: Mapped[Union] = mapped_column(Enum(Union, native_enum=False, length=10))
+    union: Mapped[Union] = mapped_column(stored_enum(Union, 10))
     joined_on: Mapped[date]
     left_on: Mapped[date | None]
 
     country: Mapped[Country] = relationship(back_populates="memberships")
 
 
-class CaseState(enum.StrEnum):
-    OPEN = "open"  # service suspended, regularisation deadline running
-    REGULARISED = "regularised"  # breaches cleared before the deadline: reinstated
-    DELISTED = "delisted"  # deadline missed: delisted, deletion order issued
-
-    @property
-    def label(self) -> str:
-        return str(CASE_STATE_LABELS[self])
-
-
-CASE_STATE_LABELS = {
-    CaseState.OPEN: _l("Suspendu, régularisation en attente"),
-    CaseState.REGULARISED: _l("Régularisé"),
-    CaseState.DELISTED: _l("Déréférencé"),
-}
+class CaseState(LabelledEnum):
+    # service suspended, regularisation deadline running
+    OPEN = "open", _l("Suspendu, régularisation en attente")
+    # breaches cleared before the deadline: reinstated
+    REGULARISED = "regularised", _l("Régularisé")
+    DELISTED = "delisted", _l("Déréférencé")  # deadline missed: delisted, deletion order issued
 
 
 class SovereigntyCase(db.Model):
@@ -79,7 +63,7 @@ class SovereigntyCase(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     state: Mapped[CaseState] = mapped_column(
-        Enum(CaseState, native_enum=False, length=20), default=CaseState.OPEN, index=True
+        stored_enum(CaseState), default=CaseState.OPEN, index=True
     )
     # [{"code", "legal_basis", "since", "detail"}]
     breaches: Mapped[list] = mapped_column(JSON, default=list)
@@ -95,21 +79,11 @@ class SovereigntyCase(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class OrderState(enum.StrEnum):
-    OPEN = "open"  # waiting for the editor's attestation
-    SUBMITTED = "submitted"  # attestation uploaded, waiting for an agent
-    ACCEPTED = "accepted"  # deletion attested and accepted: closed
-
-    @property
-    def label(self) -> str:
-        return str(ORDER_STATE_LABELS[self])
-
-
-ORDER_STATE_LABELS = {
-    OrderState.OPEN: _l("En attente de l'attestation"),
-    OrderState.SUBMITTED: _l("Attestation déposée, à vérifier"),
-    OrderState.ACCEPTED: _l("Suppression attestée"),
-}
+class OrderState(LabelledEnum):
+    OPEN = "open", _l("En attente de l'attestation")  # waiting for the editor's attestation
+    # attestation uploaded, waiting for an agent
+    SUBMITTED = "submitted", _l("Attestation déposée, à vérifier")
+    ACCEPTED = "accepted", _l("Suppression attestée")  # deletion attested and accepted: closed
 
 
 class DeletionOrder(db.Model):
@@ -121,7 +95,7 @@ class DeletionOrder(db.Model):
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("sov_cases.id"))
     state: Mapped[OrderState] = mapped_column(
-        Enum(OrderState, native_enum=False, length=20), default=OrderState.OPEN, index=True
+        stored_enum(OrderState), default=OrderState.OPEN, index=True
     )
     reason: Mapped[str] = mapped_column(Text)
     issued_on: Mapped[date]
