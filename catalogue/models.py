@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class MemberRole(enum.StrEnum):
@@ -92,10 +92,8 @@ class OrganisationMember(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = ref("organisations", ondelete="CASCADE", index=True)
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     role: Mapped[MemberRole] = mapped_column(stored_enum(MemberRole), default=MemberRole.MEMBER)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -106,7 +104,7 @@ class Service(db.Model):
     __tablename__ = "services"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = ref("organisations", index=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     short_description: Mapped[str] = mapped_column(String(300), default="")
@@ -168,7 +166,7 @@ class ServiceEvent(db.Model):
     __tablename__ = "service_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     kind: Mapped[ServiceEventKind] = mapped_column(stored_enum(ServiceEventKind))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     summary: Mapped[str] = mapped_column(Text)
@@ -200,7 +198,7 @@ class ServiceDataUse(db.Model):
     __table_args__ = (UniqueConstraint("service_id", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = ref("services", ondelete="CASCADE")
     scope: Mapped[str] = mapped_column(String(80))
     purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
     retention_days: Mapped[int]
@@ -215,7 +213,7 @@ class HostingDeclaration(db.Model):
     __tablename__ = "hosting_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     provider: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
     hds_certificate_number: Mapped[str | None] = mapped_column(String(80))
@@ -223,7 +221,7 @@ class HostingDeclaration(db.Model):
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int | None] = ref("users")
 
     service: Mapped[Service] = relationship(back_populates="hosting")
 
@@ -234,7 +232,7 @@ class OwnerDeclaration(db.Model):
     __tablename__ = "owner_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = ref("organisations", index=True)
     entity_name: Mapped[str] = mapped_column(String(200))
     entity_siren: Mapped[str | None] = mapped_column(String(9))
     parent_group: Mapped[str | None] = mapped_column(String(200))
@@ -244,4 +242,4 @@ class OwnerDeclaration(db.Model):
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int | None] = ref("users")

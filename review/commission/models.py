@@ -7,11 +7,11 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class College(LabelledEnum):
@@ -64,7 +64,7 @@ class Member(db.Model):
     __tablename__ = "commission_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    user_id: Mapped[int] = ref("users", unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
@@ -96,15 +96,13 @@ class Mandate(db.Model):
     __tablename__ = "commission_mandates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
     college: Mapped[College] = mapped_column(stored_enum(College, 40))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     # 1 for a first term, 2 for a renewal following it; a third is refused.
     consecutive_number: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="mandates")
@@ -120,9 +118,7 @@ class Declaration(db.Model):
     __table_args__ = (UniqueConstraint("member_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
     version: Mapped[int]
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     statement: Mapped[str] = mapped_column(Text, default="")
@@ -137,9 +133,7 @@ class DeclarationLink(db.Model):
     __tablename__ = "commission_declaration_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_declarations.id", ondelete="CASCADE"), index=True
-    )
+    declaration_id: Mapped[int] = ref("commission_declarations", ondelete="CASCADE", index=True)
     section: Mapped[Section] = mapped_column(stored_enum(Section, 40))
     organisation_name: Mapped[str] = mapped_column(String(200))
     organisation_siren: Mapped[str | None] = mapped_column(String(9))
@@ -179,15 +173,15 @@ class CommissionSession(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     held_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(200), default="")
-    presiding_member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    presiding_member_id: Mapped[int] = ref("commission_members")
     # A session reconvened after a lack of quorum may deliberate without quorum.
-    reconvened_from_id: Mapped[int | None] = mapped_column(ForeignKey("commission_sessions.id"))
+    reconvened_from_id: Mapped[int | None] = ref("commission_sessions")
     status: Mapped[SessionStatus] = mapped_column(
         stored_enum(SessionStatus), default=SessionStatus.PLANNED
     )
     convened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     presiding_member: Mapped[Member] = relationship(foreign_keys=[presiding_member_id])
@@ -240,10 +234,8 @@ class AgendaItem(db.Model):
     __table_args__ = (UniqueConstraint("session_id", "dossier_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
-    )
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
+    dossier_id: Mapped[int] = ref("dossiers", index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[ItemStatus] = mapped_column(stored_enum(ItemStatus), default=ItemStatus.PENDING)
     # Quorum as checked when deliberation opened.
@@ -256,7 +248,7 @@ class AgendaItem(db.Model):
     tie_broken_by_chair: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    postponed_to_id: Mapped[int | None] = mapped_column(ForeignKey("commission_agenda_items.id"))
+    postponed_to_id: Mapped[int | None] = ref("commission_agenda_items")
 
     session: Mapped[CommissionSession] = relationship(back_populates="items")
     dossier = relationship("Dossier")
@@ -283,12 +275,10 @@ class Attendance(db.Model):
     __table_args__ = (UniqueConstraint("session_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
     present: Mapped[bool] = mapped_column(default=False)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = ref("users")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[CommissionSession] = relationship(back_populates="attendance")
@@ -308,18 +298,16 @@ class PotentialConflict(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id", "link_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
-    link_id: Mapped[int] = mapped_column(ForeignKey("commission_declaration_links.id"))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
+    link_id: Mapped[int] = ref("commission_declaration_links")
     matched_on: Mapped[str] = mapped_column(String(20))  # siren | name | parent_group
     matched_entity: Mapped[str] = mapped_column(String(200))
     status: Mapped[ConflictStatus] = mapped_column(
         stored_enum(ConflictStatus), default=ConflictStatus.POTENTIAL
     )
     decision_reason: Mapped[str] = mapped_column(Text, default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = ref("users")
     decided_at: Mapped[datetime | None]
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -349,13 +337,11 @@ class Recusal(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"), index=True)
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members", index=True)
     origin: Mapped[RecusalOrigin] = mapped_column(stored_enum(RecusalOrigin))
     reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = ref("users")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[AgendaItem] = relationship(back_populates="recusals")
@@ -368,10 +354,8 @@ class ItemComment(db.Model):
     __tablename__ = "commission_item_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -387,10 +371,8 @@ class Vote(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
     choice: Mapped[VoteChoice] = mapped_column(stored_enum(VoteChoice, 40))
     reservations: Mapped[str] = mapped_column(Text, default="")
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class Permission(LabelledEnum):
@@ -22,9 +22,9 @@ class UserPermission(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "permission"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     permission: Mapped[Permission] = mapped_column(stored_enum(Permission, 30))
-    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_by_id: Mapped[int | None] = ref("users")
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -39,7 +39,7 @@ class Decision(db.Model):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    dossier_id: Mapped[int] = ref("dossiers", unique=True)
     outcome: Mapped[Outcome] = mapped_column(stored_enum(Outcome))
     opinion: Mapped[str | None] = mapped_column(String(40))  # the opinion decided upon
     departs_from_opinion: Mapped[bool] = mapped_column(default=False)
@@ -50,10 +50,10 @@ class Decision(db.Model):
     scope_ceiling: Mapped[str] = mapped_column(Text, default="")
     suspensive_reservations: Mapped[str] = mapped_column(Text, default="")
     reservations_lifted_at: Mapped[datetime | None]
-    reservations_lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reservations_lifted_by_id: Mapped[int | None] = ref("users")
     reservations_lifted_note: Mapped[str] = mapped_column(Text, default="")
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_clients.id"))
-    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[int | None] = ref("oauth_clients")
+    decided_by_id: Mapped[int] = ref("users")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     dossier = relationship("Dossier")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from catalogue.models import DataPurpose, Service
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 from review.referential.models import Criterion, ReferentialVersion
 
 
@@ -40,17 +40,15 @@ class Dossier(db.Model):
     __tablename__ = "dossiers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[DossierState] = mapped_column(
         stored_enum(DossierState, 30), default=DossierState.DRAFT, index=True
     )
-    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The referential version the dossier was opened against (pinned for its whole life).
-    referential_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referential_versions.id"), index=True
-    )
+    referential_version_id: Mapped[int | None] = ref("referential_versions", index=True)
     submitted_at: Mapped[datetime | None]
     # Days the review clock was stopped while waiting for the editor's answers.
     paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -78,12 +76,10 @@ class DossierTransition(db.Model):
     __tablename__ = "dossier_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     from_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
     to_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = ref("users")
     at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
 
@@ -108,21 +104,27 @@ class Verdict(LabelledEnum):
 VERDICT_LABELS = Verdict.labels()
 
 
-class CriterionAnswer(db.Model):
+class _PerCriterion:
+    """One row per dossier and criterion of its referential version."""
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
+    criterion_id: Mapped[int] = ref("referential_criteria")
+
+
+class CriterionAnswer(_PerCriterion, db.Model):
     """The editor's answer to one criterion, with its justification and evidence."""
 
     __tablename__ = "dossier_answers"
-    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
     answer: Mapped[Answer] = mapped_column(stored_enum(Answer))
     justification: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="answers")
     criterion: Mapped[Criterion] = relationship()
@@ -138,16 +140,14 @@ class Evidence(db.Model):
     __tablename__ = "dossier_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("dossier_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = ref("dossier_answers", ondelete="CASCADE", index=True)
     original_name: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int | None] = ref("users")
 
     answer: Mapped[CriterionAnswer] = relationship(back_populates="evidence")
 
@@ -159,9 +159,7 @@ class DataRequest(db.Model):
     __table_args__ = (UniqueConstraint("dossier_id", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     scope: Mapped[str] = mapped_column(String(80))
     purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
     retention_days: Mapped[int]
@@ -176,16 +174,14 @@ class InformationRequest(db.Model):
     __tablename__ = "dossier_information_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     questions: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
-    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_by_id: Mapped[int | None] = ref("users")
     deadline: Mapped[date]
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="information_requests")
 
@@ -197,21 +193,16 @@ class InformationRequest(db.Model):
         return self.is_open and (today or date.today()) > self.deadline
 
 
-class CriterionEvaluation(db.Model):
+class CriterionEvaluation(_PerCriterion, db.Model):
     """An agent's verdict on one criterion of a dossier."""
 
     __tablename__ = "dossier_evaluations"
-    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
     verdict: Mapped[Verdict] = mapped_column(stored_enum(Verdict))
     comment: Mapped[str] = mapped_column(Text, default="")
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    evaluator_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="evaluations")
     criterion: Mapped[Criterion] = relationship()

@@ -12,11 +12,11 @@ from datetime import date, datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class Area(LabelledEnum):
@@ -83,9 +83,7 @@ class Criterion(db.Model):
     __table_args__ = (UniqueConstraint("version_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("referential_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = ref("referential_versions", ondelete="CASCADE", index=True)
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(20))
     area: Mapped[Area] = mapped_column(stored_enum(Area))

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class Union(LabelledEnum):
@@ -39,7 +39,7 @@ class Membership(db.Model):
     __table_args__ = (Index("ix_sov_memberships_country_union", "country_code", "union"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    country_code: Mapped[str] = mapped_column(ForeignKey("sov_countries.code"))
+    country_code: Mapped[str] = ref("sov_countries.code")
     union: Mapped[Union] = mapped_column(stored_enum(Union, 10))
     joined_on: Mapped[date]
     left_on: Mapped[date | None]
@@ -61,7 +61,7 @@ class SovereigntyCase(db.Model):
     __tablename__ = "sov_cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[CaseState] = mapped_column(
         stored_enum(CaseState), default=CaseState.OPEN, index=True
     )
@@ -76,7 +76,7 @@ class SovereigntyCase(db.Model):
     # The editor declared a regularisation directly (editor portal): an agent must check
     # it before the service is reinstated (neither the sweep nor the trigger does it).
     awaiting_review: Mapped[bool] = mapped_column(default=False)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = ref("users")
 
 
 class OrderState(LabelledEnum):
@@ -92,8 +92,8 @@ class DeletionOrder(db.Model):
     __tablename__ = "sov_deletion_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("sov_cases.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    case_id: Mapped[int | None] = ref("sov_cases")
     state: Mapped[OrderState] = mapped_column(
         stored_enum(OrderState), default=OrderState.OPEN, index=True
     )
@@ -106,8 +106,8 @@ class DeletionOrder(db.Model):
     attestation_filename: Mapped[str | None] = mapped_column(String(200))
     attestation_sha256: Mapped[str | None] = mapped_column(String(64))
     attestation_uploaded_at: Mapped[datetime | None]
-    attestation_uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    attestation_uploaded_by_id: Mapped[int | None] = ref("users")
+    reviewed_by_id: Mapped[int | None] = ref("users")
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, stored_enum
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class ComplaintCategory(LabelledEnum):
@@ -78,9 +78,9 @@ class Complaint(db.Model):
     __tablename__ = "surv_complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     source: Mapped[ComplaintSource] = mapped_column(stored_enum(ComplaintSource, 30))
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reporter_id: Mapped[int | None] = ref("users")
     # The citizen's AbuseReport (health space) it was imported from, if any.
     abuse_report_id: Mapped[int | None] = mapped_column(Integer, unique=True)
     category: Mapped[ComplaintCategory] = mapped_column(stored_enum(ComplaintCategory, 30))
@@ -89,7 +89,7 @@ class Complaint(db.Model):
         stored_enum(ComplaintState, 30), default=ComplaintState.NEW, index=True
     )
     triage_note: Mapped[str | None] = mapped_column(Text)
-    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    triaged_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
@@ -103,7 +103,7 @@ class ComplaintAttachment(db.Model):
     __tablename__ = "surv_complaint_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("surv_complaints.id"), index=True)
+    complaint_id: Mapped[int] = ref("surv_complaints", index=True)
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80))
     content_type: Mapped[str] = mapped_column(String(80))
@@ -115,14 +115,14 @@ class Audit(db.Model):
     __tablename__ = "surv_audits"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("surv_complaints.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    complaint_id: Mapped[int | None] = ref("surv_complaints")
     scope: Mapped[str] = mapped_column(Text)
     auditor: Mapped[str] = mapped_column(String(200))
     deadline: Mapped[date]
     findings: Mapped[str | None] = mapped_column(Text)
     state: Mapped[AuditState] = mapped_column(stored_enum(AuditState, 30), default=AuditState.OPEN)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int] = ref("users")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
@@ -133,25 +133,25 @@ class Sanction(db.Model):
     __tablename__ = "surv_sanctions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    audit_id: Mapped[int | None] = mapped_column(ForeignKey("surv_audits.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    audit_id: Mapped[int | None] = ref("surv_audits")
     state: Mapped[SanctionState] = mapped_column(
         stored_enum(SanctionState, 30), default=SanctionState.INTENT, index=True
     )
     grounds: Mapped[str] = mapped_column(Text)
     proposed_kind: Mapped[SanctionKind] = mapped_column(stored_enum(SanctionKind, 30))
     answer_deadline: Mapped[date]
-    notified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    notified_by_id: Mapped[int] = ref("users")
     notified_at: Mapped[datetime] = mapped_column(default=utcnow)
     editor_answer: Mapped[str | None] = mapped_column(Text)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
     answered_at: Mapped[datetime | None]
     decided_kind: Mapped[SanctionKind | None] = mapped_column(stored_enum(SanctionKind, 30))
     decision_text: Mapped[str | None] = mapped_column(Text)
     # A suspension ends on ``suspended_until`` or when ``until_condition`` is met.
     suspended_until: Mapped[date | None]
     until_condition: Mapped[str | None] = mapped_column(Text)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = ref("users")
     decided_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]
 
@@ -163,7 +163,7 @@ class RenewalNotice(db.Model):
     __table_args__ = (UniqueConstraint("service_id", "valid_until", "days_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_id: Mapped[int] = ref("services")
     valid_until: Mapped[date]
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -175,14 +175,14 @@ class RenewalRequest(db.Model):
     __tablename__ = "surv_renewal_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     expiring_on: Mapped[date]
     state: Mapped[RenewalState] = mapped_column(
         stored_enum(RenewalState, 30), default=RenewalState.OPEN
     )
-    previous_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
-    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    previous_dossier_id: Mapped[int | None] = ref("dossiers")
+    dossier_id: Mapped[int | None] = ref("dossiers")
+    opened_by_id: Mapped[int | None] = ref("users")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
@@ -193,7 +193,7 @@ class ChangeDeclaration(db.Model):
     __tablename__ = "surv_change_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     kind: Mapped[ChangeKind] = mapped_column(stored_enum(ChangeKind, 30))
     # version: {"version", "notes"}; hosting: {"provider", "country", "hds_certificate_number",
     # "hds_certificate_expiry", "effective_from"}; ownership: {"entity_name", "country",
@@ -204,8 +204,8 @@ class ChangeDeclaration(db.Model):
     state: Mapped[ChangeState] = mapped_column(
         stored_enum(ChangeState, 30), default=ChangeState.PENDING, index=True
     )
-    declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int] = ref("users")
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = ref("users")
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)

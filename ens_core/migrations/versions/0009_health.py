@@ -14,7 +14,7 @@ down_revision = '0008_dossiers'
 
 def _health_record(*columns):
     """A FHIR-backed record: its public id and citizen, its own ``columns``, then who wrote
-    it and its version (the models' ``_Sourced``)."""
+    it and its version (the models' ``_HealthRecord``)."""
     return (
         column("public_id", sa.String(32), unique=True),
         ref("citizen_id", "users", ondelete="CASCADE"),
