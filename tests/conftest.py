@@ -3,17 +3,15 @@ test, an HTTP client, and a live server for tests that drive real clients or bro
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import orm
-from werkzeug.serving import make_server
 
 from ens_core import create_app
 from ens_core.db import db
 from tests.db_setup import test_database
+from tests.serving import serving
 
 
 class _TestSession(orm.Session):
@@ -107,16 +105,5 @@ def client(app):
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
+    with serving(app) as url:
+        yield url

@@ -6,14 +6,12 @@ The browser is the system one (``/usr/bin/chromium``, installed by
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
-from ens_core.db import db
+from tests.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,19 +43,8 @@ def live_server(app):
     the data a module seeds is committed once and shared by its pages, and the tables are
     emptied when the module ends. Keeping the name ``live_server`` keeps these tests out of
     the per-test rolled-back transaction."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        with app.app_context():
-            db.session.remove()
-            with db.engine.begin() as conn:
-                for table in reversed(db.metadata.sorted_tables):
-                    conn.execute(table.delete())
+    with serving(app) as url:
+        yield url
 
 
 def new_context(browser, base_url):
