@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import ref, stored_enum
 
 
 class ClientKind(enum.StrEnum):
@@ -27,12 +28,10 @@ class Client(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    kind: Mapped[ClientKind] = mapped_column(Enum(ClientKind, native_enum=False, length=20))
+    service_id: Mapped[int] = ref("services", index=True)
+    kind: Mapped[ClientKind] = mapped_column(stored_enum(ClientKind))
     name: Mapped[str] = mapped_column(String(200))
-    token_endpoint_auth_method: Mapped[AuthMethod] = mapped_column(
-        Enum(AuthMethod, native_enum=False, length=30)
-    )
+    token_endpoint_auth_method: Mapped[AuthMethod] = mapped_column(stored_enum(AuthMethod, 30))
     # SHA-256 of the secret (confidential symmetric clients only); the secret is shown once.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -57,13 +56,13 @@ class Grant(db.Model):
     __table_args__ = (UniqueConstraint("citizen_id", "service_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    citizen_id: Mapped[int] = ref("users", index=True)
+    service_id: Mapped[int] = ref("services", index=True)
+    client_id: Mapped[int] = ref("oauth_clients")
     # Space-separated SMART scopes actually granted.
     scopes: Mapped[str] = mapped_column(Text)
     # Who ticked the boxes: the citizen, or a guardian acting for them.
-    consented_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    consented_by_id: Mapped[int] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
@@ -106,8 +105,8 @@ class AuthorizationCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    client_id: Mapped[int] = ref("oauth_clients", index=True)
+    grant_id: Mapped[int] = ref("oauth_grants", index=True)
     redirect_uri: Mapped[str] = mapped_column(Text)
     scope: Mapped[str] = mapped_column(Text)
     code_challenge: Mapped[str] = mapped_column(String(128))
@@ -146,10 +145,10 @@ class Token(db.Model):
     __tablename__ = "oauth_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
-    code_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_codes.id"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_tokens.id"))
+    grant_id: Mapped[int] = ref("oauth_grants", index=True)
+    client_id: Mapped[int] = ref("oauth_clients", index=True)
+    code_id: Mapped[int | None] = ref("oauth_codes", index=True)
+    parent_id: Mapped[int | None] = ref("oauth_tokens")
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     scope: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -169,11 +168,11 @@ class ConsentReceipt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
-    grant_id: Mapped[int] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    consented_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    grant_id: Mapped[int] = ref("oauth_grants", index=True)
+    citizen_id: Mapped[int] = ref("users", index=True)
+    consented_by_id: Mapped[int] = ref("users")
+    service_id: Mapped[int] = ref("services")
+    client_id: Mapped[int] = ref("oauth_clients")
     scopes: Mapped[str] = mapped_column(Text)
     document: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -186,6 +185,6 @@ class ClientAssertion(db.Model):
     __table_args__ = (UniqueConstraint("client_id", "jti"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("oauth_clients.id"))
+    client_id: Mapped[int] = ref("oauth_clients")
     jti: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]

@@ -6,10 +6,11 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class MemberRole(enum.StrEnum):
@@ -17,7 +18,7 @@ class MemberRole(enum.StrEnum):
     MEMBER = "member"
 
 
-class ServiceStatus(enum.StrEnum):
+class ServiceStatus(LabelledEnum):
     """Where a service stands in the store.
 
     ``draft`` until referenced; ``referenced`` is listed; ``suspended`` stays visible
@@ -25,51 +26,22 @@ class ServiceStatus(enum.StrEnum):
     (kept in history and open data).
     """
 
-    DRAFT = "draft"
-    REFERENCED = "referenced"
-    SUSPENDED = "suspended"
-    DELISTED = "delisted"
-
-    @property
-    def label(self) -> str:
-        return str(SERVICE_STATUS_LABELS[self])
+    DRAFT = "draft", _l("Brouillon")
+    REFERENCED = "referenced", _l("Référencé")
+    SUSPENDED = "suspended", _l("Suspendu")
+    DELISTED = "delisted", _l("Déréférencé")
 
 
-SERVICE_STATUS_LABELS = {
-    ServiceStatus.DRAFT: _l("Brouillon"),
-    ServiceStatus.REFERENCED: _l("Référencé"),
-    ServiceStatus.SUSPENDED: _l("Suspendu"),
-    ServiceStatus.DELISTED: _l("Déréférencé"),
-}
-
-
-class Category(enum.StrEnum):
-    PREVENTION = "prevention"
-    CHRONIC_DISEASE = "chronic_disease"
-    MENTAL_HEALTH = "mental_health"
-    MATERNITY = "maternity"
-    NUTRITION_ACTIVITY = "nutrition_activity"
-    MEDICATION = "medication"
-    TELEMEDICINE = "telemedicine"
-    HEALTH_ADMIN = "health_admin"
-    DISABILITY_AUTONOMY = "disability_autonomy"
-
-    @property
-    def label(self) -> str:
-        return str(CATEGORY_LABELS[self])
-
-
-CATEGORY_LABELS = {
-    Category.PREVENTION: _l("Prévention"),
-    Category.CHRONIC_DISEASE: _l("Suivi de maladie chronique"),
-    Category.MENTAL_HEALTH: _l("Santé mentale"),
-    Category.MATERNITY: _l("Maternité et parentalité"),
-    Category.NUTRITION_ACTIVITY: _l("Nutrition et activité physique"),
-    Category.MEDICATION: _l("Médicaments"),
-    Category.TELEMEDICINE: _l("Télémédecine"),
-    Category.HEALTH_ADMIN: _l("Démarches de santé"),
-    Category.DISABILITY_AUTONOMY: _l("Handicap et autonomie"),
-}
+class Category(LabelledEnum):
+    PREVENTION = "prevention", _l("Prévention")
+    CHRONIC_DISEASE = "chronic_disease", _l("Suivi de maladie chronique")
+    MENTAL_HEALTH = "mental_health", _l("Santé mentale")
+    MATERNITY = "maternity", _l("Maternité et parentalité")
+    NUTRITION_ACTIVITY = "nutrition_activity", _l("Nutrition et activité physique")
+    MEDICATION = "medication", _l("Médicaments")
+    TELEMEDICINE = "telemedicine", _l("Télémédecine")
+    HEALTH_ADMIN = "health_admin", _l("Démarches de santé")
+    DISABILITY_AUTONOMY = "disability_autonomy", _l("Handicap et autonomie")
 
 
 class Platform(enum.StrEnum):
@@ -82,35 +54,16 @@ class Platform(enum.StrEnum):
         return {"web": "Web", "ios": "iOS", "android": "Android"}[self.value]
 
 
-class PriceModel(enum.StrEnum):
-    FREE = "free"
-    FREEMIUM = "freemium"
-    PAID = "paid"
-    REIMBURSED = "reimbursed"
-
-    @property
-    def label(self) -> str:
-        return str(PRICE_LABELS[self])
+class PriceModel(LabelledEnum):
+    FREE = "free", _l("Gratuit")
+    FREEMIUM = "freemium", _l("Gratuit avec options payantes")
+    PAID = "paid", _l("Payant")
+    REIMBURSED = "reimbursed", _l("Pris en charge par l'Assurance maladie")
 
 
-PRICE_LABELS = {
-    PriceModel.FREE: _l("Gratuit"),
-    PriceModel.FREEMIUM: _l("Gratuit avec options payantes"),
-    PriceModel.PAID: _l("Payant"),
-    PriceModel.REIMBURSED: _l("Pris en charge par l'Assurance maladie"),
-}
-
-
-class Audience(enum.StrEnum):
-    ADULTS = "adults"
-    MINORS = "minors"
-
-    @property
-    def label(self) -> str:
-        return str(AUDIENCE_LABELS[self])
-
-
-AUDIENCE_LABELS = {Audience.ADULTS: _l("Adultes"), Audience.MINORS: _l("Mineurs")}
+class Audience(LabelledEnum):
+    ADULTS = "adults", _l("Adultes")
+    MINORS = "minors", _l("Mineurs")
 
 
 class Organisation(db.Model):
@@ -139,13 +92,9 @@ class OrganisationMember(db.Model):
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[MemberRole] = mapped_column(
-        Enum(MemberRole, native_enum=False, length=20), default=MemberRole.MEMBER
-    )
+    organisation_id: Mapped[int] = ref("organisations", ondelete="CASCADE", index=True)
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
+    role: Mapped[MemberRole] = mapped_column(stored_enum(MemberRole), default=MemberRole.MEMBER)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
@@ -155,7 +104,7 @@ class Service(db.Model):
     __tablename__ = "services"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = ref("organisations", index=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     short_description: Mapped[str] = mapped_column(String(300), default="")
@@ -178,7 +127,7 @@ class Service(db.Model):
     # The measurements and method behind the écoscore, as shown on the listing.
     ecoscore_details: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[ServiceStatus] = mapped_column(
-        Enum(ServiceStatus, native_enum=False, length=20), default=ServiceStatus.DRAFT, index=True
+        stored_enum(ServiceStatus), default=ServiceStatus.DRAFT, index=True
     )
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
@@ -199,31 +148,15 @@ class Service(db.Model):
     )
 
 
-class ServiceEventKind(enum.StrEnum):
-    REFERENCED = "referenced"
-    REFUSED = "refused"
-    RENEWED = "renewed"
-    SUSPENDED = "suspended"
-    REINSTATED = "reinstated"
-    DELISTED = "delisted"
-    SANCTION = "sanction"
-    EXPIRED = "expired"
-
-    @property
-    def label(self) -> str:
-        return str(EVENT_LABELS[self])
-
-
-EVENT_LABELS = {
-    ServiceEventKind.REFERENCED: _l("Référencement"),
-    ServiceEventKind.REFUSED: _l("Refus de référencement"),
-    ServiceEventKind.RENEWED: _l("Renouvellement"),
-    ServiceEventKind.SUSPENDED: _l("Suspension"),
-    ServiceEventKind.REINSTATED: _l("Rétablissement"),
-    ServiceEventKind.DELISTED: _l("Déréférencement"),
-    ServiceEventKind.SANCTION: _l("Sanction"),
-    ServiceEventKind.EXPIRED: _l("Fin de validité"),
-}
+class ServiceEventKind(LabelledEnum):
+    REFERENCED = "referenced", _l("Référencement")
+    REFUSED = "refused", _l("Refus de référencement")
+    RENEWED = "renewed", _l("Renouvellement")
+    SUSPENDED = "suspended", _l("Suspension")
+    REINSTATED = "reinstated", _l("Rétablissement")
+    DELISTED = "delisted", _l("Déréférencement")
+    SANCTION = "sanction", _l("Sanction")
+    EXPIRED = "expired", _l("Fin de validité")
 
 
 class ServiceEvent(db.Model):
@@ -233,10 +166,8 @@ class ServiceEvent(db.Model):
     __tablename__ = "service_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    kind: Mapped[ServiceEventKind] = mapped_column(
-        Enum(ServiceEventKind, native_enum=False, length=20)
-    )
+    service_id: Mapped[int] = ref("services", index=True)
+    kind: Mapped[ServiceEventKind] = mapped_column(stored_enum(ServiceEventKind))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     summary: Mapped[str] = mapped_column(Text)
     # e.g. {"deadline": "2027-05-01", "reason": "...", "legal_basis": "..."}
@@ -245,25 +176,16 @@ class ServiceEvent(db.Model):
     service: Mapped[Service] = relationship(back_populates="events")
 
 
-class DataPurpose(enum.StrEnum):
+class DataPurpose(LabelledEnum):
     """The only purposes a service may process health data for."""
 
-    PREVENTION = "prevention"
-    DIAGNOSIS = "diagnosis"
-    CARE = "care"
-    SOCIAL_FOLLOW_UP = "social_follow_up"
-
-    @property
-    def label(self) -> str:
-        return str(PURPOSE_LABELS[self])
+    PREVENTION = "prevention", _l("Prévention")
+    DIAGNOSIS = "diagnosis", _l("Diagnostic")
+    CARE = "care", _l("Soins")
+    SOCIAL_FOLLOW_UP = "social_follow_up", _l("Suivi social ou médico-social")
 
 
-PURPOSE_LABELS = {
-    DataPurpose.PREVENTION: _l("Prévention"),
-    DataPurpose.DIAGNOSIS: _l("Diagnostic"),
-    DataPurpose.CARE: _l("Soins"),
-    DataPurpose.SOCIAL_FOLLOW_UP: _l("Suivi social ou médico-social"),
-}
+PURPOSE_LABELS = DataPurpose.labels()
 
 
 class ServiceDataUse(db.Model):
@@ -276,9 +198,9 @@ class ServiceDataUse(db.Model):
     __table_args__ = (UniqueConstraint("service_id", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = ref("services", ondelete="CASCADE")
     scope: Mapped[str] = mapped_column(String(80))
-    purpose: Mapped[DataPurpose] = mapped_column(Enum(DataPurpose, native_enum=False, length=30))
+    purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
     retention_days: Mapped[int]
 
     service: Mapped[Service] = relationship(back_populates="data_uses")
@@ -291,7 +213,7 @@ class HostingDeclaration(db.Model):
     __tablename__ = "hosting_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     provider: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
     hds_certificate_number: Mapped[str | None] = mapped_column(String(80))
@@ -299,7 +221,7 @@ class HostingDeclaration(db.Model):
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int | None] = ref("users")
 
     service: Mapped[Service] = relationship(back_populates="hosting")
 
@@ -310,7 +232,7 @@ class OwnerDeclaration(db.Model):
     __tablename__ = "owner_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = ref("organisations", index=True)
     entity_name: Mapped[str] = mapped_column(String(200))
     entity_siren: Mapped[str | None] = mapped_column(String(9))
     parent_group: Mapped[str | None] = mapped_column(String(200))
@@ -320,4 +242,4 @@ class OwnerDeclaration(db.Model):
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int | None] = ref("users")

@@ -3,18 +3,15 @@ test, an HTTP client, and a live server for tests that drive real clients or bro
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import orm
-from werkzeug.serving import make_server
 
 from ens_core import create_app
 from ens_core.db import db
 from tests.db_setup import test_database
+from tests.serving import serving
 
 
 class _TestSession(orm.Session):
@@ -110,29 +107,6 @@ def app_ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@contextmanager
-def serving(app):
-    """``app`` served over real HTTP (a thread per request) on a free loopback port; yields
-    its base URL. Every table is emptied afterwards (the server commits for real)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        empty_all_tables(app)
-
-
-def empty_all_tables(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Organisation
 from ens_core.db import db, utcnow
+from ens_core.models_support import ref
 
 
 class Invitation(db.Model):
@@ -18,16 +19,14 @@ class Invitation(db.Model):
     __tablename__ = "editor_invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = ref("organisations", ondelete="CASCADE", index=True)
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
-    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_by_id: Mapped[int | None] = ref("users")
     revoked_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ens_core.db import db
+from ens_core.models_support import ref
 
 
 class ServiceSearchDocument(db.Model):
     __tablename__ = "catalogue_search_documents"
 
-    service_id: Mapped[int] = mapped_column(
-        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
-    )
+    service_id: Mapped[int] = ref("services", ondelete="CASCADE", primary_key=True)
     # Copies of the listing fields the search filters and sorts on, so that a search reads
     # this narrow table only (the services rows carry long texts and JSON).
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -2,36 +2,23 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
-class Role(enum.StrEnum):
-    CITIZEN = "citizen"
-    EDITOR = "editor"
-    COMMISSIONER = "commissioner"
-    AGENT = "agent"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.CITIZEN: _l("Titulaire d'un espace santé"),
-    Role.EDITOR: _l("Éditeur de services"),
-    Role.COMMISSIONER: _l("Membre de la commission"),
-    Role.AGENT: _l("Agent de l'autorité de référencement"),
-    Role.ADMIN: _l("Administrateur"),
-}
+class Role(LabelledEnum):
+    CITIZEN = "citizen", _l("Titulaire d'un espace santé")
+    EDITOR = "editor", _l("Éditeur de services")
+    COMMISSIONER = "commissioner", _l("Membre de la commission")
+    AGENT = "agent", _l("Agent de l'autorité de référencement")
+    ADMIN = "admin", _l("Administrateur")
 
 
 class User(UserMixin, db.Model):
@@ -78,8 +65,8 @@ class UserRole(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE")
+    role: Mapped[Role] = mapped_column(stored_enum(Role))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="role_links")

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import ref
 
 
 class AuditEvent(db.Model):
@@ -14,7 +15,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = ref("users", ondelete="SET NULL")
     action: Mapped[str] = mapped_column(String(80))
     object_type: Mapped[str] = mapped_column(String(60))
     object_id: Mapped[str] = mapped_column(String(80))

@@ -4,15 +4,12 @@ known login devices."""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    Enum,
-    ForeignKey,
     Index,
     LargeBinary,
     String,
@@ -22,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 def new_public_id() -> str:
@@ -30,18 +28,22 @@ def new_public_id() -> str:
     return uuid.uuid4().hex
 
 
-class _Sourced:
-    """Who wrote a record: a service through one of its clients, or a person on the web."""
+class _HealthRecord:
+    """A record of the citizen's health space, exposed through FHIR: its public id, whose
+    it is, who wrote it (a service through one of its clients, or a person on the web)
+    and its version."""
 
-    source_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
-    source_client_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_clients.id"))
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    citizen_id: Mapped[int] = ref("users", ondelete="CASCADE")
+    source_service_id: Mapped[int | None] = ref("services")
+    source_client_id: Mapped[int | None] = ref("oauth_clients")
+    entered_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
 
-class Measurement(_Sourced, db.Model):
+class Measurement(_HealthRecord, db.Model):
     """One Observation of the national measures guide (see ``ens_core.fhir.profiles``).
 
     Blood pressure keeps systolic in ``value`` and diastolic in ``value2``.
@@ -56,8 +58,6 @@ class Measurement(_Sourced, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     code: Mapped[str] = mapped_column(String(20))
     effective_at: Mapped[datetime]
@@ -76,7 +76,7 @@ class Binary(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     content_type: Mapped[str] = mapped_column(String(60))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
@@ -84,31 +84,27 @@ class Binary(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Document(_Sourced, db.Model):
+class Document(_HealthRecord, db.Model):
     __tablename__ = "health_documents"
     __table_args__ = (Index("ix_health_documents_citizen_date", "citizen_id", "date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     type_code: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     date: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="current")
-    binary_id: Mapped[int] = mapped_column(ForeignKey("health_binaries.id"))
+    binary_id: Mapped[int] = ref("health_binaries")
     hidden_at: Mapped[datetime | None]
 
     binary: Mapped[Binary] = relationship()
 
 
-class Appointment(_Sourced, db.Model):
+class Appointment(_HealthRecord, db.Model):
     __tablename__ = "health_appointments"
     __table_args__ = (Index("ix_health_appointments_citizen_start", "citizen_id", "start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(500))
     practitioner: Mapped[str | None] = mapped_column(String(200))
@@ -125,26 +121,15 @@ class HiddenDataType(db.Model):
     __table_args__ = (UniqueConstraint("citizen_id", "data_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = ref("users", ondelete="CASCADE")
     data_type: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class GuardianshipKind(enum.StrEnum):
-    MINOR = "minor"  # parental authority, ends at 18
-    TUTELLE = "tutelle"
-    CURATELLE = "curatelle"
-
-    @property
-    def label(self) -> str:
-        return str(GUARDIANSHIP_LABELS[self])
-
-
-GUARDIANSHIP_LABELS = {
-    GuardianshipKind.MINOR: _l("Représentant légal d'un mineur"),
-    GuardianshipKind.TUTELLE: _l("Tuteur (tutelle)"),
-    GuardianshipKind.CURATELLE: _l("Curateur (curatelle)"),
-}
+class GuardianshipKind(LabelledEnum):
+    MINOR = "minor", _l("Représentant légal d'un mineur")  # parental authority, ends at 18
+    TUTELLE = "tutelle", _l("Tuteur (tutelle)")
+    CURATELLE = "curatelle", _l("Curateur (curatelle)")
 
 
 class Guardianship(db.Model):
@@ -154,14 +139,12 @@ class Guardianship(db.Model):
     __table_args__ = (Index("ix_health_guardianships_pair", "guardian_id", "ward_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    ward_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[GuardianshipKind] = mapped_column(
-        Enum(GuardianshipKind, native_enum=False, length=20)
-    )
+    guardian_id: Mapped[int] = ref("users", ondelete="CASCADE")
+    ward_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
+    kind: Mapped[GuardianshipKind] = mapped_column(stored_enum(GuardianshipKind))
     # Court decision reference for protected adults; the agent records what was checked.
     reference: Mapped[str | None] = mapped_column(String(200))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = ref("users", ondelete="SET NULL")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ends_on: Mapped[date | None]
     ended_at: Mapped[datetime | None]
@@ -177,11 +160,9 @@ class GuardianHiding(db.Model):
     __table_args__ = (UniqueConstraint("ward_id", "service_id", "document_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ward_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("health_documents.id", ondelete="CASCADE")
-    )
+    ward_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
+    service_id: Mapped[int | None] = ref("services", ondelete="CASCADE")
+    document_id: Mapped[int | None] = ref("health_documents", ondelete="CASCADE")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -199,16 +180,16 @@ class AccessLogEntry(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    citizen_id: Mapped[int] = ref("users", ondelete="CASCADE")
     seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_kind: Mapped[str] = mapped_column(String(20))  # service | delegate | citizen
-    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"))
+    service_id: Mapped[int | None] = ref("services", ondelete="SET NULL")
     client_id: Mapped[str | None] = mapped_column(String(64))
     # Names as they were at the time (a service may be renamed later).
     service_name: Mapped[str | None] = mapped_column(String(200))
     editor_name: Mapped[str | None] = mapped_column(String(200))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_user_id: Mapped[int | None] = ref("users", ondelete="SET NULL")
     actor_name: Mapped[str | None] = mapped_column(String(200))
     interaction: Mapped[str] = mapped_column(String(20))
     resource_type: Mapped[str] = mapped_column(String(40))
@@ -226,34 +207,21 @@ class AccessLogHead(db.Model):
 
     __tablename__ = "health_access_log_heads"
 
-    citizen_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    citizen_id: Mapped[int] = ref("users", ondelete="CASCADE", primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AbuseCategory(enum.StrEnum):
-    DATA_MISUSE = "data_misuse"
-    UNEXPECTED_ACCESS = "unexpected_access"
-    ADVERTISING = "advertising"
-    MISLEADING = "misleading"
-    SECURITY = "security"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(ABUSE_LABELS[self])
+class AbuseCategory(LabelledEnum):
+    DATA_MISUSE = "data_misuse", _l("Utilisation de mes données sans mon accord")
+    UNEXPECTED_ACCESS = "unexpected_access", _l("Accès à des données que je n'ai pas autorisées")
+    ADVERTISING = "advertising", _l("Publicité ou revente de données")
+    MISLEADING = "misleading", _l("Information trompeuse sur le service")
+    SECURITY = "security", _l("Problème de sécurité")
+    OTHER = "other", _l("Autre problème")
 
 
-ABUSE_LABELS = {
-    AbuseCategory.DATA_MISUSE: _l("Utilisation de mes données sans mon accord"),
-    AbuseCategory.UNEXPECTED_ACCESS: _l("Accès à des données que je n'ai pas autorisées"),
-    AbuseCategory.ADVERTISING: _l("Publicité ou revente de données"),
-    AbuseCategory.MISLEADING: _l("Information trompeuse sur le service"),
-    AbuseCategory.SECURITY: _l("Problème de sécurité"),
-    AbuseCategory.OTHER: _l("Autre problème"),
-}
+ABUSE_LABELS = AbuseCategory.labels()
 
 
 class AbuseReport(db.Model):
@@ -262,16 +230,14 @@ class AbuseReport(db.Model):
     __tablename__ = "health_abuse_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    category: Mapped[AbuseCategory] = mapped_column(
-        Enum(AbuseCategory, native_enum=False, length=30)
-    )
+    reporter_id: Mapped[int] = ref("users", ondelete="CASCADE")
+    service_id: Mapped[int] = ref("services", index=True)
+    category: Mapped[AbuseCategory] = mapped_column(stored_enum(AbuseCategory, 30))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
-    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_by_id: Mapped[int | None] = ref("users", ondelete="SET NULL")
     resolution: Mapped[str | None] = mapped_column(Text)
 
     service = relationship("Service")
@@ -285,7 +251,7 @@ class KnownDevice(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "token_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     token_hash: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(300), default="")
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import ref
 
 
 class Notification(db.Model):
@@ -13,7 +14,7 @@ class Notification(db.Model):
     __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     kind: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -32,7 +33,7 @@ class NotificationPreference(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     kind: Mapped[str] = mapped_column(String(60))
     in_app: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=False)

@@ -7,102 +7,55 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
-def _enum(cls, length=40):
-    return Enum(cls, native_enum=False, length=length)
+class College(LabelledEnum):
+    CO_CHAIR = "co_chair", _l("Coprésidence")
+    CITIZEN = "citizen", _l("Citoyen (comité citoyen)")
+    USER_REPRESENTATIVE = "user_representative", _l("Représentant des usagers")
+    MEDICAL_EXPERT = "medical_expert", _l("Expert médical")
+    LEGAL_ETHICS_EXPERT = (
+        "legal_ethics_expert",
+        _l("Expert en protection des données, éthique et droit"),
+    )
+    ENVIRONMENT_EXPERT = "environment_expert", _l("Expert en environnement")
+    SECURITY_EXPERT = "security_expert", _l("Expert en sécurité et interopérabilité")
+    EHEALTH_BUSINESS_EXPERT = "ehealth_business_expert", _l("Expert de l'économie de la e-santé")
 
 
-class College(enum.StrEnum):
-    CO_CHAIR = "co_chair"
-    CITIZEN = "citizen"
-    USER_REPRESENTATIVE = "user_representative"
-    MEDICAL_EXPERT = "medical_expert"
-    LEGAL_ETHICS_EXPERT = "legal_ethics_expert"
-    ENVIRONMENT_EXPERT = "environment_expert"
-    SECURITY_EXPERT = "security_expert"
-    EHEALTH_BUSINESS_EXPERT = "ehealth_business_expert"
-
-    @property
-    def label(self) -> str:
-        return str(COLLEGE_LABELS[self])
-
-
-COLLEGE_LABELS = {
-    College.CO_CHAIR: _l("Coprésidence"),
-    College.CITIZEN: _l("Citoyen (comité citoyen)"),
-    College.USER_REPRESENTATIVE: _l("Représentant des usagers"),
-    College.MEDICAL_EXPERT: _l("Expert médical"),
-    College.LEGAL_ETHICS_EXPERT: _l("Expert en protection des données, éthique et droit"),
-    College.ENVIRONMENT_EXPERT: _l("Expert en environnement"),
-    College.SECURITY_EXPERT: _l("Expert en sécurité et interopérabilité"),
-    College.EHEALTH_BUSINESS_EXPERT: _l("Expert de l'économie de la e-santé"),
-}
+class Section(LabelledEnum):
+    MAIN_ACTIVITY = (
+        "main_activity",
+        _l("Activité professionnelle principale (actuelle et 5 dernières années)"),
+    )
+    BOARDS = "boards", _l("Participation à des organes de direction ou de surveillance")
+    CONSULTING = "consulting", _l("Activités de conseil")
+    RESEARCH = "research", _l("Études et travaux de recherche")
+    PUBLICATIONS = "publications", _l("Publications et interventions")
+    PATENTS = "patents", _l("Brevets et propriété intellectuelle")
+    FUNDED_ACTIVITIES = "funded_activities", _l("Activités financées par des entreprises")
+    HOLDINGS = "holdings", _l("Participations financières")
+    RELATIVES = "relatives", _l("Liens de proches parents")
+    OTHER = "other", _l("Autres liens")
 
 
-class Section(enum.StrEnum):
-    MAIN_ACTIVITY = "main_activity"
-    BOARDS = "boards"
-    CONSULTING = "consulting"
-    RESEARCH = "research"
-    PUBLICATIONS = "publications"
-    PATENTS = "patents"
-    FUNDED_ACTIVITIES = "funded_activities"
-    HOLDINGS = "holdings"
-    RELATIVES = "relatives"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(SECTION_LABELS[self])
-
-
-SECTION_LABELS = {
-    Section.MAIN_ACTIVITY: _l(
-        "Activité professionnelle principale (actuelle et 5 dernières années)"
-    ),
-    Section.BOARDS: _l("Participation à des organes de direction ou de surveillance"),
-    Section.CONSULTING: _l("Activités de conseil"),
-    Section.RESEARCH: _l("Études et travaux de recherche"),
-    Section.PUBLICATIONS: _l("Publications et interventions"),
-    Section.PATENTS: _l("Brevets et propriété intellectuelle"),
-    Section.FUNDED_ACTIVITIES: _l("Activités financées par des entreprises"),
-    Section.HOLDINGS: _l("Participations financières"),
-    Section.RELATIVES: _l("Liens de proches parents"),
-    Section.OTHER: _l("Autres liens"),
-}
-
-
-class Sector(enum.StrEnum):
-    PHARMA_MEDTECH = "pharma_medtech"
-    LARGE_IT = "large_it"
-    EHEALTH_EDITOR = "ehealth_editor"
-    INSURER = "insurer"
-    PUBLIC_BODY = "public_body"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(SECTOR_LABELS[self])
+class Sector(LabelledEnum):
+    PHARMA_MEDTECH = "pharma_medtech", _l("Industrie pharmaceutique ou dispositifs médicaux")
+    LARGE_IT = "large_it", _l("Grand groupe informatique ou cloud")
+    EHEALTH_EDITOR = "ehealth_editor", _l("Éditeur de services numériques en santé")
+    INSURER = "insurer", _l("Assureur ou mutuelle")
+    PUBLIC_BODY = "public_body", _l("Organisme public")
+    OTHER = "other", _l("Autre")
 
     @property
     def excluded(self) -> bool:
         """Sectors the citizen committee asked members to have no link with."""
         return self in (Sector.PHARMA_MEDTECH, Sector.LARGE_IT)
-
-
-SECTOR_LABELS = {
-    Sector.PHARMA_MEDTECH: _l("Industrie pharmaceutique ou dispositifs médicaux"),
-    Sector.LARGE_IT: _l("Grand groupe informatique ou cloud"),
-    Sector.EHEALTH_EDITOR: _l("Éditeur de services numériques en santé"),
-    Sector.INSURER: _l("Assureur ou mutuelle"),
-    Sector.PUBLIC_BODY: _l("Organisme public"),
-    Sector.OTHER: _l("Autre"),
-}
 
 
 class Member(db.Model):
@@ -111,7 +64,7 @@ class Member(db.Model):
     __tablename__ = "commission_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    user_id: Mapped[int] = ref("users", unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user = relationship("User")
@@ -143,15 +96,13 @@ class Mandate(db.Model):
     __tablename__ = "commission_mandates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
-    )
-    college: Mapped[College] = mapped_column(_enum(College))
+    member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
+    college: Mapped[College] = mapped_column(stored_enum(College, 40))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     # 1 for a first term, 2 for a renewal following it; a third is refused.
     consecutive_number: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="mandates")
@@ -167,9 +118,7 @@ class Declaration(db.Model):
     __table_args__ = (UniqueConstraint("member_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
     version: Mapped[int]
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     statement: Mapped[str] = mapped_column(Text, default="")
@@ -184,13 +133,11 @@ class DeclarationLink(db.Model):
     __tablename__ = "commission_declaration_links"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    declaration_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_declarations.id", ondelete="CASCADE"), index=True
-    )
-    section: Mapped[Section] = mapped_column(_enum(Section))
+    declaration_id: Mapped[int] = ref("commission_declarations", ondelete="CASCADE", index=True)
+    section: Mapped[Section] = mapped_column(stored_enum(Section, 40))
     organisation_name: Mapped[str] = mapped_column(String(200))
     organisation_siren: Mapped[str | None] = mapped_column(String(9))
-    sector: Mapped[Sector] = mapped_column(_enum(Sector))
+    sector: Mapped[Sector] = mapped_column(stored_enum(Sector, 40))
     nature: Mapped[str] = mapped_column(String(300))
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
@@ -226,15 +173,15 @@ class CommissionSession(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     held_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(200), default="")
-    presiding_member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    presiding_member_id: Mapped[int] = ref("commission_members")
     # A session reconvened after a lack of quorum may deliberate without quorum.
-    reconvened_from_id: Mapped[int | None] = mapped_column(ForeignKey("commission_sessions.id"))
+    reconvened_from_id: Mapped[int | None] = ref("commission_sessions")
     status: Mapped[SessionStatus] = mapped_column(
-        _enum(SessionStatus, 20), default=SessionStatus.PLANNED
+        stored_enum(SessionStatus), default=SessionStatus.PLANNED
     )
     convened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     presiding_member: Mapped[Member] = relationship(foreign_keys=[presiding_member_id])
@@ -255,37 +202,23 @@ class CommissionSession(db.Model):
         return self.held_at.date()
 
 
-class ItemStatus(enum.StrEnum):
-    PENDING = "pending"  # on the agenda, not deliberated yet
-    VOTING = "voting"  # quorum checked, votes open
-    POSTPONED = "postponed"  # no quorum: to a reconvened session
-    CLOSED = "closed"  # opinion recorded
-    WITHDRAWN = "withdrawn"  # taken off the agenda
-
-    @property
-    def label(self) -> str:
-        return str(ITEM_STATUS_LABELS[self])
+class ItemStatus(LabelledEnum):
+    PENDING = "pending", _l("À délibérer")  # on the agenda, not deliberated yet
+    VOTING = "voting", _l("Vote ouvert")  # quorum checked, votes open
+    POSTPONED = "postponed", _l("Reporté faute de quorum")  # no quorum: to a reconvened session
+    CLOSED = "closed", _l("Avis rendu")  # opinion recorded
+    WITHDRAWN = "withdrawn", _l("Retiré de l'ordre du jour")  # taken off the agenda
 
 
-ITEM_STATUS_LABELS = {
-    ItemStatus.PENDING: _l("À délibérer"),
-    ItemStatus.VOTING: _l("Vote ouvert"),
-    ItemStatus.POSTPONED: _l("Reporté faute de quorum"),
-    ItemStatus.CLOSED: _l("Avis rendu"),
-    ItemStatus.WITHDRAWN: _l("Retiré de l'ordre du jour"),
-}
-
-
-class VoteChoice(enum.StrEnum):
-    FAVOURABLE = "favourable"
-    FAVOURABLE_NON_SUSPENSIVE = "favourable_non_suspensive"
-    FAVOURABLE_SUSPENSIVE = "favourable_suspensive"
-    UNFAVOURABLE = "unfavourable"
-    ABSTAIN = "abstain"
-
-    @property
-    def label(self) -> str:
-        return str(VOTE_LABELS[self])
+class VoteChoice(LabelledEnum):
+    FAVOURABLE = "favourable", _l("Avis favorable")
+    FAVOURABLE_NON_SUSPENSIVE = (
+        "favourable_non_suspensive",
+        _l("Avis favorable avec réserves non suspensives"),
+    )
+    FAVOURABLE_SUSPENSIVE = "favourable_suspensive", _l("Avis favorable avec réserves suspensives")
+    UNFAVOURABLE = "unfavourable", _l("Avis défavorable")
+    ABSTAIN = "abstain", _l("Abstention")
 
     @property
     def needs_reservations(self) -> bool:
@@ -296,37 +229,26 @@ class VoteChoice(enum.StrEnum):
         return self.value.startswith("favourable")
 
 
-VOTE_LABELS = {
-    VoteChoice.FAVOURABLE: _l("Avis favorable"),
-    VoteChoice.FAVOURABLE_NON_SUSPENSIVE: _l("Avis favorable avec réserves non suspensives"),
-    VoteChoice.FAVOURABLE_SUSPENSIVE: _l("Avis favorable avec réserves suspensives"),
-    VoteChoice.UNFAVOURABLE: _l("Avis défavorable"),
-    VoteChoice.ABSTAIN: _l("Abstention"),
-}
-
-
 class AgendaItem(db.Model):
     __tablename__ = "commission_agenda_items"
     __table_args__ = (UniqueConstraint("session_id", "dossier_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
-    )
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
+    dossier_id: Mapped[int] = ref("dossiers", index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[ItemStatus] = mapped_column(_enum(ItemStatus, 20), default=ItemStatus.PENDING)
+    status: Mapped[ItemStatus] = mapped_column(stored_enum(ItemStatus), default=ItemStatus.PENDING)
     # Quorum as checked when deliberation opened.
     eligible_count: Mapped[int | None]
     present_count: Mapped[int | None]
     quorum_met: Mapped[bool | None]
     without_quorum: Mapped[bool] = mapped_column(default=False)  # reconvened session
-    opinion: Mapped[VoteChoice | None] = mapped_column(_enum(VoteChoice))
+    opinion: Mapped[VoteChoice | None] = mapped_column(stored_enum(VoteChoice, 40))
     opinion_reservations: Mapped[str] = mapped_column(Text, default="")
     tie_broken_by_chair: Mapped[bool] = mapped_column(default=False)
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    postponed_to_id: Mapped[int | None] = mapped_column(ForeignKey("commission_agenda_items.id"))
+    postponed_to_id: Mapped[int | None] = ref("commission_agenda_items")
 
     session: Mapped[CommissionSession] = relationship(back_populates="items")
     dossier = relationship("Dossier")
@@ -353,33 +275,20 @@ class Attendance(db.Model):
     __table_args__ = (UniqueConstraint("session_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_sessions.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
     present: Mapped[bool] = mapped_column(default=False)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = ref("users")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     session: Mapped[CommissionSession] = relationship(back_populates="attendance")
     member: Mapped[Member] = relationship()
 
 
-class ConflictStatus(enum.StrEnum):
-    POTENTIAL = "potential"
-    CONFIRMED = "confirmed"
-    DISMISSED = "dismissed"
-
-    @property
-    def label(self) -> str:
-        return str(CONFLICT_LABELS[self])
-
-
-CONFLICT_LABELS = {
-    ConflictStatus.POTENTIAL: _l("Conflit potentiel à examiner"),
-    ConflictStatus.CONFIRMED: _l("Confirmé : déport"),
-    ConflictStatus.DISMISSED: _l("Écarté"),
-}
+class ConflictStatus(LabelledEnum):
+    POTENTIAL = "potential", _l("Conflit potentiel à examiner")
+    CONFIRMED = "confirmed", _l("Confirmé : déport")
+    DISMISSED = "dismissed", _l("Écarté")
 
 
 class PotentialConflict(db.Model):
@@ -389,18 +298,16 @@ class PotentialConflict(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id", "link_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
-    link_id: Mapped[int] = mapped_column(ForeignKey("commission_declaration_links.id"))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
+    link_id: Mapped[int] = ref("commission_declaration_links")
     matched_on: Mapped[str] = mapped_column(String(20))  # siren | name | parent_group
     matched_entity: Mapped[str] = mapped_column(String(200))
     status: Mapped[ConflictStatus] = mapped_column(
-        _enum(ConflictStatus, 20), default=ConflictStatus.POTENTIAL
+        stored_enum(ConflictStatus), default=ConflictStatus.POTENTIAL
     )
     decision_reason: Mapped[str] = mapped_column(Text, default="")
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = ref("users")
     decided_at: Mapped[datetime | None]
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -420,18 +327,9 @@ MATCH_LABELS = {
 }
 
 
-class RecusalOrigin(enum.StrEnum):
-    CONFLICT = "conflict"  # confirmed by the chair
-    SELF = "self"  # the member's own initiative
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                RecusalOrigin.CONFLICT: _l("Conflit confirmé par la présidence"),
-                RecusalOrigin.SELF: _l("Déport à l'initiative du membre"),
-            }[self]
-        )
+class RecusalOrigin(LabelledEnum):
+    CONFLICT = "conflict", _l("Conflit confirmé par la présidence")  # confirmed by the chair
+    SELF = "self", _l("Déport à l'initiative du membre")  # the member's own initiative
 
 
 class Recusal(db.Model):
@@ -439,13 +337,11 @@ class Recusal(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"), index=True)
-    origin: Mapped[RecusalOrigin] = mapped_column(_enum(RecusalOrigin, 20))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members", index=True)
+    origin: Mapped[RecusalOrigin] = mapped_column(stored_enum(RecusalOrigin))
     reason: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int | None] = ref("users")
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     item: Mapped[AgendaItem] = relationship(back_populates="recusals")
@@ -458,10 +354,8 @@ class ItemComment(db.Model):
     __tablename__ = "commission_item_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -477,11 +371,9 @@ class Vote(db.Model):
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("commission_agenda_items.id", ondelete="CASCADE"), index=True
-    )
-    member_id: Mapped[int] = mapped_column(ForeignKey("commission_members.id"))
-    choice: Mapped[VoteChoice] = mapped_column(_enum(VoteChoice))
+    item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
+    member_id: Mapped[int] = ref("commission_members")
+    choice: Mapped[VoteChoice] = mapped_column(stored_enum(VoteChoice, 40))
     reservations: Mapped[str] = mapped_column(Text, default="")
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
 

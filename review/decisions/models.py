@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
-class Permission(enum.StrEnum):
-    DECISION = "decision"  # signs referencing decisions for the minister
-
-    @property
-    def label(self) -> str:
-        return str({Permission.DECISION: _l("Signature des décisions de référencement")}[self])
+class Permission(LabelledEnum):
+    # signs referencing decisions for the minister
+    DECISION = "decision", _l("Signature des décisions de référencement")
 
 
 class UserPermission(db.Model):
@@ -25,19 +22,15 @@ class UserPermission(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "permission"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    permission: Mapped[Permission] = mapped_column(Enum(Permission, native_enum=False, length=30))
-    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
+    permission: Mapped[Permission] = mapped_column(stored_enum(Permission, 30))
+    granted_by_id: Mapped[int | None] = ref("users")
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Outcome(enum.StrEnum):
-    REFERENCED = "referenced"
-    REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return str({Outcome.REFERENCED: _l("Référencement"), Outcome.REFUSED: _l("Refus")}[self])
+class Outcome(LabelledEnum):
+    REFERENCED = "referenced", _l("Référencement")
+    REFUSED = "refused", _l("Refus")
 
 
 class Decision(db.Model):
@@ -46,8 +39,8 @@ class Decision(db.Model):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
-    outcome: Mapped[Outcome] = mapped_column(Enum(Outcome, native_enum=False, length=20))
+    dossier_id: Mapped[int] = ref("dossiers", unique=True)
+    outcome: Mapped[Outcome] = mapped_column(stored_enum(Outcome))
     opinion: Mapped[str | None] = mapped_column(String(40))  # the opinion decided upon
     departs_from_opinion: Mapped[bool] = mapped_column(default=False)
     reasons: Mapped[str] = mapped_column(Text, default="")
@@ -57,10 +50,10 @@ class Decision(db.Model):
     scope_ceiling: Mapped[str] = mapped_column(Text, default="")
     suspensive_reservations: Mapped[str] = mapped_column(Text, default="")
     reservations_lifted_at: Mapped[datetime | None]
-    reservations_lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reservations_lifted_by_id: Mapped[int | None] = ref("users")
     reservations_lifted_note: Mapped[str] = mapped_column(Text, default="")
-    client_id: Mapped[int | None] = mapped_column(ForeignKey("oauth_clients.id"))
-    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[int | None] = ref("oauth_clients")
+    decided_by_id: Mapped[int] = ref("users")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     dossier = relationship("Dossier")

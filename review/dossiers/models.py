@@ -6,72 +6,49 @@ transition is recorded with who, when and a comment.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from catalogue.models import DataPurpose, Service
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 from review.referential.models import Criterion, ReferentialVersion
 
 
-class DossierState(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    INADMISSIBLE = "inadmissible"
-    ADMISSIBLE = "admissible"
-    UNDER_EVALUATION = "under_evaluation"
-    INFORMATION_REQUESTED = "information_requested"
-    EVALUATED = "evaluated"
-    SCHEDULED = "scheduled"
-    OPINION_GIVEN = "opinion_given"
-    REFERENCED_PENDING = "referenced_pending"  # suspensive reservations to lift
-    REFERENCED = "referenced"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-    CLOSED = "closed"  # closed by an agent after a missed information deadline
-
-    @property
-    def label(self) -> str:
-        return str(DOSSIER_STATE_LABELS[self])
-
-
-DOSSIER_STATE_LABELS = {
-    DossierState.DRAFT: _l("Brouillon"),
-    DossierState.SUBMITTED: _l("Déposé"),
-    DossierState.INADMISSIBLE: _l("Irrecevable"),
-    DossierState.ADMISSIBLE: _l("Recevable"),
-    DossierState.UNDER_EVALUATION: _l("En évaluation"),
-    DossierState.INFORMATION_REQUESTED: _l("Compléments demandés"),
-    DossierState.EVALUATED: _l("Évalué"),
-    DossierState.SCHEDULED: _l("Inscrit à une séance"),
-    DossierState.OPINION_GIVEN: _l("Avis rendu"),
-    DossierState.REFERENCED_PENDING: _l("Référencé sous réserves suspensives"),
-    DossierState.REFERENCED: _l("Référencé"),
-    DossierState.REFUSED: _l("Refusé"),
-    DossierState.WITHDRAWN: _l("Retiré"),
-    DossierState.CLOSED: _l("Clos"),
-}
+class DossierState(LabelledEnum):
+    DRAFT = "draft", _l("Brouillon")
+    SUBMITTED = "submitted", _l("Déposé")
+    INADMISSIBLE = "inadmissible", _l("Irrecevable")
+    ADMISSIBLE = "admissible", _l("Recevable")
+    UNDER_EVALUATION = "under_evaluation", _l("En évaluation")
+    INFORMATION_REQUESTED = "information_requested", _l("Compléments demandés")
+    EVALUATED = "evaluated", _l("Évalué")
+    SCHEDULED = "scheduled", _l("Inscrit à une séance")
+    OPINION_GIVEN = "opinion_given", _l("Avis rendu")
+    # suspensive reservations to lift
+    REFERENCED_PENDING = "referenced_pending", _l("Référencé sous réserves suspensives")
+    REFERENCED = "referenced", _l("Référencé")
+    REFUSED = "refused", _l("Refusé")
+    WITHDRAWN = "withdrawn", _l("Retiré")
+    CLOSED = "closed", _l("Clos")  # closed by an agent after a missed information deadline
 
 
 class Dossier(db.Model):
     __tablename__ = "dossiers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[DossierState] = mapped_column(
-        Enum(DossierState, native_enum=False, length=30), default=DossierState.DRAFT, index=True
+        stored_enum(DossierState, 30), default=DossierState.DRAFT, index=True
     )
-    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The referential version the dossier was opened against (pinned for its whole life).
-    referential_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("referential_versions.id"), index=True
-    )
+    referential_version_id: Mapped[int | None] = ref("referential_versions", index=True)
     submitted_at: Mapped[datetime | None]
     # Days the review clock was stopped while waiting for the editor's answers.
     paused_days: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -99,69 +76,55 @@ class DossierTransition(db.Model):
     __tablename__ = "dossier_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    from_state: Mapped[DossierState] = mapped_column(
-        Enum(DossierState, native_enum=False, length=30)
-    )
-    to_state: Mapped[DossierState] = mapped_column(Enum(DossierState, native_enum=False, length=30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
+    from_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
+    to_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
+    actor_id: Mapped[int | None] = ref("users")
     at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str] = mapped_column(Text, default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="transitions")
 
 
-class Answer(enum.StrEnum):
-    YES = "yes"
-    NO = "no"
-    NOT_APPLICABLE = "na"
-
-    @property
-    def label(self) -> str:
-        return str(ANSWER_LABELS[self])
+class Answer(LabelledEnum):
+    YES = "yes", _l("Oui")
+    NO = "no", _l("Non")
+    NOT_APPLICABLE = "na", _l("Non applicable")
 
 
-ANSWER_LABELS = {
-    Answer.YES: _l("Oui"),
-    Answer.NO: _l("Non"),
-    Answer.NOT_APPLICABLE: _l("Non applicable"),
-}
+ANSWER_LABELS = Answer.labels()
 
 
-class Verdict(enum.StrEnum):
-    COMPLIANT = "compliant"
-    NON_COMPLIANT = "non_compliant"
-    NOT_APPLICABLE = "na"
-
-    @property
-    def label(self) -> str:
-        return str(VERDICT_LABELS[self])
+class Verdict(LabelledEnum):
+    COMPLIANT = "compliant", _l("Conforme")
+    NON_COMPLIANT = "non_compliant", _l("Non conforme")
+    NOT_APPLICABLE = "na", _l("Non applicable")
 
 
-VERDICT_LABELS = {
-    Verdict.COMPLIANT: _l("Conforme"),
-    Verdict.NON_COMPLIANT: _l("Non conforme"),
-    Verdict.NOT_APPLICABLE: _l("Non applicable"),
-}
+VERDICT_LABELS = Verdict.labels()
 
 
-class CriterionAnswer(db.Model):
+class _PerCriterion:
+    """One row per dossier and criterion of its referential version."""
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (UniqueConstraint("dossier_id", "criterion_id"),)
+
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
+    criterion_id: Mapped[int] = ref("referential_criteria")
+
+
+class CriterionAnswer(_PerCriterion, db.Model):
     """The editor's answer to one criterion, with its justification and evidence."""
 
     __tablename__ = "dossier_answers"
-    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
-    answer: Mapped[Answer] = mapped_column(Enum(Answer, native_enum=False, length=20))
+    answer: Mapped[Answer] = mapped_column(stored_enum(Answer))
     justification: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="answers")
     criterion: Mapped[Criterion] = relationship()
@@ -177,16 +140,14 @@ class Evidence(db.Model):
     __tablename__ = "dossier_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(
-        ForeignKey("dossier_answers.id", ondelete="CASCADE"), index=True
-    )
+    answer_id: Mapped[int] = ref("dossier_answers", ondelete="CASCADE", index=True)
     original_name: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_id: Mapped[int | None] = ref("users")
 
     answer: Mapped[CriterionAnswer] = relationship(back_populates="evidence")
 
@@ -198,11 +159,9 @@ class DataRequest(db.Model):
     __table_args__ = (UniqueConstraint("dossier_id", "scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     scope: Mapped[str] = mapped_column(String(80))
-    purpose: Mapped[DataPurpose] = mapped_column(Enum(DataPurpose, native_enum=False, length=30))
+    purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
     retention_days: Mapped[int]
     justification: Mapped[str] = mapped_column(Text, default="")
 
@@ -215,16 +174,14 @@ class InformationRequest(db.Model):
     __tablename__ = "dossier_information_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     questions: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
-    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_by_id: Mapped[int | None] = ref("users")
     deadline: Mapped[date]
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="information_requests")
 
@@ -236,21 +193,16 @@ class InformationRequest(db.Model):
         return self.is_open and (today or date.today()) > self.deadline
 
 
-class CriterionEvaluation(db.Model):
+class CriterionEvaluation(_PerCriterion, db.Model):
     """An agent's verdict on one criterion of a dossier."""
 
     __tablename__ = "dossier_evaluations"
-    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
-    )
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("referential_criteria.id"))
-    verdict: Mapped[Verdict] = mapped_column(Enum(Verdict, native_enum=False, length=20))
+    verdict: Mapped[Verdict] = mapped_column(stored_enum(Verdict))
     comment: Mapped[str] = mapped_column(Text, default="")
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    evaluator_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="evaluations")
     criterion: Mapped[Criterion] = relationship()

@@ -12,31 +12,19 @@ from datetime import date, datetime
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
-class Area(enum.StrEnum):
-    URBANISATION = "urbanisation"
-    SECURITY = "security"
-    INTEROPERABILITY = "interoperability"
-    ETHICS = "ethics"
-    ENVIRONMENT = "environment"
-
-    @property
-    def label(self) -> str:
-        return str(AREA_LABELS[self])
-
-
-AREA_LABELS = {
-    Area.URBANISATION: _l("Urbanisation"),
-    Area.SECURITY: _l("Sécurité"),
-    Area.INTEROPERABILITY: _l("Interopérabilité"),
-    Area.ETHICS: _l("Éthique"),
-    Area.ENVIRONMENT: _l("Environnement"),
-}
+class Area(LabelledEnum):
+    URBANISATION = "urbanisation", _l("Urbanisation")
+    SECURITY = "security", _l("Sécurité")
+    INTEROPERABILITY = "interoperability", _l("Interopérabilité")
+    ETHICS = "ethics", _l("Éthique")
+    ENVIRONMENT = "environment", _l("Environnement")
 
 
 # Names of the attributes a version comparison reports, for display.
@@ -95,17 +83,15 @@ class Criterion(db.Model):
     __table_args__ = (UniqueConstraint("version_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("referential_versions.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[int] = ref("referential_versions", ondelete="CASCADE", index=True)
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(20))
-    area: Mapped[Area] = mapped_column(Enum(Area, native_enum=False, length=20))
+    area: Mapped[Area] = mapped_column(stored_enum(Area))
     topic: Mapped[str] = mapped_column(String(80), default="")
     statement: Mapped[dict] = mapped_column(JSON)  # {"fr": ..., "en": ...}
     guidance: Mapped[dict] = mapped_column(JSON, default=dict)
     mandatory: Mapped[bool] = mapped_column(default=False)
-    answer_type: Mapped[AnswerType] = mapped_column(Enum(AnswerType, native_enum=False, length=12))
+    answer_type: Mapped[AnswerType] = mapped_column(stored_enum(AnswerType, 12))
     evidence_required: Mapped[bool] = mapped_column(default=False)
     weight: Mapped[int] = mapped_column(default=1)
 

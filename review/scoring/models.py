@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import ref
 from review.dossiers.models import Dossier
 
 
@@ -19,12 +20,10 @@ class JourneyMeasurement(db.Model):
     __tablename__ = "journey_measurements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(
-        ForeignKey("dossiers.id", ondelete="CASCADE"), unique=True
-    )
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", unique=True)
     steps: Mapped[list] = mapped_column(JSON, default=list)
     measured_on: Mapped[str] = mapped_column(String(200), default="")  # device / tool, free text
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship()

@@ -3,26 +3,19 @@ opened by the rules engine, and data-deletion orders after a delisting."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
-class Union(enum.StrEnum):
-    EU = "eu"
-    EEA = "eea"
-
-    @property
-    def label(self) -> str:
-        return str(UNION_LABELS[self])
-
-
-UNION_LABELS = {Union.EU: _l("Union européenne"), Union.EEA: _l("Espace économique européen")}
+class Union(LabelledEnum):
+    EU = "eu", _l("Union européenne")
+    EEA = "eea", _l("Espace économique européen")
 
 
 class Country(db.Model):
@@ -46,29 +39,20 @@ class Membership(db.Model):
     __table_args__ = (Index("ix_sov_memberships_country_union", "country_code", "union"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    country_code: Mapped[str] = mapped_column(ForeignKey("sov_countries.code"))
-    union: Mapped[Union] = mapped_column(Enum(Union, native_enum=False, length=10))
+    country_code: Mapped[str] = ref("sov_countries.code")
+    union: Mapped[Union] = mapped_column(stored_enum(Union, 10))
     joined_on: Mapped[date]
     left_on: Mapped[date | None]
 
     country: Mapped[Country] = relationship(back_populates="memberships")
 
 
-class CaseState(enum.StrEnum):
-    OPEN = "open"  # service suspended, regularisation deadline running
-    REGULARISED = "regularised"  # breaches cleared before the deadline: reinstated
-    DELISTED = "delisted"  # deadline missed: delisted, deletion order issued
-
-    @property
-    def label(self) -> str:
-        return str(CASE_STATE_LABELS[self])
-
-
-CASE_STATE_LABELS = {
-    CaseState.OPEN: _l("Suspendu, régularisation en attente"),
-    CaseState.REGULARISED: _l("Régularisé"),
-    CaseState.DELISTED: _l("Déréférencé"),
-}
+class CaseState(LabelledEnum):
+    # service suspended, regularisation deadline running
+    OPEN = "open", _l("Suspendu, régularisation en attente")
+    # breaches cleared before the deadline: reinstated
+    REGULARISED = "regularised", _l("Régularisé")
+    DELISTED = "delisted", _l("Déréférencé")  # deadline missed: delisted, deletion order issued
 
 
 class SovereigntyCase(db.Model):
@@ -77,9 +61,9 @@ class SovereigntyCase(db.Model):
     __tablename__ = "sov_cases"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[CaseState] = mapped_column(
-        Enum(CaseState, native_enum=False, length=20), default=CaseState.OPEN, index=True
+        stored_enum(CaseState), default=CaseState.OPEN, index=True
     )
     # [{"code", "legal_basis", "since", "detail"}]
     breaches: Mapped[list] = mapped_column(JSON, default=list)
@@ -92,24 +76,14 @@ class SovereigntyCase(db.Model):
     # The editor declared a regularisation directly (editor portal): an agent must check
     # it before the service is reinstated (neither the sweep nor the trigger does it).
     awaiting_review: Mapped[bool] = mapped_column(default=False)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = ref("users")
 
 
-class OrderState(enum.StrEnum):
-    OPEN = "open"  # waiting for the editor's attestation
-    SUBMITTED = "submitted"  # attestation uploaded, waiting for an agent
-    ACCEPTED = "accepted"  # deletion attested and accepted: closed
-
-    @property
-    def label(self) -> str:
-        return str(ORDER_STATE_LABELS[self])
-
-
-ORDER_STATE_LABELS = {
-    OrderState.OPEN: _l("En attente de l'attestation"),
-    OrderState.SUBMITTED: _l("Attestation déposée, à vérifier"),
-    OrderState.ACCEPTED: _l("Suppression attestée"),
-}
+class OrderState(LabelledEnum):
+    OPEN = "open", _l("En attente de l'attestation")  # waiting for the editor's attestation
+    # attestation uploaded, waiting for an agent
+    SUBMITTED = "submitted", _l("Attestation déposée, à vérifier")
+    ACCEPTED = "accepted", _l("Suppression attestée")  # deletion attested and accepted: closed
 
 
 class DeletionOrder(db.Model):
@@ -118,10 +92,10 @@ class DeletionOrder(db.Model):
     __tablename__ = "sov_deletion_orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("sov_cases.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    case_id: Mapped[int | None] = ref("sov_cases")
     state: Mapped[OrderState] = mapped_column(
-        Enum(OrderState, native_enum=False, length=20), default=OrderState.OPEN, index=True
+        stored_enum(OrderState), default=OrderState.OPEN, index=True
     )
     reason: Mapped[str] = mapped_column(Text)
     issued_on: Mapped[date]
@@ -132,8 +106,8 @@ class DeletionOrder(db.Model):
     attestation_filename: Mapped[str | None] = mapped_column(String(200))
     attestation_sha256: Mapped[str | None] = mapped_column(String(64))
     attestation_uploaded_at: Mapped[datetime | None]
-    attestation_uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    attestation_uploaded_by_id: Mapped[int | None] = ref("users")
+    reviewed_by_id: Mapped[int | None] = ref("users")
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
 

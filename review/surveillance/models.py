@@ -3,139 +3,93 @@ procedure), renewals and change declarations."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-
-
-def _enum(cls, length=30):
-    return Enum(cls, native_enum=False, length=length)
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return str(LABELS[self])
+from ens_core.models_support import LabelledEnum, ref, stored_enum
 
 
 class ComplaintCategory(LabelledEnum):
-    DATA_MISUSE = "data_misuse"
-    SECURITY = "security"
-    MISLEADING = "misleading"
-    ACCESSIBILITY = "accessibility"
-    HOSTING = "hosting"
-    OTHER = "other"
+    DATA_MISUSE = "data_misuse", _l("Usage abusif des données")
+    SECURITY = "security", _l("Sécurité")
+    MISLEADING = "misleading", _l("Information trompeuse")
+    ACCESSIBILITY = "accessibility", _l("Accessibilité")
+    HOSTING = "hosting", _l("Hébergement et souveraineté")
+    OTHER = "other", _l("Autre")
 
 
 class ComplaintSource(LabelledEnum):
-    AGENT = "agent"
-    CITIZEN = "citizen"
+    AGENT = "agent", _l("Agent")
+    CITIZEN = "citizen", _l("Titulaire")
 
 
 class ComplaintState(LabelledEnum):
-    NEW = "new"
-    DISMISSED = "dismissed"
-    AUDIT = "audit"  # an audit was opened
-    CLOSED = "closed"
+    NEW = "new", _l("À trier")
+    DISMISSED = "dismissed", _l("Classée sans suite")
+    AUDIT = "audit", _l("Audit ouvert")  # an audit was opened
+    CLOSED = "closed", _l("Close")
 
 
 class AuditState(LabelledEnum):
-    OPEN = "open"
-    CLOSED = "closed"
+    OPEN = "open", _l("En cours")
+    CLOSED = "closed", _l("Clos")
 
 
 class SanctionState(LabelledEnum):
-    INTENT = "intent"  # intent notified, waiting for the editor's answer
-    ANSWERED = "answered"
-    DECIDED = "decided"
-    LIFTED = "lifted"  # a suspension that ended
+    INTENT = "intent", _l("Intention notifiée")  # intent notified, waiting for the editor's answer
+    ANSWERED = "answered", _l("Réponse reçue")
+    DECIDED = "decided", _l("Décidée")
+    LIFTED = "lifted", _l("Levée")  # a suspension that ended
 
 
 class SanctionKind(LabelledEnum):
-    WARNING = "warning"
-    SUSPENSION = "suspension"
-    DELISTING = "delisting"
+    WARNING = "warning", _l("Avertissement")
+    SUSPENSION = "suspension", _l("Suspension")
+    DELISTING = "delisting", _l("Déréférencement")
 
 
 class RenewalState(LabelledEnum):
-    OPEN = "open"  # the editor is preparing the renewal dossier
-    FILED = "filed"  # dossier filed against the current referential
-    GRANTED = "granted"
-    LAPSED = "lapsed"  # validity ended without renewal
+    OPEN = "open", _l("En préparation")  # the editor is preparing the renewal dossier
+    FILED = "filed", _l("Dossier déposé")  # dossier filed against the current referential
+    GRANTED = "granted", _l("Renouvelé")
+    LAPSED = "lapsed", _l("Expiré sans renouvellement")  # validity ended without renewal
 
 
 class ChangeKind(LabelledEnum):
-    VERSION = "version"
-    HOSTING = "hosting"
-    OWNERSHIP = "ownership"
-    SCOPES = "scopes"
+    VERSION = "version", _l("Nouvelle version")
+    HOSTING = "hosting", _l("Hébergement")
+    OWNERSHIP = "ownership", _l("Actionnariat")
+    SCOPES = "scopes", _l("Nouvelles données")
 
 
 class ChangeState(LabelledEnum):
-    PENDING = "pending"  # waiting for an agent
-    AWAITING_OPINION = "awaiting_opinion"  # scope increase: the commission must give an opinion
-    ACCEPTED = "accepted"  # in force
-    REJECTED = "rejected"
-
-
-LABELS = {
-    ComplaintCategory.DATA_MISUSE: _l("Usage abusif des données"),
-    ComplaintCategory.SECURITY: _l("Sécurité"),
-    ComplaintCategory.MISLEADING: _l("Information trompeuse"),
-    ComplaintCategory.ACCESSIBILITY: _l("Accessibilité"),
-    ComplaintCategory.HOSTING: _l("Hébergement et souveraineté"),
-    ComplaintCategory.OTHER: _l("Autre"),
-    ComplaintSource.AGENT: _l("Agent"),
-    ComplaintSource.CITIZEN: _l("Titulaire"),
-    ComplaintState.NEW: _l("À trier"),
-    ComplaintState.DISMISSED: _l("Classée sans suite"),
-    ComplaintState.AUDIT: _l("Audit ouvert"),
-    ComplaintState.CLOSED: _l("Close"),
-    AuditState.OPEN: _l("En cours"),
-    AuditState.CLOSED: _l("Clos"),
-    SanctionState.INTENT: _l("Intention notifiée"),
-    SanctionState.ANSWERED: _l("Réponse reçue"),
-    SanctionState.DECIDED: _l("Décidée"),
-    SanctionState.LIFTED: _l("Levée"),
-    SanctionKind.WARNING: _l("Avertissement"),
-    SanctionKind.SUSPENSION: _l("Suspension"),
-    SanctionKind.DELISTING: _l("Déréférencement"),
-    RenewalState.OPEN: _l("En préparation"),
-    RenewalState.FILED: _l("Dossier déposé"),
-    RenewalState.GRANTED: _l("Renouvelé"),
-    RenewalState.LAPSED: _l("Expiré sans renouvellement"),
-    ChangeKind.VERSION: _l("Nouvelle version"),
-    ChangeKind.HOSTING: _l("Hébergement"),
-    ChangeKind.OWNERSHIP: _l("Actionnariat"),
-    ChangeKind.SCOPES: _l("Nouvelles données"),
-    ChangeState.PENDING: _l("À examiner"),
-    ChangeState.AWAITING_OPINION: _l("En attente d'un avis de la commission"),
-    ChangeState.ACCEPTED: _l("Acceptée"),
-    ChangeState.REJECTED: _l("Refusée"),
-}
+    PENDING = "pending", _l("À examiner")  # waiting for an agent
+    # scope increase: the commission must give an opinion
+    AWAITING_OPINION = "awaiting_opinion", _l("En attente d'un avis de la commission")
+    ACCEPTED = "accepted", _l("Acceptée")  # in force
+    REJECTED = "rejected", _l("Refusée")
 
 
 class Complaint(db.Model):
     __tablename__ = "surv_complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    source: Mapped[ComplaintSource] = mapped_column(_enum(ComplaintSource))
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    source: Mapped[ComplaintSource] = mapped_column(stored_enum(ComplaintSource, 30))
+    reporter_id: Mapped[int | None] = ref("users")
     # The citizen's AbuseReport (health space) it was imported from, if any.
     abuse_report_id: Mapped[int | None] = mapped_column(Integer, unique=True)
-    category: Mapped[ComplaintCategory] = mapped_column(_enum(ComplaintCategory))
+    category: Mapped[ComplaintCategory] = mapped_column(stored_enum(ComplaintCategory, 30))
     description: Mapped[str] = mapped_column(Text)
     state: Mapped[ComplaintState] = mapped_column(
-        _enum(ComplaintState), default=ComplaintState.NEW, index=True
+        stored_enum(ComplaintState, 30), default=ComplaintState.NEW, index=True
     )
     triage_note: Mapped[str | None] = mapped_column(Text)
-    triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    triaged_by_id: Mapped[int | None] = ref("users")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attachments: Mapped[list[ComplaintAttachment]] = relationship(
@@ -149,7 +103,7 @@ class ComplaintAttachment(db.Model):
     __tablename__ = "surv_complaint_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("surv_complaints.id"), index=True)
+    complaint_id: Mapped[int] = ref("surv_complaints", index=True)
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80))
     content_type: Mapped[str] = mapped_column(String(80))
@@ -161,14 +115,14 @@ class Audit(db.Model):
     __tablename__ = "surv_audits"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("surv_complaints.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    complaint_id: Mapped[int | None] = ref("surv_complaints")
     scope: Mapped[str] = mapped_column(Text)
     auditor: Mapped[str] = mapped_column(String(200))
     deadline: Mapped[date]
     findings: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[AuditState] = mapped_column(_enum(AuditState), default=AuditState.OPEN)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[AuditState] = mapped_column(stored_enum(AuditState, 30), default=AuditState.OPEN)
+    opened_by_id: Mapped[int] = ref("users")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
@@ -179,25 +133,25 @@ class Sanction(db.Model):
     __tablename__ = "surv_sanctions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    audit_id: Mapped[int | None] = mapped_column(ForeignKey("surv_audits.id"))
+    service_id: Mapped[int] = ref("services", index=True)
+    audit_id: Mapped[int | None] = ref("surv_audits")
     state: Mapped[SanctionState] = mapped_column(
-        _enum(SanctionState), default=SanctionState.INTENT, index=True
+        stored_enum(SanctionState, 30), default=SanctionState.INTENT, index=True
     )
     grounds: Mapped[str] = mapped_column(Text)
-    proposed_kind: Mapped[SanctionKind] = mapped_column(_enum(SanctionKind))
+    proposed_kind: Mapped[SanctionKind] = mapped_column(stored_enum(SanctionKind, 30))
     answer_deadline: Mapped[date]
-    notified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    notified_by_id: Mapped[int] = ref("users")
     notified_at: Mapped[datetime] = mapped_column(default=utcnow)
     editor_answer: Mapped[str | None] = mapped_column(Text)
-    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int | None] = ref("users")
     answered_at: Mapped[datetime | None]
-    decided_kind: Mapped[SanctionKind | None] = mapped_column(_enum(SanctionKind))
+    decided_kind: Mapped[SanctionKind | None] = mapped_column(stored_enum(SanctionKind, 30))
     decision_text: Mapped[str | None] = mapped_column(Text)
     # A suspension ends on ``suspended_until`` or when ``until_condition`` is met.
     suspended_until: Mapped[date | None]
     until_condition: Mapped[str | None] = mapped_column(Text)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = ref("users")
     decided_at: Mapped[datetime | None]
     lifted_at: Mapped[datetime | None]
 
@@ -209,7 +163,7 @@ class RenewalNotice(db.Model):
     __table_args__ = (UniqueConstraint("service_id", "valid_until", "days_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_id: Mapped[int] = ref("services")
     valid_until: Mapped[date]
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -221,12 +175,14 @@ class RenewalRequest(db.Model):
     __tablename__ = "surv_renewal_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = ref("services", index=True)
     expiring_on: Mapped[date]
-    state: Mapped[RenewalState] = mapped_column(_enum(RenewalState), default=RenewalState.OPEN)
-    previous_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
-    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[RenewalState] = mapped_column(
+        stored_enum(RenewalState, 30), default=RenewalState.OPEN
+    )
+    previous_dossier_id: Mapped[int | None] = ref("dossiers")
+    dossier_id: Mapped[int | None] = ref("dossiers")
+    opened_by_id: Mapped[int | None] = ref("users")
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
@@ -237,8 +193,8 @@ class ChangeDeclaration(db.Model):
     __tablename__ = "surv_change_declarations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    kind: Mapped[ChangeKind] = mapped_column(_enum(ChangeKind))
+    service_id: Mapped[int] = ref("services", index=True)
+    kind: Mapped[ChangeKind] = mapped_column(stored_enum(ChangeKind, 30))
     # version: {"version", "notes"}; hosting: {"provider", "country", "hds_certificate_number",
     # "hds_certificate_expiry", "effective_from"}; ownership: {"entity_name", "country",
     # "share_percent", "declared_control", "effective_from"}; scopes: {"scopes": [...]}
@@ -246,10 +202,10 @@ class ChangeDeclaration(db.Model):
     material: Mapped[bool] = mapped_column(default=True)
     requires_commission_opinion: Mapped[bool] = mapped_column(default=False)
     state: Mapped[ChangeState] = mapped_column(
-        _enum(ChangeState), default=ChangeState.PENDING, index=True
+        stored_enum(ChangeState, 30), default=ChangeState.PENDING, index=True
     )
-    declared_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    declared_by_id: Mapped[int] = ref("users")
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by_id: Mapped[int | None] = ref("users")
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)

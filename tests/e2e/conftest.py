@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import serving
+from tests.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

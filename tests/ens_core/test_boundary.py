@@ -24,8 +24,9 @@ from ens_core.boundary import after_commit, one_transaction, record_even_if_refu
 from ens_core.boundary import writes as writes_on_get
 from ens_core.db import db
 from tests.authz.support import fhir_token
-from tests.conftest import empty_all_tables, make_test_app
+from tests.conftest import make_test_app
 from tests.factories import make_service, make_user
+from tests.serving import empty_all_tables
 
 pytestmark = pytest.mark.own_database
 

@@ -13,21 +13,17 @@ Accents and case are removed by the application before indexing (normalised colu
 so both backends match the same way and PostgreSQL needs no ``unaccent`` extension
 (whose creation needs privileges a hosted database seldom grants).
 
-Revision ID: 0007_catalogue
-Revises: 0006_authz
 Create Date: 2026-11-23 12:10:23.891555
 
 """
-from alembic import op
 import sqlalchemy as sa
-import ens_core.db
+from alembic import op
 
+from ens_core.migrations.helpers import column, create_table, drop_tables, ref, timestamp
 
 # revision identifiers, used by Alembic.
 revision = '0007_catalogue'
 down_revision = '0006_authz'
-branch_labels = None
-depends_on = None
 
 PG_VECTOR = "to_tsvector('simple'::regconfig, ((name || ' '::text) || body))"
 
@@ -50,23 +46,19 @@ SQLITE_FTS = [
 
 
 def upgrade():
-    op.create_table('catalogue_search_documents',
-    sa.Column('service_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('ecoscore_grade', sa.String(length=1), nullable=True),
-    sa.Column('ecoscore_value', sa.Double(), nullable=True),
-    sa.Column('price_model', sa.String(length=20), nullable=True),
-    sa.Column('accessible', sa.Boolean(), nullable=False),
-    sa.Column('referenced_at', ens_core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('facets', sa.Text(), nullable=False),
-    sa.Column('name', sa.Text(), nullable=False),
-    sa.Column('body', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['service_id'], ['services.id'], name=op.f('fk_catalogue_search_documents_service_id_services'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('service_id', name=op.f('pk_catalogue_search_documents'))
+    create_table("catalogue_search_documents",
+        ref("service_id", "services", ondelete="CASCADE"),
+        column("status", sa.String(20), index=True),
+        column("ecoscore_grade", sa.String(1), nullable=True),
+        column("ecoscore_value", sa.Double(), nullable=True),
+        column("price_model", sa.String(20), nullable=True),
+        column("accessible", sa.Boolean()),
+        timestamp("referenced_at", nullable=True),
+        column("facets", sa.Text()),
+        column("name", sa.Text()),
+        column("body", sa.Text()),
+        primary_key="service_id",
     )
-    with op.batch_alter_table('catalogue_search_documents', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_catalogue_search_documents_status'), ['status'], unique=False)
-
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_FTS:
@@ -90,6 +82,4 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS fts_catalogue_search")
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS fts_ix_catalogue_search")
-    with op.batch_alter_table('catalogue_search_documents', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_catalogue_search_documents_status'))
-    op.drop_table('catalogue_search_documents')
+    drop_tables("catalogue_search_documents")

@@ -25,9 +25,10 @@ from ens_core.db import db
 from ens_core.health.access_log import verify_chain
 from ens_core.health.models import AccessLogEntry
 from tests.authz.support import fhir_token
-from tests.conftest import make_test_app, serving
+from tests.conftest import make_test_app
 from tests.ens_core.fhir.conftest import observation
 from tests.factories import make_service, make_user
+from tests.serving import serving
 
 SCOPES = "launch/patient patient/Observation.rs patient/Observation.cu"
 CALLS_PER_CITIZEN = 16  # 8 creates, 4 reads by id, 4 searches; two citizens: 32 calls
