@@ -100,6 +100,9 @@ def main() -> None:
                 print(f"{i + 1:3}. {statement[: args.width]}{mark}")
     finally:
         drop()
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

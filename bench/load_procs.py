@@ -8,6 +8,7 @@ foreign CPU was disturbed and is repeated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -136,6 +137,23 @@ class DatabaseProcesses:
                 (self.database,),
             ).fetchall()
         return [row[0] for row in rows]
+
+    def match_priority(self) -> None:
+        """Give the backends serving our database the benchmark's own CPU priority (see
+        ``--nice``); the server's other processes are left as they are."""
+        if not self.admin_url:
+            return
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (self.database,),
+            ).fetchall()
+        mine = os.getpriority(os.PRIO_PROCESS, 0)
+        for (pid,) in rows:
+            with contextlib.suppress(OSError):  # a backend that just ended
+                os.setpriority(os.PRIO_PROCESS, pid, mine)
 
 
 @dataclass

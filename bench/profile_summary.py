@@ -13,6 +13,7 @@ https://www.speedscope.app or any offline copy of it.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 from collections import Counter
@@ -40,6 +41,8 @@ PHASES = [
     ("token endpoint: Authlib request parsing", "create_oauth2_request", "authlib/"),
     ("session teardown / connection return", "_teardown_session", "flask_sqlalchemy"),
     ("session teardown / connection return", "remove", "sqlalchemy/orm/scoping"),
+    ("500s: rollback, logged traceback, error page", "handle_user_exception", "flask/app"),
+    ("500s: rollback, logged traceback, error page", "handle_exception", "flask/app"),
     ("Flask request dispatch and hooks", "wsgi_app", "flask/app"),
     ("gunicorn (accept, parse, write, access log)", "handle", "gunicorn/"),
 ]
@@ -47,7 +50,7 @@ PHASES = [
 LAYERS = [
     ("SQLAlchemy ORM", ("sqlalchemy/orm/",)),
     ("SQLAlchemy Core (compile, execute, results)", ("sqlalchemy/",)),
-    ("DB driver (sqlite3 / psycopg)", ("sqlite3/", "psycopg/", "psycopg_binary/", "psycopg_c")),
+    ("DB driver + engine (C: sqlite3 / libpq calls)", ("sqlite3/", "psycopg/", "psycopg_c")),
     ("joserfc / cryptography", ("joserfc/", "cryptography/")),
     ("Authlib", ("authlib/",)),
     ("Flask / Werkzeug / Jinja", ("flask/", "werkzeug/", "jinja2/", "flask_", "markupsafe/")),
@@ -81,7 +84,59 @@ def short_file(path: str) -> str:
     return path
 
 
-def layer_of(path: str) -> str:
+# SQLAlchemy functions that call straight into the C driver (sqlite3 has no Python frames
+# of its own): their own time is the driver's and the database engine's.
+DRIVER_CALLS = {
+    "DefaultDialect.do_execute",
+    "DefaultDialect.do_executemany",
+    "DefaultDialect.do_execute_no_params",
+    "DefaultDialect.do_commit",
+    "DefaultDialect.do_rollback",
+    "DefaultDialect.do_begin",
+    "DefaultDialect.do_ping",
+    "CursorFetchStrategy.fetchall",
+    "CursorFetchStrategy.fetchone",
+    "CursorFetchStrategy.fetchmany",
+    "_sqlite_begin",
+    "_sqlite_pragmas",
+}
+
+# Functions worth a line of their own (inclusive time): (label, function, file fragment).
+KEY_FUNCTIONS = [
+    ("signing keys loaded from the database (published_keys)", "published_keys", "authz/keys"),
+    ("JWT decode + ES256 signature check (joserfc jwt.decode)", "decode", "joserfc/jwt"),
+    ("JWT claims validation", "validate_token", "authz/protector"),
+    ("current signing key query (current_key)", "current_key", "authz/keys"),
+    (
+        "session.execute calls (protector's join, UPDATE claims)",
+        "execute",
+        "sqlalchemy/orm/scoping",
+    ),
+    ("service lookup (get_service)", "get_service", "catalogue/services"),
+    ("access-log head (_head, SELECT … FOR UPDATE)", "_head", "ens_core/health/access_log"),
+    ("access-log hash (compute_hash)", "compute_hash", "ens_core/health/access_log"),
+    ("lazy loads (ORM attribute refresh / relationship)", "_load_for_state", "sqlalchemy/orm"),
+    ("expire after commit", "_expire", "sqlalchemy/orm/state"),
+    ("FHIR mapping (to_fhir)", "to_fhir", "ens_core/fhir/services"),
+    ("visibility (hidden types)", "can_see", "ens_core/health"),
+    ("traceback formatting of 500s (logging.exception)", "format_exception", "traceback"),
+    ("traceback extraction of 500s", "_extract_from_extended_frame_gen", "traceback"),
+    ("gunicorn access log line", "access", "gunicorn/glogging"),
+    ("security headers hook", "_set_security_headers", "ens_core/security"),
+    ("language cookie hook", "_remember_language", "ens_core/i18n"),
+    ("Flask-Login user loading", "_load_user", "flask_login"),
+    ("HTML error page render (500s of the token endpoint)", "render_template", "flask/templating"),
+    ("Authlib client authentication", "authenticate_client", "authlib/"),
+    ("refresh token lookup by hash", "find_by_refresh_token", "authz/tokens"),
+    ("access token signing (ES256)", "_sign_access_token", "authz/tokens"),
+    ("ORM flush (autoflush and explicit flush: INSERT/UPDATE)", "flush", "sqlalchemy/orm/session"),
+    ("connection checkout + pre-ping", "_checkout", "sqlalchemy/pool"),
+]
+
+
+def layer_of(path: str, func: str = "") -> str:
+    if func in DRIVER_CALLS:
+        return "DB driver + engine (C: sqlite3 / libpq calls)"
     short = short_file(path)
     for name, fragments in LAYERS:
         if any(short.startswith(f) or f"/{f}" in f"/{short}" for f in fragments):
@@ -89,9 +144,16 @@ def layer_of(path: str) -> str:
     return "Python stdlib / other"
 
 
+def read_text(path: Path) -> str:
+    """A collapsed-stacks file, gzipped (``.gz``, as committed under bench/) or not."""
+    if path.suffix == ".gz":
+        return gzip.decompress(path.read_bytes()).decode()
+    return path.read_text()
+
+
 def read_samples(path: Path) -> list[tuple[list[tuple[str, str]], int]]:
     samples = []
-    for line in path.read_text().splitlines():
+    for line in read_text(path).splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
@@ -121,7 +183,7 @@ def summarise(path: Path, top: int = 20) -> str:
         phase = phase_of(frames)
         phases[phase] += n
         leaf_func, leaf_file = frames[-1] if frames else ("?", "")
-        by_phase_layer.setdefault(phase, Counter())[layer_of(leaf_file)] += n
+        by_phase_layer.setdefault(phase, Counter())[layer_of(leaf_file, leaf_func)] += n
         own[f"{leaf_func} ({leaf_file})"] += n
         for key in {f"{f} ({fl})" for f, fl in frames}:
             inclusive[key] += n
@@ -141,17 +203,26 @@ def summarise(path: Path, top: int = 20) -> str:
         all_layers.update(counter)
     lines += ["", "| layer (own time, whole profile) | share |", "|---|---:|"]
     lines += [f"| {name} | {pct(n)} |" for name, n in all_layers.most_common()]
+    keyed: Counter = Counter()
+    for frames, n in samples:
+        for label, name, fragment in KEY_FUNCTIONS:
+            if any((f == name or f.endswith("." + name)) and fragment in fl for f, fl in frames):
+                keyed[label] += n
+    lines += ["", "| function (inclusive) | share |", "|---|---:|"]
+    lines += [f"| {label} | {pct(n)} |" for label, n in keyed.most_common() if n]
     lines += ["", f"Top {top} functions by own time:", "", "| function | own |", "|---|---:|"]
     lines += [f"| `{k}` | {pct(n)} |" for k, n in own.most_common(top)]
-    lines += ["", f"Top {top} functions by total time:", "", "| function | total |", "|---|---:|"]
-    lines += [f"| `{k}` | {pct(n)} |" for k, n in inclusive.most_common(top)]
+    lines += ["", f"Top {top} functions by total time (below the request spine, < 60 %):"]
+    lines += ["", "| function | total |", "|---|---:|"]
+    below = [(k, n) for k, n in inclusive.most_common() if n < 0.6 * total]
+    lines += [f"| `{k}` | {pct(n)} |" for k, n in below[:top]]
     return "\n".join(lines)
 
 
 def to_speedscope(path: Path, out: Path, name: str) -> None:
     frames: dict[str, int] = {}
     samples, weights = [], []
-    for line in path.read_text().splitlines():
+    for line in read_text(path).splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
