@@ -54,6 +54,7 @@ from bench.load_procs import (  # noqa: E402
     wait_for_quiet,
     wrk_cpu_ticks,
 )
+from tests.ens_core.fhir.conftest import blood_pressure, observation, transaction  # noqa: E402
 
 LUA = ROOT / "bench" / "api_load.lua"
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105 - throwaway database
@@ -121,44 +122,6 @@ def _line(method: str, path: str, body: str = "", *headers: str) -> str:
     return "\t".join([method, path, body, *headers])
 
 
-def _observation(patient_id: str, code: str, value: float, unit: str, when: str) -> dict:
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "effectiveDateTime": when,
-        "valueQuantity": {
-            "value": value,
-            "unit": unit,
-            "system": "http://unitsofmeasure.org",
-            "code": unit,
-        },
-    }
-
-
-def _blood_pressure(patient_id: str, systolic: int, diastolic: int, when: str) -> dict:
-    def component(code, value):
-        return {
-            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "valueQuantity": {
-                "value": value,
-                "unit": "mm[Hg]",
-                "system": "http://unitsofmeasure.org",
-                "code": "mm[Hg]",
-            },
-        }
-
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "effectiveDateTime": when,
-        "component": [component("8480-6", systolic), component("8462-4", diastolic)],
-    }
-
-
 class Requests:
     """Writes the request file of one run (fresh credentials each time)."""
 
@@ -204,7 +167,7 @@ class Requests:
                         "POST",
                         "/fhir/Observation",
                         json.dumps(
-                            _observation(
+                            observation(
                                 pid, "8867-4", 60 + i, "/min", f"2026-03-0{i + 1}T08:00:00Z"
                             )
                         ),
@@ -217,18 +180,10 @@ class Requests:
         if key == "transaction":
 
             def bundle(pid, i):
-                resources = [
-                    _blood_pressure(pid, 120 + i, 80 + i, f"2026-03-0{i + 1}T08:00:00Z"),
-                    _observation(pid, "8867-4", 70 + i, "/min", f"2026-03-0{i + 1}T08:05:00Z"),
-                ]
-                return {
-                    "resourceType": "Bundle",
-                    "type": "transaction",
-                    "entry": [
-                        {"resource": r, "request": {"method": "POST", "url": "Observation"}}
-                        for r in resources
-                    ],
-                }
+                return transaction(
+                    blood_pressure(pid, 120 + i, 80 + i, f"2026-03-0{i + 1}T08:00:00Z"),
+                    observation(pid, "8867-4", 70 + i, "/min", f"2026-03-0{i + 1}T08:05:00Z"),
+                )
 
             return self._bearer_lines(
                 lambda _cid, pid, auth: [
