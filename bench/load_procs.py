@@ -212,7 +212,7 @@ def wait_for_quiet(meter: CpuMeter, limit: float, timeout: float, log) -> float:
         quiet = quiet + 1 if foreign <= limit else 0
         if quiet >= 2 or time.monotonic() > deadline:
             return foreign
-        if not said:
+        if not said and foreign > limit:
             log(f"    waiting for the machine to calm down ({foreign:.2f} foreign cores busy)")
             said = True
 
