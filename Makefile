@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_NO_PROGRESS := 1
 
-.PHONY: run test lint i18n lock lock-check clean chromium
+.PHONY: run test lint i18n lock lock-check clean chromium bench
 
 $(UV): requirements/uv.txt
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,12 @@ test: $(STAMP) chromium
 ## the end-to-end tests drive Debian's chromium (installed with apt-get when missing)
 chromium:
 	@test -x /usr/bin/chromium || .ci/install-chromium
+
+## make bench: the API under load (bench/api_load.py; options in BENCH_ARGS, see README)
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || .ci/install-wrk
+	$(UV) sync --locked --extra test --extra bench --python $(PYTHON) --quiet
+	$(VENV)/bin/python bench/api_load.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
