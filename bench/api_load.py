@@ -602,6 +602,25 @@ def report(path: Path) -> None:
     print(f"\nload average at run start: min {min(loads):.2f}, max {max(loads):.2f}")
 
 
+def measure_rounds(bench, rounds: int, concurrencies: list[int], scenarios) -> list[Run]:
+    """Every scenario at every concurrency, ``rounds`` times, logging each run."""
+    runs: list[Run] = []
+    for round_no in range(1, rounds + 1):
+        for connections in concurrencies:
+            for scenario in scenarios:
+                run = bench.run(scenario, connections, round_no)
+                runs.append(run)
+                log(
+                    f"  round {round_no} c{connections} {scenario.key:<12} "
+                    f"{run.ok_per_s:8.0f} ok/s  p50 {run.p50_ms:7.1f} ms  "
+                    f"p99 {run.p99_ms:7.1f} ms  non-2xx {run.non2xx:>6} (5xx {run.s5xx})  "
+                    f"foreign {run.foreign_cores:.2f}  load {run.loadavg:.2f}"
+                    + (f"  e.g. {run.sample[:120]!r}" if run.sample else "")
+                )
+                time.sleep(2)  # the workers finish what wrk left in their backlog
+    return runs
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.report:
@@ -663,20 +682,7 @@ def main(argv=None) -> None:
             + (" --access-logfile" if args.access_log else "")
         )
         log(f"serving: {serving}; wrk -t{args.wrk_threads}, {args.duration} s per run")
-        runs: list[Run] = []
-        for round_no in range(1, args.rounds + 1):
-            for connections in concurrencies:
-                for scenario in scenarios:
-                    run = bench.run(scenario, connections, round_no)
-                    runs.append(run)
-                    log(
-                        f"  round {round_no} c{connections} {scenario.key:<12} "
-                        f"{run.ok_per_s:8.0f} ok/s  p50 {run.p50_ms:7.1f} ms  "
-                        f"p99 {run.p99_ms:7.1f} ms  non-2xx {run.non2xx:>6} (5xx {run.s5xx})  "
-                        f"foreign {run.foreign_cores:.2f}  load {run.loadavg:.2f}"
-                        + (f"  e.g. {run.sample[:120]!r}" if run.sample else "")
-                    )
-                    time.sleep(2)  # the workers finish what wrk left in their backlog
+        runs = measure_rounds(bench, args.rounds, concurrencies, scenarios)
         db_name = "PostgreSQL" if args.database_url else "SQLite"
         if runs:
             for connections in concurrencies:
