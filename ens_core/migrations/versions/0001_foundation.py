@@ -13,6 +13,12 @@ down_revision = None
 
 
 def upgrade():
+    _create_accounts()
+    _create_services_and_clients()
+
+
+def _create_accounts():
+    """Sign-in, organisations, users, audit trail and notifications."""
     create_table("login_attempts",
         column("email", sa.String(254)),
         timestamp("at"),
@@ -64,6 +70,10 @@ def upgrade():
         timestamp("read_at", nullable=True),
         indexes={"ix_notifications_user_created": ["user_id", "created_at"]},
     )
+
+
+def _create_services_and_clients():
+    """Organisation members, services, roles and OAuth clients."""
     create_table("organisation_members",
         ref("organisation_id", "organisations", ondelete="CASCADE", index=True),
         ref("user_id", "users", ondelete="CASCADE", index=True),
@@ -101,7 +111,6 @@ def upgrade():
         timestamp("created_at"),
         timestamp("disabled_at", nullable=True),
     )
-
 
 def downgrade():
     drop_tables(

@@ -20,6 +20,13 @@ def _recorded():
 
 
 def upgrade():
+    _create_members_and_mandates()
+    _create_sessions_and_agendas()
+    _create_decisions_and_votes()
+
+
+def _create_members_and_mandates():
+    """Members, permissions, interest declarations and mandates."""
     create_table("commission_members",
         ref("user_id", "users", unique=True),
         timestamp("created_at"),
@@ -47,6 +54,10 @@ def upgrade():
         ref("created_by_id", "users", nullable=True),
         timestamp("created_at"),
     )
+
+
+def _create_sessions_and_agendas():
+    """Sessions, agenda items, attendance and declared links."""
     create_table("commission_sessions",
         column("title", sa.String(200)),
         timestamp("held_at"),
@@ -94,6 +105,10 @@ def upgrade():
         column("ends_on", sa.Date(), nullable=True),
         column("amount_eur", sa.Integer(), nullable=True),
     )
+
+
+def _create_decisions_and_votes():
+    """Decisions, conflicts, comments, recusals and votes."""
     create_table("decisions",
         ref("dossier_id", "dossiers", unique=True),
         column("outcome", enum("outcome", "REFERENCED", "REFUSED")),
@@ -146,7 +161,6 @@ def upgrade():
         timestamp("cast_at"),
         unique=[("item_id", "member_id")],
     )
-
 
 def downgrade():
     drop_tables(

@@ -13,6 +13,12 @@ down_revision = '0005_commission'
 
 
 def upgrade():
+    _create_keys_and_codes()
+    _create_consents_and_tokens()
+
+
+def _create_keys_and_codes():
+    """Signing keys, client assertions (replay) and authorization codes."""
     create_table("oauth_signing_keys",
         column("kid", sa.String(64), unique=True),
         column("alg", sa.String(10), index=True),
@@ -41,6 +47,10 @@ def upgrade():
         timestamp("expires_at"),
         timestamp("used_at", nullable=True),
     )
+
+
+def _create_consents_and_tokens():
+    """Consent receipts, tokens and the grant columns they need."""
     create_table("oauth_consent_receipts",
         column("public_id", sa.String(36), unique=True),
         ref("grant_id", "oauth_grants", index=True),
@@ -75,7 +85,6 @@ def upgrade():
         "oauth_grants",
         column("purpose", sa.Text(), nullable=True),
     )
-
 
 def downgrade():
     drop_columns("oauth_grants", "purpose")

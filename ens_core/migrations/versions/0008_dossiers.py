@@ -23,6 +23,12 @@ def _create_per_criterion(name, *columns):
 
 
 def upgrade():
+    _create_referential()
+    _create_dossier_records()
+
+
+def _create_referential():
+    """Referential versions and their criteria."""
     create_table("referential_versions",
         column("version", sa.String(20), unique=True),
         column("title", sa.JSON()),
@@ -45,6 +51,10 @@ def upgrade():
         column("weight", sa.Integer()),
         unique=[("version_id", "code")],
     )
+
+
+def _create_dossier_records():
+    """Answers, data requests, evaluations, information requests, measurements, evidence."""
     _create_per_criterion("dossier_answers",
         column("answer", enum("answer", "YES", "NO", "NOT_APPLICABLE")),
         column("justification", sa.Text()),
@@ -98,7 +108,6 @@ def upgrade():
         timestamp("submitted_at", nullable=True),
         column("paused_days", sa.Integer(), server_default="0"),
     )
-
 
 def downgrade():
     drop_columns("dossiers", "paused_days", "submitted_at", "referential_version_id", foreign_keys=["fk_dossiers_referential_version_id_referential_versions"], indexes=["ix_dossiers_referential_version_id"])

@@ -29,6 +29,14 @@ def _health_record(*columns):
 
 
 def upgrade():
+    _create_citizen_records()
+    _create_citizen_settings()
+    _create_access_log_and_appointments()
+    _create_health_documents()
+
+
+def _create_citizen_records():
+    """Log heads, binaries, guardianships and hidden types."""
     create_table("health_access_log_heads",
         ref("citizen_id", "users", ondelete="CASCADE"),
         column("seq", sa.Integer()),
@@ -61,6 +69,10 @@ def upgrade():
         timestamp("created_at"),
         unique=[("citizen_id", "data_type")],
     )
+
+
+def _create_citizen_settings():
+    """Known devices, notification preferences and abuse reports."""
     create_table("health_known_devices",
         ref("user_id", "users", ondelete="CASCADE"),
         column("token_hash", sa.String(64)),
@@ -88,6 +100,10 @@ def upgrade():
         ref("handled_by_id", "users", nullable=True, ondelete="SET NULL"),
         column("resolution", sa.Text(), nullable=True),
     )
+
+
+def _create_access_log_and_appointments():
+    """The hash-chained access log and appointments."""
     create_table("health_access_log",
         ref("citizen_id", "users", ondelete="CASCADE"),
         column("seq", sa.Integer()),
@@ -123,6 +139,10 @@ def upgrade():
         ),
         indexes={"ix_health_appointments_citizen_start": ["citizen_id", "start"]},
     )
+
+
+def _create_health_documents():
+    """Documents, measurements, what guardians may not see, and grant columns."""
     create_table("health_documents",
         *_health_record(
             column("type_code", sa.String(20)),
@@ -162,7 +182,6 @@ def upgrade():
         "notifications",
         column("dedupe_key", sa.String(120), nullable=True, index=True),
     )
-
 
 def downgrade():
     drop_columns("notifications", "dedupe_key", indexes=["ix_notifications_dedupe_key"])

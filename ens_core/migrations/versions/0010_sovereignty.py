@@ -25,6 +25,14 @@ def _agent_review():
 
 
 def upgrade():
+    _create_sovereignty()
+    _create_surveillance()
+    _create_audits_and_sanctions()
+    _seed_registry()
+
+
+def _create_sovereignty():
+    """Countries, memberships and sovereignty cases."""
     create_table("sov_countries",
         column("code", sa.String(2)),
         column("name", sa.String(120)),
@@ -49,6 +57,10 @@ def upgrade():
         column("awaiting_review", sa.Boolean()),
         ref("reviewed_by_id", "users", nullable=True),
     )
+
+
+def _create_surveillance():
+    """Change declarations, complaints, renewal notices and deletion orders."""
     create_table("surv_change_declarations",
         ref("service_id", "services", index=True),
         column("kind", enum("changekind", "VERSION", "HOSTING", "OWNERSHIP", "SCOPES", length=30)),
@@ -94,6 +106,10 @@ def upgrade():
         ref("attestation_uploaded_by_id", "users", nullable=True),
         *_agent_review(),
     )
+
+
+def _create_audits_and_sanctions():
+    """Audits, complaint attachments, renewal requests and sanctions."""
     create_table("surv_audits",
         ref("service_id", "services", index=True),
         ref("complaint_id", "surv_complaints", nullable=True),
@@ -144,7 +160,6 @@ def upgrade():
         timestamp("decided_at", nullable=True),
         timestamp("lifted_at", nullable=True),
     )
-    _seed_registry()
 
 
 def _seed_registry():
@@ -162,7 +177,6 @@ def _seed_registry():
     )
     op.bulk_insert(countries_table, countries)
     op.bulk_insert(memberships_table, [{"left_on": None, **row} for row in memberships])
-
 
 def downgrade():
     drop_tables(
