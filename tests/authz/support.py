@@ -8,6 +8,7 @@ client.get("/fhir/Observation", headers={"Authorization": f"Bearer {token}"})
 
 from __future__ import annotations
 
+from flask import g
 from sqlalchemy import select
 
 from authz.consent import record_consent
@@ -16,6 +17,7 @@ from authz.services import create_client
 from authz.tokens import issue_access_token
 from catalogue.models import ServiceStatus
 from ens_core.db import db
+from ens_core.fhir.access import require_scope
 from ens_core.scopes import join, parse_scopes
 
 
@@ -56,3 +58,24 @@ def fhir_token(citizen, service, scopes, *, consented_by=None) -> str:
     client = client_for(service, sandbox=sandbox, scopes=scope_list)
     grant, _ = record_consent(citizen, service, client, scope_list, consented_by=consented_by)
     return issue_access_token(grant, client, scope_list)
+
+
+@require_scope("Observation", "read")
+def _read():
+    return {"citizen": g.authz.citizen.id}
+
+
+@require_scope("Observation", "search")
+def _search():
+    return {"citizen": g.authz.citizen.id}
+
+
+def protected_status(app, token, interaction: str = "read") -> int:
+    """The status a FHIR view protected by ``require_scope("Observation", interaction)``
+    answers for ``token`` (200 when the token, its grant, client and service all hold)."""
+    view = {"read": _read, "search": _search}[interaction]
+    with app.test_request_context(
+        "/fhir/Observation", headers={"Authorization": f"Bearer {token}"}
+    ):
+        result = view()
+    return 200 if isinstance(result, dict) else result.status_code

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from flask import g
-
 from authz.consent import grant_of
 from ens_core.accounts.models import Role
 from ens_core.db import db
-from ens_core.fhir.access import require_scope
 from tests.authz.flow import exchange, get_code, login_citizen
+from tests.authz.support import protected_status
 from tests.factories import make_user
 from tests.helpers import csrf_token
-
-
-@require_scope("Observation", "read")
-def _read():
-    return {"ok": g.authz.citizen.id}
-
-
-def _status(app, token):
-    with app.test_request_context(
-        "/fhir/Observation", headers={"Authorization": f"Bearer {token}"}
-    ):
-        result = _read()
-    return 200 if isinstance(result, dict) else result.status_code
 
 
 def test_withdrawing_kills_the_token_at_once(app, client, public, citizen, service):
     code, verifier, _ = get_code(client, public, "patient/Observation.rs", citizen=citizen)
     token = exchange(client, public, code, verifier).get_json()["access_token"]
-    assert _status(app, token) == 200
+    assert protected_status(app, token) == 200
     page = client.get("/oauth/consentements").get_data(as_text=True)
     assert service.name in page
     grant = grant_of(citizen, service)
@@ -40,7 +25,7 @@ def test_withdrawing_kills_the_token_at_once(app, client, public, citizen, servi
     assert response.status_code == 302
     db.session.expire_all()
     assert grant_of(citizen, service).revoked_at is not None
-    assert _status(app, token) == 401
+    assert protected_status(app, token) == 401
 
 
 def test_another_citizen_cannot_withdraw(client, public, citizen, service):

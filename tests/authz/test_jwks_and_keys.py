@@ -4,26 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import g
-
 from authz import keys
 from authz.models import SigningKey
 from ens_core.db import db, utcnow
-from ens_core.fhir.access import require_scope
-from tests.authz.support import fhir_token
-
-
-@require_scope("Observation", "read")
-def _read():
-    return {"ok": g.authz.citizen.id}
-
-
-def _status(app, token):
-    with app.test_request_context(
-        "/fhir/Observation", headers={"Authorization": f"Bearer {token}"}
-    ):
-        result = _read()
-    return 200 if isinstance(result, dict) else result.status_code
+from tests.authz.support import fhir_token, protected_status
 
 
 def test_jwks_publishes_public_keys_only(client, app_ctx):
@@ -52,12 +36,12 @@ def test_rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(app, citizen
     assert new_kid != old_kid
     published = {k["kid"] for k in keys.jwks()["keys"]}
     assert {old_kid, new_kid} <= published
-    assert _status(app, old_token) == 200
+    assert protected_status(app, old_token) == 200
     new_token = fhir_token(citizen, service, "patient/Observation.rs")
     from joserfc import jws
 
     assert jws.extract_compact(new_token.encode()).headers()["kid"] == new_kid
-    assert _status(app, new_token) == 200
+    assert protected_status(app, new_token) == 200
 
 
 def test_retired_keys_leave_the_jwks_after_the_retention_time(app, citizen, service):
@@ -68,7 +52,7 @@ def test_retired_keys_leave_the_jwks_after_the_retention_time(app, citizen, serv
     record.retired_at = utcnow() - timedelta(hours=2)
     db.session.flush()
     assert old_kid not in {k["kid"] for k in keys.jwks()["keys"]}
-    assert _status(app, token) == 401
+    assert protected_status(app, token) == 401
 
 
 def test_cli_rotate(app):

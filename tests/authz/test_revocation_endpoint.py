@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g
-
 from authz.consent import grant_of
 from authz.services import revoke_grant
-from ens_core.fhir.access import require_scope
 from tests.authz.flow import basic, exchange, get_code, refresh
+from tests.authz.support import protected_status
 
 SCOPE = "patient/Observation.rs offline_access"
 
-
-@require_scope("Observation", "search")
-def _search():
-    return {"citizen": g.authz.citizen.id}
-
-
-def _fhir_status(app, token):
-    with app.test_request_context(
-        "/fhir/Observation", headers={"Authorization": f"Bearer {token}"}
-    ):
-        result = _search()
-    return 200 if isinstance(result, dict) else result.status_code
 
 
 def _tokens(client, oauth_client, citizen=None, secret=None):
@@ -32,13 +18,13 @@ def _tokens(client, oauth_client, citizen=None, secret=None):
 
 def test_revoking_an_access_token_kills_it_at_once(app, client, public, citizen):
     tokens = _tokens(client, public, citizen)
-    assert _fhir_status(app, tokens["access_token"]) == 200
+    assert protected_status(app, tokens["access_token"], "search") == 200
     response = client.post(
         "/oauth/revoke", data={"token": tokens["access_token"], "client_id": public.client_id}
     )
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    assert _fhir_status(app, tokens["access_token"]) == 401
+    assert protected_status(app, tokens["access_token"], "search") == 401
 
 
 def test_revoking_a_refresh_token_kills_the_family(app, client, public, citizen):
@@ -53,7 +39,7 @@ def test_revoking_a_refresh_token_kills_the_family(app, client, public, citizen)
     )
     assert response.status_code == 200
     assert refresh(client, public, tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
-    assert _fhir_status(app, tokens["access_token"]) == 401
+    assert protected_status(app, tokens["access_token"], "search") == 401
 
 
 def test_unknown_token_is_still_200(client, public):
@@ -70,7 +56,7 @@ def test_a_client_cannot_revoke_another_clients_token(app, client, public, confi
         headers=basic(other.client_id, secret),
     )
     assert response.status_code == 400
-    assert _fhir_status(app, tokens["access_token"]) == 200
+    assert protected_status(app, tokens["access_token"], "search") == 200
 
 
 def test_confidential_client_must_authenticate_to_revoke(client, confidential, citizen):
@@ -85,6 +71,6 @@ def test_confidential_client_must_authenticate_to_revoke(client, confidential, c
 
 def test_revoked_grant_refuses_the_token_immediately(app, client, public, citizen, service):
     tokens = _tokens(client, public, citizen)
-    assert _fhir_status(app, tokens["access_token"]) == 200
+    assert protected_status(app, tokens["access_token"], "search") == 200
     revoke_grant(grant_of(citizen, service), reason="retrait par le titulaire")
-    assert _fhir_status(app, tokens["access_token"]) == 401
+    assert protected_status(app, tokens["access_token"], "search") == 401

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import g
-
 from authz.consent import grant_of
 from authz.models import Token
 from authz.services import revoke_grant
 from catalogue.models import ServiceStatus
 from ens_core.db import db, utcnow
-from ens_core.fhir.access import require_scope
 from ens_core.security import hash_secret
 from tests.authz.flow import exchange, get_code, refresh
+from tests.authz.support import protected_status
 
 SCOPE = "patient/Observation.rs patient/Observation.cu offline_access"
 
-
-@require_scope("Observation", "read")
-def _read():
-    return {"citizen": g.authz.citizen.id}
-
-
-def _fhir_status(app, token):
-    with app.test_request_context(
-        "/fhir/Observation", headers={"Authorization": f"Bearer {token}"}
-    ):
-        result = _read()
-    return 200 if isinstance(result, dict) else result.status_code
 
 
 def _tokens(client, public, citizen):
@@ -58,14 +44,14 @@ def test_refresh_tokens_are_stored_hashed(client, public, citizen):
 def test_reusing_a_refresh_token_revokes_the_whole_family(app, client, public, citizen):
     first = _tokens(client, public, citizen)
     second = refresh(client, public, first["refresh_token"]).get_json()
-    assert _fhir_status(app, second["access_token"]) == 200
+    assert protected_status(app, second["access_token"]) == 200
     replay = refresh(client, public, first["refresh_token"])
     assert replay.status_code == 400
     assert replay.get_json()["error"] == "invalid_grant"
     # Every token of the family is dead: the new refresh token and the access tokens.
     assert refresh(client, public, second["refresh_token"]).get_json()["error"] == "invalid_grant"
-    assert _fhir_status(app, second["access_token"]) == 401
-    assert _fhir_status(app, first["access_token"]) == 401
+    assert protected_status(app, second["access_token"]) == 401
+    assert protected_status(app, first["access_token"]) == 401
     assert all(t.revoked_at is not None for t in db.session.query(Token))
 
 
