@@ -102,9 +102,11 @@ def can_read_dossier(user_or_member, dossier) -> bool:
 
 
 def can_read_item_dossier(user_or_member, item: AgendaItem) -> bool:
-    """The dossier of an agenda item, reached from that item: agents, or a member who may
-    see both the dossier and the session."""
-    return _is_agent(user_or_member) or can_see_item(user_or_member, item)
+    """The dossier of an agenda item, reached from that item: :func:`can_read_dossier`,
+    and for a member, the item's session too."""
+    return can_read_dossier(user_or_member, item.dossier) and (
+        _is_agent(user_or_member) or can_see_session(user_or_member, item.session)
+    )
 
 
 def vote_refusal(member: Member | None, item: AgendaItem) -> str:
