@@ -13,7 +13,6 @@ from sqlalchemy.orm import selectinload
 from catalogue.models import (
     Audience,
     Category,
-    DataPurpose,
     Platform,
     PriceModel,
     Service,
@@ -105,34 +104,6 @@ def _description(service: Service) -> tuple[str, str, str]:
     return service.short_description, service.long_description, "fr"
 
 
-def _plain_data_uses(service: Service) -> list[dict]:
-    """The approved data uses in plain words, one line per kind of data, purpose and
-    retention (``Observation.rs`` and ``Observation.c`` read: "read and add")."""
-    grouped: dict[tuple, dict] = {}
-    for use in service.data_uses:
-        access = vocabulary.scope_access(use.scope)
-        key = (access.resource if access else use.scope, use.purpose, use.retention_days)
-        line = grouped.setdefault(
-            key,
-            {
-                "label": access.label if access else use.scope,
-                "reads": False,
-                "writes": False,
-                "scopes": [],
-                "purpose": DataPurpose(use.purpose).label,
-                "retention": vocabulary.retention_in_words(use.retention_days),
-            },
-        )
-        line["reads"] |= bool(access and access.reads)
-        line["writes"] |= bool(access and access.writes)
-        line["scopes"].append(use.scope)
-    for line in grouped.values():
-        line["access"] = vocabulary.access_label(
-            vocabulary.ScopeAccess("", "", line["reads"], line["writes"])
-        )
-    return list(grouped.values())
-
-
 @bp.route("/catalogue/<slug>")
 def service(slug: str):
     service = db.session.scalar(
@@ -157,7 +128,7 @@ def service(slug: str):
             "deadline": _parse_date(details.get("deadline")),
             "since": event.at if event else service.status_changed_at,
         }
-    uses = _plain_data_uses(service)
+    uses = vocabulary.plain_data_uses(service.data_uses)
     short, long, lang = _description(service)
     scores = [
         (vocabulary.score_area_label(area), value)

@@ -9,6 +9,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from catalogue.models import DataPurpose
 from ens_core.scopes import ResourceScope
 
 # FHIR resource types a service may read or write, in plain words (the filter options too).
@@ -51,6 +52,7 @@ ECOSCORE_MEASURE_LABELS = {
 }
 
 ECOSCORE_GRADES = ("A", "B", "C", "D", "E", "F", "G")
+
 
 @dataclass(frozen=True)
 class ScopeAccess:
@@ -103,3 +105,30 @@ def score_area_label(area: str) -> str:
 
 def ecoscore_measure_label(key: str) -> str:
     return str(ECOSCORE_MEASURE_LABELS.get(key, key.replace("_", " ").capitalize()))
+
+
+def plain_data_uses(uses) -> list[dict]:
+    """Data uses (objects with ``scope``, ``purpose``, ``retention_days``: approved on a
+    listing, or requested in a dossier) in plain words, one line per kind of data, purpose
+    and retention (``Observation.rs`` and ``Observation.c`` read: "read and add")."""
+    grouped: dict[tuple, dict] = {}
+    for use in uses:
+        access = scope_access(use.scope)
+        key = (access.resource if access else use.scope, use.purpose, use.retention_days)
+        line = grouped.setdefault(
+            key,
+            {
+                "label": access.label if access else use.scope,
+                "reads": False,
+                "writes": False,
+                "scopes": [],
+                "purpose": DataPurpose(use.purpose).label,
+                "retention": retention_in_words(use.retention_days),
+            },
+        )
+        line["reads"] |= bool(access and access.reads)
+        line["writes"] |= bool(access and access.writes)
+        line["scopes"].append(use.scope)
+    for line in grouped.values():
+        line["access"] = access_label(ScopeAccess("", "", line["reads"], line["writes"]))
+    return list(grouped.values())

@@ -92,7 +92,8 @@ def load_declaration(ctx: DemoContext, fields: dict) -> bool:
 def load_session(ctx: DemoContext, fields: dict) -> bool:
     """Create the session, put dossiers on its agenda (conflicts detected, then decided by
     the presiding co-chair where the record says), convene, record attendance, take the
-    votes of each item that has some and close it, close the session."""
+    votes of each item that has some and close it (or only open the vote where the item
+    says ``open: true``), close the session."""
     if services.session_titled(fields["title"]) is not None:
         return False
     secretariat = ctx.get("user", fields["by"])
@@ -124,16 +125,23 @@ def load_session(ctx: DemoContext, fields: dict) -> bool:
     for item, spec in items:
         if "votes" in spec:
             _deliberate(ctx, secretariat, item, spec)
+        elif spec.get("open"):
+            _open_vote(secretariat, item, spec)
     if fields.get("closed"):
         services.close_session(secretariat, session)
     return True
 
 
+def _open_vote(secretariat, item, spec: dict) -> None:
+    """Check the quorum and open the vote (``open: true`` leaves it open for members)."""
+    if not services.open_deliberation(secretariat, item):
+        raise DemoDataError(f"no quorum on {spec['dossier']}")
+
+
 def _deliberate(ctx: DemoContext, secretariat, item, spec: dict) -> None:
     """``votes`` maps a choice to the members casting it; ``present`` stands for every
     present, non-recused member not named elsewhere."""
-    if not services.open_deliberation(secretariat, item):
-        raise DemoDataError(f"no quorum on {spec['dossier']}")
+    _open_vote(secretariat, item, spec)
     voters = {}
     for choice, who in spec["votes"].items():
         if who != "present":

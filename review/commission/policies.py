@@ -85,6 +85,30 @@ def can_see_item(user_or_member, item: AgendaItem) -> bool:
     )
 
 
+def can_use_dossier_pages(user) -> bool:
+    """Who may reach the dossier pages of an agenda item at all: members and agents (each
+    item then asks :func:`can_read_dossier`)."""
+    return can_use_commission_portal(user) or can_use_agent_portal(user)
+
+
+def _is_agent(user_or_member) -> bool:
+    return not isinstance(user_or_member, Member) and can_use_agent_portal(user_or_member)
+
+
+def can_read_dossier(user_or_member, dossier) -> bool:
+    """The member's dossier view (answers, evidence, evaluation, hosting, scores): agents
+    of the authority, or a member in office, the dossier on an agenda, not recused."""
+    return _is_agent(user_or_member) or can_see_dossier(user_or_member, dossier)
+
+
+def can_read_item_dossier(user_or_member, item: AgendaItem) -> bool:
+    """The dossier of an agenda item, reached from that item: :func:`can_read_dossier`,
+    and for a member, the item's session too."""
+    return can_read_dossier(user_or_member, item.dossier) and (
+        _is_agent(user_or_member) or can_see_session(user_or_member, item.session)
+    )
+
+
 def vote_refusal(member: Member | None, item: AgendaItem) -> str:
     if member is None:
         return _("Vous n'êtes pas membre de la commission.")

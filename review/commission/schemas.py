@@ -133,6 +133,13 @@ class VoteSchema(_Base):
     )
 
 
+class BallotSchema(_Base):
+    """The recap page's answer: the signed prepared vote, and confirm or modify."""
+
+    ballot = fields.String(required=True, validate=validate.Length(max=8000))
+    action = fields.String(required=True, validate=validate.OneOf(["confirm", "modify"]))
+
+
 class CommentSchema(_Base):
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 

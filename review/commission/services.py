@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,6 +23,7 @@ from ens_core.accounts.models import Role
 from ens_core.accounts.services import grant_role
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.i18n import local_datetime
 from ens_core.notifications.services import notify
 from review.commission.matching import normalise_name, normalise_siren
 from review.commission.models import (
@@ -56,6 +59,8 @@ CONSECUTIVE_GAP = relativedelta(years=2)
 CONFLICT_LOOKBACK = relativedelta(years=5)
 PUBLIC_AFTER_MANDATE = relativedelta(years=5)
 # Most reserved first: breaks a tie the presiding co-chair's vote cannot break.
+# How long a vote's recap page stays valid (seconds).
+BALLOT_MAX_AGE = 3600
 PRECAUTION_ORDER = [
     VoteChoice.UNFAVOURABLE,
     VoteChoice.FAVOURABLE_SUSPENSIVE,
@@ -350,8 +355,11 @@ def detect_conflicts(item: AgendaItem) -> list[PotentialConflict]:
             "commission.conflict",
             _("Conflits d'intérêts potentiels à examiner"),
             _(
-                "%(count)s lien(s) déclaré(s) concernent un dossier à l'ordre du jour.",
+                "%(count)s lien(s) déclaré(s) concernent le dossier de %(service)s, à "
+                "l'ordre du jour de la séance « %(title)s ».",
                 count=len(found),
+                service=dossier_service(item.dossier).name,
+                title=item.session.title,
             ),
             f"/commission/seances/{item.session_id}/conflits",
         )
@@ -505,17 +513,23 @@ def withdraw_from_agenda(actor, item: AgendaItem) -> None:
 
 
 def convene(actor, session: CommissionSession) -> int:
-    """Send the convocation to every member with a term on the session's date."""
+    """Send the convocation to every member with a term on the session's date; it names
+    each service on the agenda."""
     count = 0
+    agenda_names = ", ".join(
+        dossier_service(i.dossier).name
+        for i in session.items
+        if i.status is not ItemStatus.WITHDRAWN
+    ) or _("aucun dossier pour l'instant")
     for member in members_with_mandate_on(session.held_on):
         notify(
             member.user,
             "commission.convocation",
             _("Convocation : %(title)s", title=session.title),
             _(
-                "Séance du %(date)s. %(count)s dossier(s) à l'ordre du jour.",
-                date=session.held_at.strftime("%d/%m/%Y %H:%M"),
-                count=sum(1 for i in session.items if i.status is not ItemStatus.WITHDRAWN),
+                "Séance du %(date)s (heure de Paris). À l'ordre du jour : %(services)s.",
+                date=local_datetime(session.held_at),
+                services=agenda_names,
             ),
             f"/commission/seances/{session.id}",
         )
@@ -652,11 +666,20 @@ def reconvene(
 # ----------------------------------------------------------------------------- votes
 
 
-def cast_vote(
+@dataclass(frozen=True)
+class PreparedVote:
+    """A vote checked and ready to cast, not stored: what the recap page shows."""
+
+    item_id: int
+    member_id: int
+    choice: VoteChoice
+    reservations: str
+
+
+def prepare_vote(
     member: Member, item: AgendaItem, choice: VoteChoice, reservations: str = ""
-) -> Vote | None:
-    """Store the member's vote once; returns None when a vote was already stored (a double
-    submission, even concurrent, keeps the first one)."""
+) -> PreparedVote:
+    """Check a vote as :func:`cast_vote` would, without storing anything."""
     refusal = vote_refusal(member, item)
     if refusal:
         raise CommissionError(refusal)
@@ -665,6 +688,50 @@ def cast_vote(
         raise CommissionError(_("Précisez le texte des réserves."), "reservations")
     if not choice.needs_reservations:
         reservations = ""
+    return PreparedVote(item.id, member.id, choice, reservations)
+
+
+def _ballot_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="commission.vote")
+
+
+def seal_vote(prepared: PreparedVote) -> str:
+    """The prepared vote, signed, for the recap page's hidden field (nothing is stored
+    until the member confirms)."""
+    return _ballot_serializer().dumps(
+        {
+            "item": prepared.item_id,
+            "member": prepared.member_id,
+            "choice": prepared.choice.value,
+            "reservations": prepared.reservations,
+        }
+    )
+
+
+def unseal_vote(token: str, member: Member, item: AgendaItem) -> PreparedVote:
+    """The vote a recap page carried, checked again; refused when the signature is wrong,
+    older than :data:`BALLOT_MAX_AGE` seconds, or made for another member or item."""
+    try:
+        data = _ballot_serializer().loads(token or "", max_age=BALLOT_MAX_AGE)
+        choice = VoteChoice(data["choice"])
+        valid = data["item"] == item.id and data["member"] == member.id
+    except SignatureExpired as error:
+        raise CommissionError(
+            _("Ce récapitulatif a expiré : préparez votre vote à nouveau.")
+        ) from error
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise CommissionError(_("Récapitulatif de vote invalide : préparez votre vote.")) from error
+    if not valid:
+        raise CommissionError(_("Récapitulatif de vote invalide : préparez votre vote."))
+    return prepare_vote(member, item, choice, str(data.get("reservations") or ""))
+
+
+def cast_vote(
+    member: Member, item: AgendaItem, choice: VoteChoice, reservations: str = ""
+) -> Vote | None:
+    """Store the member's vote once; returns None when a vote was already stored (a double
+    submission, even concurrent, keeps the first one)."""
+    reservations = prepare_vote(member, item, choice, reservations).reservations
     try:
         with db.session.begin_nested():
             vote = Vote(
@@ -683,6 +750,20 @@ def cast_vote(
             _("Un autre vote est en cours d'enregistrement pour ce point : rechargez la page.")
         ) from error
     return vote
+
+
+def record_evidence_download(actor, item: AgendaItem, evidence) -> None:
+    """The audit trail keeps who downloaded which piece of evidence, from which item."""
+    record_event(
+        actor,
+        "commission.evidence_downloaded",
+        "dossier",
+        item.dossier_id,
+        item=item.id,
+        evidence=evidence.id,
+        name=evidence.original_name,
+        sha256=evidence.sha256,
+    )
 
 
 def add_comment(member: Member, item: AgendaItem, body: str) -> ItemComment:

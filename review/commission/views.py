@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ens_core.accounts.policies import can_use_commission_portal, requires
+from ens_core.boundary import writes
 from ens_core.db import db
 from ens_core.forms import (
     InvalidForm,
@@ -24,6 +25,7 @@ from ens_core.forms import (
     validated,
 )
 from review.commission import policies, queries, schemas, services
+from review.commission.dossier_file import dossier_file
 from review.commission.models import (
     College,
     ConflictStatus,
@@ -33,6 +35,9 @@ from review.commission.models import (
     SessionStatus,
     VoteChoice,
 )
+from review.dossiers import evidence as evidence_files
+from review.dossiers.services import find_evidence
+from review.scoring.services import score_panel
 
 member_bp = Blueprint("commission", __name__, url_prefix="/commission")
 public_bp = Blueprint("commission_public", __name__, url_prefix="/commission/membres")
@@ -81,6 +86,7 @@ def home():
         if policies.can_see_agenda(member)
         else [],
         chair_alerts=chair_alerts,
+        service_of=services.dossier_service,
         presiding=[s for s in services.list_sessions() if member and policies.can_chair(member, s)],
     )
 
@@ -176,33 +182,31 @@ def _render_member_session(session, errors=None, status=200):
             can_chair=policies.can_chair(member, session),
             members=services.members_with_mandate_on(session.held_on),
             present=services.present_member_ids(session),
+            service_of=services.dossier_service,
             errors=errors or {},
         ),
         status,
     )
 
 
-def _item_or_403(item_id: int):
+def _item_or_403(item_id: int, policy=policies.can_see_item):
     item = _or_404(services.get_item(item_id))
-    if not policies.can_see_item(current_user, item):
+    if not policy(current_user, item):
         abort(403)
     return item
 
 
 def _render_item(item, errors=None, status=200, values=None):
-    from review.decisions.sources import public_scores
-
     member = _me()
     return (
         render_template(
             "review/commission/item.html",
             item=item,
             member=member,
-            scores=public_scores(item.dossier),
-            my_vote=next((v for v in item.votes if v.member_id == member.id), None),
+            **score_panel(item.dossier),
+            my_vote=_vote_of(member, item),
             my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
             vote_refusal=policies.vote_refusal(member, item),
-            choices=list(VoteChoice),
             errors=errors or {},
             values=values or {},
             service=services.dossier_service(item.dossier),
@@ -211,10 +215,43 @@ def _render_item(item, errors=None, status=200, values=None):
     )
 
 
+def _vote_of(member, item):
+    return next((v for v in item.votes if member and v.member_id == member.id), None)
+
+
 @member_bp.route("/points/<int:item_id>")
 @requires(can_use_commission_portal)
 def item(item_id: int):
     return _render_item(_item_or_403(item_id))
+
+
+@member_bp.route("/points/<int:item_id>/dossier")
+@requires(policies.can_use_dossier_pages)
+def dossier(item_id: int):
+    item = _item_or_403(item_id, policies.can_read_item_dossier)
+    file = dossier_file(item.dossier)
+    return render_template(
+        "review/commission/dossier.html",
+        item=item,
+        file=file,
+        **file.scores,
+        dossier=item.dossier,
+        member_view=can_use_commission_portal(current_user),
+        evidence_url=lambda evidence: url_for(
+            "commission.evidence", item_id=item.id, evidence_id=evidence.id
+        ),
+    )
+
+
+@member_bp.route("/points/<int:item_id>/preuves/<int:evidence_id>")
+@requires(policies.can_use_dossier_pages)
+@writes
+def evidence(item_id: int, evidence_id: int):
+    item = _item_or_403(item_id, policies.can_read_item_dossier)
+    piece = _or_404(find_evidence(item.dossier, evidence_id))
+    response = _or_404(evidence_files.download(piece))
+    services.record_evidence_download(current_user, item, piece)
+    return response
 
 
 def _item_refusals(item):
@@ -230,13 +267,54 @@ def comment(item_id: int):
     return redirect(url_for("commission.item", item_id=item.id) + "#commentaires", 303)
 
 
-@member_bp.route("/points/<int:item_id>/vote", methods=["POST"])
+def _render_vote(item, errors=None, values=None, status=200):
+    member = _me()
+    return (
+        render_template(
+            "review/commission/vote.html",
+            item=item,
+            service=services.dossier_service(item.dossier),
+            my_vote=_vote_of(member, item),
+            vote_refusal=policies.vote_refusal(member, item),
+            choices=list(VoteChoice),
+            errors=errors or {},
+            values=values or {},
+        ),
+        status,
+    )
+
+
+@member_bp.route("/points/<int:item_id>/vote", methods=["GET", "POST"])
 @requires(can_use_commission_portal)
 def vote(item_id: int):
+    """The choice and reservations; a valid form shows the recap (nothing stored)."""
     item = _item_or_403(item_id)
-    with _item_refusals(item):
+    if request.method == "GET":
+        return _render_vote(item)
+    with _shown_on(lambda errors: _render_vote(item, errors, request.form, 400)):
         data = validated(schemas.VoteSchema())
-        stored = services.cast_vote(_me(), item, data["choice"], data["reservations"] or "")
+        prepared = services.prepare_vote(_me(), item, data["choice"], data["reservations"] or "")
+    return render_template(
+        "review/commission/vote_recap.html",
+        item=item,
+        service=services.dossier_service(item.dossier),
+        prepared=prepared,
+        ballot=services.seal_vote(prepared),
+    )
+
+
+@member_bp.route("/points/<int:item_id>/vote/confirmation", methods=["POST"])
+@requires(can_use_commission_portal)
+def confirm_vote(item_id: int):
+    """Confirm stores the vote of the recap page; Modify brings the choice page back."""
+    item = _item_or_403(item_id)
+    with _shown_on(lambda errors: _render_vote(item, errors, status=400)):
+        data = validated(schemas.BallotSchema())
+        prepared = services.unseal_vote(data["ballot"], _me(), item)
+        if data["action"] == "modify":
+            values = {"choice": prepared.choice.value, "reservations": prepared.reservations}
+            return _render_vote(item, values=values)
+        stored = services.cast_vote(_me(), item, prepared.choice, prepared.reservations)
     back = url_for("commission.item", item_id=item.id)
     if stored is None:
         return saved(
@@ -245,11 +323,28 @@ def vote(item_id: int):
     return saved(_("Votre vote est enregistré."), back, 303)
 
 
-@member_bp.route("/points/<int:item_id>/deport", methods=["POST"])
+def _render_recusal(item, errors=None, values=None, status=200):
+    return (
+        render_template(
+            "review/commission/recuse.html",
+            item=item,
+            service=services.dossier_service(item.dossier),
+            my_vote=_vote_of(_me(), item),
+            errors=errors or {},
+            values=values or {},
+        ),
+        status,
+    )
+
+
+@member_bp.route("/points/<int:item_id>/deport", methods=["GET", "POST"])
 @requires(can_use_commission_portal)
 def recuse(item_id: int):
+    """Recusal, on its own page: what it means, an optional reason, then confirmation."""
     item = _item_or_403(item_id)
-    with _item_refusals(item):
+    if request.method == "GET":
+        return _render_recusal(item)
+    with _shown_on(lambda errors: _render_recusal(item, errors, request.form, 400)):
         services.recuse_self(_me(), item, reason=validated(schemas.RecusalSchema())["reason"] or "")
     return saved(
         _("Votre déport est enregistré : ce dossier ne vous est plus accessible."),
@@ -272,6 +367,7 @@ def _render_conflicts(session, errors=None, status=200):
             session=session,
             errors=errors or {},
             potential=ConflictStatus.POTENTIAL,
+            service_of=services.dossier_service,
         ),
         status,
     )

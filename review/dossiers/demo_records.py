@@ -83,6 +83,7 @@ def _open(ctx: DemoContext, service, fields: dict) -> Dossier:
             scope=use["scope"],
             purpose=DataPurpose(use["purpose"]),
             retention_days=use["retention_days"],
+            justification=use.get("justification", ""),
         )
     if fields.get("journey"):
         journey = fields["journey"]

@@ -6,9 +6,11 @@ random name; the original name is kept only for the download.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import send_file
 from flask_babel import gettext as _
 
 from ens_core import uploads
@@ -59,3 +61,20 @@ def store(checked: CheckedFile) -> tuple[str, str]:
 
 def path_of(stored_name: str) -> Path:
     return uploads.path_of(FOLDER, stored_name)
+
+
+def download(item):
+    """The HTTP answer sending one evidence file (an ``Evidence`` row) as an attachment,
+    never cached; None when its stored file is gone."""
+    path = path_of(item.stored_name)
+    if not path.is_file():
+        return None
+    # At most 10 MB: read at once, so that no file handle outlives the request.
+    response = send_file(
+        io.BytesIO(path.read_bytes()),
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.original_name,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -31,6 +31,10 @@ class VerdictSchema(BlankAsMissing):
     comment = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
+# The longest retention a dossier may request (the referencing rules' ceiling).
+MAX_RETENTION_DAYS = 3650
+
+
 class DataRequestSchema(Schema):
     scope = fields.String(required=True, validate=validate.Length(min=3, max=80))
     purpose = fields.String(
@@ -42,7 +46,9 @@ class DataRequestSchema(Schema):
     )
     retention_days = fields.Integer(
         required=True,
-        validate=validate.Range(min=1, max=3650, error=_l("Une durée de 1 à 3 650 jours.")),
+        validate=validate.Range(
+            min=1, max=MAX_RETENTION_DAYS, error=_l("Une durée de 1 à 3 650 jours.")
+        ),
     )
     justification = fields.String(load_default="", validate=validate.Length(max=2000))
 

@@ -23,6 +23,7 @@ from catalogue.services import editors_of, service_ids_of_organisations
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
+from ens_core.scopes import ALL_SCOPES
 from review.dossiers import evidence as evidence_files
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import (
@@ -36,6 +37,7 @@ from review.dossiers.models import (
     InformationRequest,
     Verdict,
 )
+from review.dossiers.schemas import MAX_RETENTION_DAYS
 from review.referential.models import Criterion, ReferentialVersion
 from review.referential.services import current_version
 from review.scoring.models import JourneyMeasurement
@@ -133,6 +135,15 @@ def latest_dossier_of(service: Service) -> Dossier | None:
     )
 
 
+def dossiers_of_service(service_id: int) -> list[Dossier]:
+    """Every dossier of one service, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Dossier).where(Dossier.service_id == service_id).order_by(Dossier.id)
+        )
+    )
+
+
 def open_dossier_of(service: Service) -> Dossier | None:
     return db.session.scalar(
         select(Dossier).where(Dossier.service_id == service.id, Dossier.state.not_in(FINAL_STATES))
@@ -182,6 +193,36 @@ def open_information_request(dossier: Dossier) -> InformationRequest | None:
 def requested_data_uses(dossier: Dossier) -> list[tuple[str, DataPurpose, int]]:
     """The data uses the dossier asks for: ``(scope, purpose, retention_days)``."""
     return sorted((r.scope, r.purpose, r.retention_days) for r in dossier.data_requests)
+
+
+@dataclass(frozen=True)
+class DataUseCheck:
+    """One requested data use read against what the referencing rules allow."""
+
+    request: DataRequest
+    problems: tuple[str, ...]
+    served_by_api: bool  # the ENS FHIR API grants this exact scope today
+
+
+def data_use_checks(dossier: Dossier) -> list[DataUseCheck]:
+    """Each requested data use against the rules: a SMART v2 patient scope of a supported
+    FHIR type, one of the four purposes (by construction), a retention of at most
+    :data:`MAX_RETENTION_DAYS` days, and a written justification (criterion SEC-08 asks
+    every scope to be justified by its purpose)."""
+    checks = []
+    for request in dossier.data_requests:
+        problems = []
+        scope_problem = check_scope(request.scope)
+        if scope_problem:
+            problems.append(scope_problem)
+        if not 1 <= request.retention_days <= MAX_RETENTION_DAYS:
+            problems.append(
+                _("Durée de conservation au-delà du plafond de %(n)s jours.", n=MAX_RETENTION_DAYS)
+            )
+        if not request.justification.strip():
+            problems.append(_("Aucune justification écrite de la finalité."))
+        checks.append(DataUseCheck(request, tuple(problems), request.scope in ALL_SCOPES))
+    return checks
 
 
 def review_clock_days(dossier: Dossier, today: date | None = None) -> int | None:
@@ -579,6 +620,57 @@ def last_referenced_dossier(service: Service) -> Dossier | None:
         select(Dossier)
         .where(Dossier.service_id == service.id, Dossier.state == S.REFERENCED)
         .order_by(Dossier.id.desc())
+    )
+
+
+@dataclass
+class RenewalChanges:
+    """What a renewal dossier changes against the last referenced dossier of its service:
+    answers by criterion code ``(code, before, after)`` (answer labels; a changed
+    justification alone shows the same label twice), criteria that are new or gone, data
+    uses ``(scope, purpose, retention_days)`` added or removed."""
+
+    previous: Dossier
+    answers: list[tuple[str, str, str]]
+    new_criteria: list[str]
+    gone_criteria: list[str]
+    uses_added: list[tuple]
+    uses_removed: list[tuple]
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.answers
+            or self.new_criteria
+            or self.gone_criteria
+            or self.uses_added
+            or self.uses_removed
+        )
+
+
+def renewal_changes(dossier: Dossier) -> RenewalChanges | None:
+    """The changes since the service's last referenced dossier, or None when ``dossier``
+    is not a renewal (no earlier referenced dossier)."""
+    previous = last_referenced_dossier(dossier.service)
+    if previous is None or previous.id >= dossier.id:
+        return None
+    before = {a.criterion.code: a for a in previous.answers}
+    after = {a.criterion.code: a for a in dossier.answers}
+    codes_before = {c.code for c in criteria_of(previous)}
+    codes_after = {c.code for c in criteria_of(dossier)}
+    answers = []
+    for code in sorted(set(before) & set(after)):
+        old, new = before[code], after[code]
+        if old.answer is not new.answer or old.justification != new.justification:
+            answers.append((code, str(old.answer.label), str(new.answer.label)))
+    uses_before, uses_after = set(requested_data_uses(previous)), set(requested_data_uses(dossier))
+    return RenewalChanges(
+        previous=previous,
+        answers=answers,
+        new_criteria=sorted(codes_after - codes_before),
+        gone_criteria=sorted(codes_before - codes_after),
+        uses_added=sorted(uses_after - uses_before),
+        uses_removed=sorted(uses_before - uses_after),
     )
 
 

@@ -6,10 +6,9 @@ organisation gets 404, as if the dossier did not exist).
 
 from __future__ import annotations
 
-import io
 from functools import partial
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -45,7 +44,6 @@ from review.dossiers.schemas import (
 )
 from review.referential.models import Area
 from review.scoring import services as scoring
-from review.scoring.charts import bars_svg
 from review.scoring.schemas import MAX_STEPS, StepSchema
 
 editor_bp = Blueprint("editor_dossiers", __name__, url_prefix="/editeur/dossiers")
@@ -100,20 +98,13 @@ def _saved_agent_show(dossier, message: str):
 
 def _context(dossier) -> dict:
     """What both portals show about a dossier."""
-    scores = scoring.dossier_scores(dossier)
-    eco = scoring.ecoscore_for(dossier)
-    rows = [(Area(a).label, v) for a, v in scores.items()]
     return {
+        **scoring.score_panel(dossier),
         "dossier": dossier,
         "criteria": services.criteria_of(dossier),
         "answers": services.answers_by_criterion(dossier),
         "evaluations": services.evaluations_by_criterion(dossier),
         "measurement": scoring.measurement_of(dossier),
-        "eco": eco,
-        "scores": scores,
-        "criteria_scores": {str(a): v for a, v in scoring.criteria_scores(dossier).items()},
-        "chart": bars_svg(rows, _("Profil du dossier par domaine (sur 100)")) if rows else None,
-        "areas": list(Area),
         "clock": services.review_clock_days(dossier),
         "waiting": services.open_information_request(dossier),
         "purpose_labels": PURPOSE_LABELS,
@@ -409,19 +400,9 @@ def answer_information(dossier_id: int):
 
 def _send_evidence(dossier, evidence_id: int):
     item = services.find_evidence(dossier, evidence_id)
-    if item is None:
+    response = evidence_files.download(item) if item is not None else None
+    if response is None:
         abort(404)
-    path = evidence_files.path_of(item.stored_name)
-    if not path.is_file():
-        abort(404)
-    # At most 10 MB: read at once, so that no file handle outlives the request.
-    response = send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.original_name,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

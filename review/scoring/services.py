@@ -6,6 +6,7 @@ Interfaces for the decision: :func:`dossier_scores` and :func:`ecoscore_for`.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ens_core.db import db, utcnow
@@ -18,6 +19,7 @@ from review.dossiers.services import (
 )
 from review.referential.models import Area
 from review.scoring import ecoscore
+from review.scoring.charts import bars_svg
 from review.scoring.models import JourneyMeasurement
 
 # Share of the computed écoscore in the environment area score (the rest: criteria).
@@ -127,3 +129,21 @@ def ecoscore_for(dossier: Dossier) -> tuple[float, str, dict] | None:
         "ecoindex": ecoscore.journey_ecoindex(measurement.steps),
     }
     return national["value"], national["grade"], details
+
+
+def score_panel(dossier: Dossier) -> dict:
+    """What the score partials show (``templates/review/scoring/_scores.html`` and
+    ``_ecoscore.html``): scores per area, the criteria part of each, the écoscore with its
+    measurements, and the SVG chart naming each area."""
+    scores = dossier_scores(dossier)
+    rows = [(Area(area).label, value) for area, value in scores.items()]
+    chart: Markup | None = (
+        bars_svg(rows, _("Profil du dossier par domaine (sur 100)")) if rows else None
+    )
+    return {
+        "scores": scores,
+        "criteria_scores": {str(a): v for a, v in criteria_scores(dossier).items()},
+        "eco": ecoscore_for(dossier),
+        "chart": chart,
+        "areas": list(Area),
+    }

@@ -23,14 +23,21 @@ from ens_core.health.access_log import record_access
 from ens_core.health.models import AbuseCategory
 from ens_core.health.services import file_abuse_report
 from ens_core.notifications.services import notify
+from review.commission import services as commission
 from review.commission.models import College
+from review.dossiers.lifecycle import transition
+from review.dossiers.models import DossierState as S
+from review.dossiers.models import Verdict
+from review.dossiers.services import criteria_of, save_evaluations
 from tests.authz.flow import authorize_path, pkce, public_client
 from tests.authz.support import client_for
 from tests.e2e.conftest import AXE, new_context, run_axe
 from tests.factories import (
     PASSWORD,
+    complete_dossier,
     make_commission_session,
     make_document,
+    make_dossier,
     make_evaluated_dossier,
     make_listed_service,
     make_measurement,
@@ -63,6 +70,12 @@ PAGES = [
     ("agent-home", "/agent", Role.AGENT),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
     ("commission-home", "/commission", Role.COMMISSIONER),
+    ("commission-session", "/commission/seances/{session_id}", Role.COMMISSIONER),
+    ("commission-item", "/commission/points/{item_id}", Role.COMMISSIONER),
+    ("commission-dossier", "/commission/points/{item_id}/dossier", Role.COMMISSIONER),
+    ("commission-vote", "/commission/points/{item_id}/vote", Role.COMMISSIONER),
+    ("commission-recusal", "/commission/points/{item_id}/deport", Role.COMMISSIONER),
+    ("agent-commission-session", "/agent/commission/seances/{session_id}", Role.AGENT),
 ]
 BLOCKING = ("serious", "critical")
 DESKTOP = {"width": 1280, "height": 720}
@@ -130,17 +143,35 @@ def catalogue_data(app, live_server):
         file_abuse_report(
             citizen, journal, AbuseCategory.ADVERTISING, "Publicité dans l'application."
         )
-        # The portals: a dossier for the agents, a planned session for the commission.
+        # The portals: a dossier for the agents, a planned session for the commission whose
+        # vote is open on a dossier answered criterion by criterion, with evidence.
         make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
-        make_commission_session(member, agent=users[Role.AGENT])
+        session, item = _open_agenda_item(org, member, users[Role.AGENT])
         seed = {
+            "session_id": session.id,
+            "item_id": item.id,
             "emails": {role: user.email for role, user in users.items()},
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
         }
         db.session.commit()
     return seed
+
+
+def _open_agenda_item(org, member, agent):
+    """A session with one item, its vote open: the dossier is complete and evaluated."""
+    dossier = complete_dossier(make_dossier(make_service(org, name="MamaCare"), editor=None))
+    for state in (S.SUBMITTED, S.ADMISSIBLE, S.UNDER_EVALUATION):
+        transition(dossier, state, actor=agent)
+    verdicts = {c.code: (Verdict.COMPLIANT, "Conforme.") for c in criteria_of(dossier)}
+    save_evaluations(agent, dossier, verdicts)
+    transition(dossier, S.EVALUATED, actor=agent)
+    session = make_commission_session(member, agent=agent)
+    item = commission.put_on_agenda(agent, session, dossier)
+    commission.record_attendance(agent, session, {member.id})
+    commission.open_deliberation(agent, item)
+    return session, item
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +312,19 @@ def test_consent_screen_works_with_the_keyboard_only(tab_of, catalogue_data):
     page.focus(f"#{boxes[-1]}")
     page.keyboard.press("Space")
     assert not page.is_checked(f"#{boxes[-1]}")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_vote_recap_page_is_accessible_and_stores_nothing(tab_of, catalogue_data, lang):
+    """The recap page answers a POST: reach it through the form, then audit it."""
+    page = tab_of(Role.COMMISSIONER)
+    page.goto(f"/commission/points/{catalogue_data['item_id']}/vote?lang={lang}")
+    page.check("#choice-favourable_non_suspensive")
+    page.fill("#field-reservations", "Contraste des graphiques.")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("input[name=ballot]", state="attached")
+    assert page.get_attribute("html", "lang") == lang
+    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not violations, "; ".join(f"{v['id']} {v['help']} at {v['nodes']}" for v in violations)
+    assert "Contraste des graphiques." in page.inner_text("main")

@@ -91,3 +91,41 @@ def test_membre1_sees_the_conflict_and_is_recused_by_the_chair(app, app_ctx):
         upcoming.presiding_member.user, item.conflicts[0], confirm=True, reason=""
     )
     assert membre1.get(f"/commission/points/{item.id}").status_code == 403
+
+
+def test_membre2_reads_a_dossier_downloads_evidence_and_votes_through_the_recap(app, app_ctx):
+    import re
+
+    from ens_core.audit.models import AuditEvent
+
+    load_demo()
+    upcoming = _session(UPCOMING_TITLE)
+    [item] = [i for i in upcoming.items if services.dossier_service(i.dossier).slug == "mamacare"]
+    client = app.test_client()
+    login(client, "membre2@demo.ens", "membre-demo-2026")
+    agenda = client.get(f"/commission/seances/{upcoming.id}").get_data(as_text=True)
+    assert "MamaCare" in agenda and "Glyco Carnet" in agenda and "Mind Balance" in agenda
+    page = client.get(f"/commission/points/{item.id}/dossier")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    links = re.findall(rf'href="(/commission/points/{item.id}/preuves/\d+)"', body)
+    assert links, "the demo dossier carries evidence"
+    download = client.get(links[0])
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "commission.evidence_downloaded")
+    )
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body)[1]
+    recap = client.post(
+        f"/commission/points/{item.id}/vote",
+        data={"csrf_token": token, "choice": "favourable_suspensive", "reservations": "AIPD."},
+    )
+    assert recap.status_code == 200 and "Vous allez voter" in recap.get_data(as_text=True)
+    ballot = re.search(r'name="ballot" value="([^"]+)"', recap.get_data(as_text=True))[1]
+    done = client.post(
+        f"/commission/points/{item.id}/vote/confirmation",
+        data={"csrf_token": token, "ballot": ballot, "action": "confirm"},
+    )
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert [v.member.user.email for v in item.votes] == ["membre2@demo.ens"]
