@@ -204,8 +204,11 @@ def make_service_event(service, kind, *, summary="", at=None, **details):
 # --- review: referential, dossiers (wt-review) -----------------------------------------
 
 
-def referential_data(version: str = "T1", effective_from: str = "2025-01-01", criteria=None):
-    """A small referential: one or two criteria per area, known weights."""
+def referential_data(
+    version: str = "T1", effective_from: str = "2025-01-01", criteria=None, double=None
+):
+    """A small referential: one or two criteria per area, known weights. ``double``: the
+    areas evaluated twice (a list; None leaves the file silent: security and ethics)."""
 
     def crit(code, area, mandatory, answer_type="yes_no", evidence=False, weight=1):
         return {
@@ -219,7 +222,7 @@ def referential_data(version: str = "T1", effective_from: str = "2025-01-01", cr
             "statement": {"fr": f"Énoncé {code}", "en": f"Statement {code}"},
         }
 
-    return {
+    data = {
         "version": version,
         "title": {"fr": f"Référentiel {version}", "en": f"Referential {version}"},
         "effective_from": effective_from,
@@ -233,14 +236,20 @@ def referential_data(version: str = "T1", effective_from: str = "2025-01-01", cr
             crit("ENV-01", "environment", False, weight=1),
         ],
     }
+    if double is not None:
+        data["double_evaluation"] = list(double)
+    return data
 
 
-def make_referential(version: str = "T1", effective_from: str = "2025-01-01", criteria=None):
+def make_referential(
+    version: str = "T1", effective_from: str = "2025-01-01", criteria=None, double=None
+):
     import yaml
 
     from review.referential.services import parse_referential, publish_referential
 
-    data = parse_referential(yaml.safe_dump(referential_data(version, effective_from, criteria)))
+    text = yaml.safe_dump(referential_data(version, effective_from, criteria, double))
+    data = parse_referential(text)
     return publish_referential(data)[0]
 
 
