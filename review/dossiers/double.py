@@ -102,6 +102,16 @@ def _pair(dossier: Dossier) -> tuple[dict, dict]:
     )
 
 
+def rated_pairs(dossier: Dossier) -> list[tuple[Criterion, Verdict, Verdict]]:
+    """``(criterion, first's verdict, second's verdict)`` for every criterion both rated."""
+    first, second = _pair(dossier)
+    return [
+        (c, first[c.id].verdict, second[c.id].verdict)
+        for c in double_criteria(dossier)
+        if c.id in first and c.id in second
+    ]
+
+
 def agreement_of(dossier: Dossier, area: Area | None = None) -> Agreement:
     """Percent agreement and κ over the criteria (of ``area``, or of every double-evaluated
     area) both evaluators rated; ``divergences`` are criterion codes."""

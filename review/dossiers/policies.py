@@ -40,3 +40,15 @@ def can_reconcile(user, dossier) -> bool:
         and double.lead_agent_id(dossier) is not None
         and double.lead_agent_id(dossier) == getattr(user, "id", None)
     )
+
+
+def can_record_independent_evaluation(user, dossier) -> bool:
+    """An agent may record blind verdicts while the dossier is under evaluation if they
+    are an evaluator who has not handed in yet, or if the first evaluator's place is
+    still free."""
+    if not can_review_dossier(user, dossier) or dossier.state.value != "under_evaluation":
+        return False
+    mine = double.evaluator_of(dossier, user)
+    if mine is not None:
+        return not mine.finished
+    return double.evaluator(dossier, double.EvaluatorRole.FIRST) is None

@@ -60,9 +60,7 @@ class ReferentialFileSchema(Schema):
     # Areas that need two independent evaluations. No default here: a file that does not
     # say keeps its content hash (published versions are immutable) and gets the default
     # (security and ethics) from the model.
-    double_evaluation = fields.List(
-        fields.String(validate=validate.OneOf([a.value for a in Area]))
-    )
+    double_evaluation = fields.List(fields.String(validate=validate.OneOf([a.value for a in Area])))
     criteria = fields.List(
         fields.Nested(CriterionSchema), required=True, validate=validate.Length(min=1)
     )
