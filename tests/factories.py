@@ -315,6 +315,29 @@ def complete_dossier(dossier, editor=None, answer="yes"):
     return dossier
 
 
+def make_double_evaluated_dossier(first, second, second_verdicts=None, *, service=None):
+    """A dossier under evaluation against the small test referential (security and
+    ethics evaluated twice): ``first`` rated every criterion compliant and named
+    ``second`` (so ``first`` is the lead agent), who gave the same verdicts except
+    ``second_verdicts`` ({code: Verdict}); both handed in."""
+    from review.dossiers import double, services
+    from review.dossiers.models import Verdict
+
+    dossier = complete_dossier(make_dossier(service, version=make_referential("T1-double")))
+    services.submit_dossier(_member_of(dossier.service.organisation), dossier)
+    services.decide_admissibility(first, dossier, admissible=True, comment="Complet.")
+    services.start_evaluation(first, dossier)
+    mine = {c.code: (Verdict.COMPLIANT, "Conforme.") for c in services.criteria_of(dossier)}
+    assert services.save_evaluations(first, dossier, mine) == {}
+    double.assign_second_evaluator(first, dossier, second)
+    theirs = {c.code: mine[c.code] for c in double.double_criteria(dossier)}
+    theirs.update({code: (verdict, "") for code, verdict in (second_verdicts or {}).items()})
+    assert services.save_evaluations(second, dossier, theirs) == {}
+    double.finish_independent_evaluation(first, dossier)
+    double.finish_independent_evaluation(second, dossier)
+    return dossier
+
+
 # --- health space (ens_core/health) -------------------------------------------------------
 
 

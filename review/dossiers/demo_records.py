@@ -249,9 +249,11 @@ def _reconcile(dossier: Dossier, lead, reason: str) -> None:
     """The lead agent keeps, on each divergence, the verdict that matches the evidence
     (the first evaluator's, in this story) and says why."""
     for divergence in double.pending_divergences(dossier):
-        double.reconcile_divergence(
+        final = double.reconcile_divergence(
             lead, dossier, divergence.criterion.code, divergence.first.verdict, reason
         )
+        # Backdated: arbitrated the morning after the second hand-in.
+        final.evaluated_at = double.agreed_at(dossier) + timedelta(hours=22)
 
 
 def _request_information(dossier: Dossier, agent, request: dict) -> None:

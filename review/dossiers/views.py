@@ -13,6 +13,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from catalogue import services as catalogue
 from catalogue.models import PURPOSE_LABELS, DataPurpose
@@ -733,7 +734,9 @@ def reconcile(dossier_id: int, code: str):
     if not can_reconcile(current_user, dossier):
         abort(403)
     # The page has one form per divergence: its fields are named after the criterion.
-    form = {name: request.form.get(f"{name}-{code}", "") for name in ("verdict", "reason")}
+    form = MultiDict(
+        {name: request.form.get(f"{name}-{code}", "") for name in ("verdict", "reason")}
+    )
     values = {f"{name}-{code}": value for name, value in form.items()}
     page = partial(_divergences_page, dossier, values=values)
     with refusals_shown_on(_prefixed(page, code), services.DossierError, field="reason"):

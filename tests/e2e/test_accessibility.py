@@ -24,6 +24,7 @@ from ens_core.health.models import AbuseCategory
 from ens_core.health.services import file_abuse_report
 from ens_core.notifications.services import notify
 from review.commission.models import College
+from review.dossiers.models import Verdict
 from tests.authz.flow import authorize_path, pkce, public_client
 from tests.authz.support import client_for
 from tests.e2e.conftest import AXE, new_context, run_axe
@@ -31,6 +32,7 @@ from tests.factories import (
     PASSWORD,
     make_commission_session,
     make_document,
+    make_double_evaluated_dossier,
     make_evaluated_dossier,
     make_listed_service,
     make_measurement,
@@ -62,6 +64,10 @@ PAGES = [
     ("editor-service", "/editeur/services/{editor_service_id}", Role.EDITOR),
     ("agent-home", "/agent", Role.AGENT),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
+    ("agent-double-dossier", "/agent/dossiers/{double_dossier_id}", Role.AGENT),
+    ("agent-double-area", "/agent/dossiers/{double_dossier_id}/evaluation/security", Role.AGENT),
+    ("agent-divergences", "/agent/dossiers/{double_dossier_id}/divergences", Role.AGENT),
+    ("agent-quality", "/agent/qualite", Role.AGENT),
     ("commission-home", "/commission", Role.COMMISSIONER),
 ]
 BLOCKING = ("serious", "critical")
@@ -132,12 +138,20 @@ def catalogue_data(app, live_server):
         )
         # The portals: a dossier for the agents, a planned session for the commission.
         make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        # Double evaluation: two divergences await the agent (the lead) on Mind Balance.
+        double_dossier = make_double_evaluated_dossier(
+            users[Role.AGENT],
+            make_user(Role.AGENT, name="Second Évaluateur"),
+            {"SEC-02": Verdict.NON_COMPLIANT, "ETH-01": Verdict.NOT_APPLICABLE},
+            service=make_service(org, name="Mind Balance"),
+        )
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         make_commission_session(member, agent=users[Role.AGENT])
         seed = {
             "emails": {role: user.email for role, user in users.items()},
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
+            "double_dossier_id": double_dossier.id,
         }
         db.session.commit()
     return seed
