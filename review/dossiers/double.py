@@ -24,6 +24,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from ens_core.db import db, utcnow
+from ens_core.notifications.services import notify
 from review.dossiers.agreement import Agreement, compare
 from review.dossiers.errors import DossierError
 from review.dossiers.models import (
@@ -185,6 +186,17 @@ def completion_problems(dossier: Dossier) -> list[str]:
 # --- acting -----------------------------------------------------------------------------
 
 
+def require_under_evaluation(dossier: Dossier) -> None:
+    """Verdicts are recorded only while the dossier is under evaluation."""
+    if dossier.state is not S.UNDER_EVALUATION:
+        raise DossierError(
+            _(
+                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
+                state=dossier.state.label,
+            )
+        )
+
+
 def assign_second_evaluator(lead, dossier: Dossier, agent) -> DossierEvaluator:
     """``lead`` names ``agent`` second evaluator (``agent`` must hold the agent role,
     checked by the view). Naming the same agent again changes nothing."""
@@ -209,6 +221,17 @@ def assign_second_evaluator(lead, dossier: Dossier, agent) -> DossierEvaluator:
     )
     dossier.evaluators.append(record)
     db.session.flush()
+    notify(
+        agent,
+        "dossier.second_evaluation",
+        _("Dossier %(name)s : seconde évaluation à l'aveugle", name=dossier.service.name),
+        _(
+            "%(lead)s vous a désigné second évaluateur (%(areas)s).",
+            lead=lead.name,
+            areas=", ".join(str(area.label) for area in double_areas(dossier)),
+        ),
+        f"/agent/dossiers/{dossier.id}",
+    )
     return record
 
 
@@ -254,13 +277,7 @@ def save_independent(agent, dossier: Dossier, verdicts: dict[Criterion, tuple]) 
 def finish_independent_evaluation(agent, dossier: Dossier) -> DossierEvaluator:
     """``agent`` hands in their evaluation of the double-evaluated areas; when both have,
     the criteria they agree on get their common verdict."""
-    if dossier.state is not S.UNDER_EVALUATION:
-        raise DossierError(
-            _(
-                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
-                state=dossier.state.label,
-            )
-        )
+    require_under_evaluation(dossier)
     record = evaluator_of(dossier, agent)
     if record is None:
         raise DossierError(_("Vous n'êtes pas évaluateur de ce dossier."))
@@ -309,13 +326,7 @@ def reconcile_divergence(
     """The lead agent settles the divergence on criterion ``code``: ``verdict`` becomes
     the dossier's, ``reason`` (mandatory) says why. May be done again while the dossier
     is under evaluation."""
-    if dossier.state is not S.UNDER_EVALUATION:
-        raise DossierError(
-            _(
-                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
-                state=dossier.state.label,
-            )
-        )
+    require_under_evaluation(dossier)
     if lead_agent_id(dossier) != getattr(lead, "id", None):
         raise DossierError(
             _("Seul l'agent qui a désigné le second évaluateur arbitre les divergences.")

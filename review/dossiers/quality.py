@@ -83,14 +83,18 @@ def double_evaluated_dossiers() -> list[Dossier]:
             .where(Dossier.id.in_(finished))
             .order_by(Dossier.id)
             .options(
-                selectinload(Dossier.referential_version).selectinload(
-                    ReferentialVersion.criteria
-                ),
+                selectinload(Dossier.referential_version).selectinload(ReferentialVersion.criteria),
                 selectinload(Dossier.evaluators),
                 selectinload(Dossier.independent_evaluations),
             )
         )
     )
+
+
+def _row_order(row: KappaRow) -> tuple:
+    """Areas in the referential's order, then versions, then quarters."""
+    quarter = (row.quarter.year, row.quarter.number) if row.quarter else (0, 0)
+    return list(Area).index(row.area), row.version, quarter
 
 
 def quality_report(limit: int = 10) -> QualityReport:
@@ -117,12 +121,7 @@ def quality_report(limit: int = 10) -> QualityReport:
         for key in pairs
         for area, version, quarter in [key]
     ]
-    order = list(Area)
-    rows.sort(
-        key=lambda r: (order.index(r.area), r.version, (r.quarter.year, r.quarter.number))
-        if r.quarter
-        else (order.index(r.area), r.version, (0, 0))
-    )
+    rows.sort(key=_row_order)
     disagreements = sorted(
         (c for c in criteria.values() if c.divergences),
         key=lambda c: (-c.divergences, -c.rate, c.version, c.criterion.position),

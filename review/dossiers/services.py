@@ -494,13 +494,7 @@ def save_evaluations(
     """Record verdicts keyed by criterion code; returns field errors (nothing written if
     any). In a double-evaluated area they are the agent's own, blind verdicts
     (``review.dossiers.double``); elsewhere they are the dossier's."""
-    if dossier.state is not S.UNDER_EVALUATION:
-        raise DossierError(
-            _(
-                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
-                state=dossier.state.label,
-            )
-        )
+    double.require_under_evaluation(dossier)
     criteria = {c.code: c for c in criteria_of(dossier)}
     errors: dict[str, list[str]] = {}
     for code, (verdict, comment) in verdicts.items():

@@ -4,8 +4,11 @@ from fractions import Fraction
 
 import pytest
 import yaml
+from sqlalchemy import select
 
 from ens_core.accounts.models import Role
+from ens_core.db import db
+from ens_core.notifications.models import Notification
 from review.dossiers import double, services
 from review.dossiers.models import DossierState, Verdict
 from review.dossiers.policies import (
@@ -134,6 +137,8 @@ def test_naming_the_second_evaluator(app_ctx):
         double.assign_second_evaluator(lead, dossier, first)  # already the first
     double.assign_second_evaluator(lead, dossier, second)
     assert double.assign_second_evaluator(lead, dossier, second).agent_id == second.id
+    told = db.session.scalars(select(Notification).where(Notification.user_id == second.id))
+    assert [n.kind for n in told] == ["dossier.second_evaluation"]  # once
     with pytest.raises(services.DossierError):
         double.assign_second_evaluator(first, dossier, make_user(Role.AGENT))
     assert double.lead_agent_id(dossier) == lead.id
@@ -219,9 +224,7 @@ def test_the_dossier_waits_for_the_second_evaluator(app_ctx):
 
 def test_full_agreement_needs_no_reconciliation(app_ctx):
     first, second = make_user(Role.AGENT), make_user(Role.AGENT)
-    dossier = _both_handed_in(
-        first, second, first, {}, {"SEC_01": C, "SEC_02": C, "ETH_01": C}
-    )
+    dossier = _both_handed_in(first, second, first, {}, {"SEC_01": C, "SEC_02": C, "ETH_01": C})
     agreement = double.agreement_of(dossier)
     assert agreement.percent == 1 and agreement.kappa is None  # one category only
     assert double.divergences(dossier) == []
