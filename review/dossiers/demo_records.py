@@ -18,6 +18,8 @@ from werkzeug.datastructures import FileStorage
 
 from catalogue.models import DataPurpose
 from catalogue.services import get_service_by_slug
+from ens_core.accounts.models import Role
+from ens_core.accounts.services import active_users_with_role
 from ens_core.db import utcnow
 from ens_core.demo import DemoContext, DemoDataError, register_kind, register_lookup
 from ens_core.demo.dates import as_datetime
@@ -202,7 +204,7 @@ FLIPPED = {
 
 
 def _second_opinion(ctx: DemoContext, dossier: Dossier, agent, verdicts: dict, fields) -> None:
-    """The second evaluator (``second_agent``, named by ``agent``) rates the same
+    """The second evaluator (``second_agent``, else another agent, named by ``agent``) rates the same
     double-evaluated criteria: the same verdict, except a stable share ``disagreement``
     of them and those ``second_opinions`` names. Both hand in once every such criterion
     is rated, backdated to ``evaluated`` (default three weeks after submission)."""
@@ -210,9 +212,7 @@ def _second_opinion(ctx: DemoContext, dossier: Dossier, agent, verdicts: dict, f
     codes = [code for code in verdicts if code in doubled]
     if not codes:
         return
-    if not fields.get("second_agent"):
-        raise DemoDataError("double-evaluated areas need a second_agent")
-    second = ctx.get("user", fields["second_agent"])
+    second = _second_agent(ctx, agent, fields)
     double.assign_second_evaluator(agent, dossier, second)
     slug, rate = dossier.service.slug, fields.get("disagreement", 0)
     chosen = fields.get("second_opinions") or {}
@@ -232,6 +232,17 @@ def _second_opinion(ctx: DemoContext, dossier: Dossier, agent, verdicts: dict, f
         double.finish_independent_evaluation(agent, dossier)
         double.finish_independent_evaluation(second, dossier)
         _backdate_hand_ins(dossier, fields)
+
+
+def _second_agent(ctx: DemoContext, agent, fields: dict):
+    """``second_agent``, or else the first other agent by name (records written before
+    double evaluation keep loading)."""
+    if fields.get("second_agent"):
+        return ctx.get("user", fields["second_agent"])
+    others = [u for u in active_users_with_role(Role.AGENT) if u.id != agent.id]
+    if not others:
+        raise DemoDataError("double-evaluated areas need a second agent (second_agent)")
+    return others[0]
 
 
 def _backdate_hand_ins(dossier: Dossier, fields: dict) -> None:
