@@ -204,8 +204,11 @@ def make_service_event(service, kind, *, summary="", at=None, **details):
 # --- review: referential, dossiers (wt-review) -----------------------------------------
 
 
-def referential_data(version: str = "T1", effective_from: str = "2025-01-01", criteria=None):
-    """A small referential: one or two criteria per area, known weights."""
+def referential_data(
+    version: str = "T1", effective_from: str = "2025-01-01", criteria=None, double=None
+):
+    """A small referential: one or two criteria per area, known weights. ``double``: the
+    areas evaluated twice (a list; None leaves the file silent: security and ethics)."""
 
     def crit(code, area, mandatory, answer_type="yes_no", evidence=False, weight=1):
         return {
@@ -219,7 +222,7 @@ def referential_data(version: str = "T1", effective_from: str = "2025-01-01", cr
             "statement": {"fr": f"Énoncé {code}", "en": f"Statement {code}"},
         }
 
-    return {
+    data = {
         "version": version,
         "title": {"fr": f"Référentiel {version}", "en": f"Referential {version}"},
         "effective_from": effective_from,
@@ -233,14 +236,20 @@ def referential_data(version: str = "T1", effective_from: str = "2025-01-01", cr
             crit("ENV-01", "environment", False, weight=1),
         ],
     }
+    if double is not None:
+        data["double_evaluation"] = list(double)
+    return data
 
 
-def make_referential(version: str = "T1", effective_from: str = "2025-01-01", criteria=None):
+def make_referential(
+    version: str = "T1", effective_from: str = "2025-01-01", criteria=None, double=None
+):
     import yaml
 
     from review.referential.services import parse_referential, publish_referential
 
-    data = parse_referential(yaml.safe_dump(referential_data(version, effective_from, criteria)))
+    text = yaml.safe_dump(referential_data(version, effective_from, criteria, double))
+    data = parse_referential(text)
     return publish_referential(data)[0]
 
 
@@ -303,6 +312,29 @@ def complete_dossier(dossier, editor=None, answer="yes"):
             {"label": "Mesure", "energy_ratio": 1.4, "display_time_s": 1.5, "data_kb": 300.0},
         ],
     )
+    return dossier
+
+
+def make_double_evaluated_dossier(first, second, second_verdicts=None, *, service=None):
+    """A dossier under evaluation against the small test referential (security and
+    ethics evaluated twice): ``first`` rated every criterion compliant and named
+    ``second`` (so ``first`` is the lead agent), who gave the same verdicts except
+    ``second_verdicts`` ({code: Verdict}); both handed in."""
+    from review.dossiers import double, services
+    from review.dossiers.models import Verdict
+
+    dossier = complete_dossier(make_dossier(service, version=make_referential("T1-double")))
+    services.submit_dossier(_member_of(dossier.service.organisation), dossier)
+    services.decide_admissibility(first, dossier, admissible=True, comment="Complet.")
+    services.start_evaluation(first, dossier)
+    mine = {c.code: (Verdict.COMPLIANT, "Conforme.") for c in services.criteria_of(dossier)}
+    assert services.save_evaluations(first, dossier, mine) == {}
+    double.assign_second_evaluator(first, dossier, second)
+    theirs = {c.code: mine[c.code] for c in double.double_criteria(dossier)}
+    theirs.update({code: (verdict, "") for code, verdict in (second_verdicts or {}).items()})
+    assert services.save_evaluations(second, dossier, theirs) == {}
+    double.finish_independent_evaluation(first, dossier)
+    double.finish_independent_evaluation(second, dossier)
     return dossier
 
 

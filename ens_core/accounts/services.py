@@ -37,6 +37,19 @@ def users_by_ids(user_ids) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(sorted(ids))))}
 
 
+def active_users_with_role(*roles: Role) -> list[User]:
+    """Active accounts holding any of ``roles``, by name (e.g. the agents one may name)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role.in_(roles), User.is_active_account.is_(True))
+            .distinct()
+            .order_by(User.name, User.id)
+        )
+    )
+
+
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 

@@ -8,12 +8,13 @@ def init_app(app: Flask) -> None:
     from catalogue.editor.services import REFERENCING_STEP
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.web.nav import register_nav
-    from review.dossiers import demo_records
+    from review.dossiers import demo_records, quality_views
     from review.dossiers.services import referencing_step
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
     app.register_blueprint(agent_bp)
+    app.register_blueprint(quality_views.bp)
     demo_records.register(app)
     register_nav(
         app,

@@ -1,6 +1,7 @@
 """Demo records of dossiers: ``dossier``, played as the editor and the agent would: open, answer (with evidence
-files), declare the data, measure the journey, submit, admissibility, evaluation,
-information request. See ``ens_core/demo/data/README.md``.
+files), declare the data, measure the journey, submit, admissibility, evaluation (by two
+agents in the double-evaluated areas, divergences reconciled by the first before the
+dossier is marked evaluated), information request. See ``ens_core/demo/data/README.md``.
 
 A ``dossier`` record brings the service's dossier to ``state``; a later record with the
 same service continues it (e.g. an evaluation completed before a session).
@@ -9,6 +10,7 @@ same service continues it (e.g. an evaluation completed before a session).
 from __future__ import annotations
 
 import zlib
+from datetime import timedelta
 from io import BytesIO
 
 from flask import Flask
@@ -16,9 +18,12 @@ from werkzeug.datastructures import FileStorage
 
 from catalogue.models import DataPurpose
 from catalogue.services import get_service_by_slug
+from ens_core.accounts.models import Role
+from ens_core.accounts.services import active_users_with_role
+from ens_core.db import utcnow
 from ens_core.demo import DemoContext, DemoDataError, register_kind, register_lookup
 from ens_core.demo.dates import as_datetime
-from review.dossiers import services
+from review.dossiers import double, services
 from review.dossiers.models import Answer, Dossier, DossierState, Verdict
 from review.scoring.services import save_measurements
 
@@ -163,18 +168,21 @@ def _walk(ctx: DemoContext, dossier: Dossier, target: DossierState, fields: dict
         services.start_evaluation(agent, dossier)
     if dossier.state is S.UNDER_EVALUATION:
         if target is S.EVALUATED:
-            _evaluate(dossier, agent, None, comments.get("compliant", ""))
+            _evaluate(ctx, dossier, agent, None, fields)
+            _reconcile(dossier, agent, comments.get("reconciled", ""))
             services.complete_evaluation(agent, dossier, comments.get("evaluated", ""))
         elif fields.get("evaluated_areas"):
-            _evaluate(dossier, agent, fields["evaluated_areas"], comments.get("compliant", ""))
+            _evaluate(ctx, dossier, agent, fields["evaluated_areas"], fields)
         if target is S.INFORMATION_REQUESTED:
             _request_information(dossier, agent, fields["information_request"])
     if dossier.state is not target:
         raise DemoDataError(f"the dossier is {dossier.state}, not {target}")
 
 
-def _evaluate(dossier: Dossier, agent, areas: list[str] | None, compliant: str) -> None:
-    """The agent's verdict on each answer (of ``areas`` only, when given)."""
+def _evaluate(ctx: DemoContext, dossier: Dossier, agent, areas: list[str] | None, fields):
+    """The agent's verdict on each answer (of ``areas`` only, when given); in the
+    double-evaluated areas, the second agent's too."""
+    compliant = fields.get("comments", {}).get("compliant", "")
     verdicts = {
         answer.criterion.code: (
             VERDICT_OF[answer.answer],
@@ -186,6 +194,78 @@ def _evaluate(dossier: Dossier, agent, areas: list[str] | None, compliant: str) 
     errors = services.save_evaluations(agent, dossier, verdicts)
     if errors:
         raise DemoDataError(f"verdicts refused: {errors}")
+    _second_opinion(ctx, dossier, agent, verdicts, fields)
+
+
+FLIPPED = {
+    Verdict.COMPLIANT: Verdict.NON_COMPLIANT,
+    Verdict.NON_COMPLIANT: Verdict.COMPLIANT,
+    Verdict.NOT_APPLICABLE: Verdict.COMPLIANT,
+}
+
+
+def _second_opinion(ctx: DemoContext, dossier: Dossier, agent, verdicts: dict, fields) -> None:
+    """The second evaluator (``second_agent``, else another agent, named by ``agent``) rates the same
+    double-evaluated criteria: the same verdict, except a stable share ``disagreement``
+    of them and those ``second_opinions`` names. Both hand in once every such criterion
+    is rated, backdated to ``evaluated`` (default three weeks after submission)."""
+    doubled = {c.code for c in double.double_criteria(dossier)}
+    codes = [code for code in verdicts if code in doubled]
+    if not codes:
+        return
+    second = _second_agent(ctx, agent, fields)
+    double.assign_second_evaluator(agent, dossier, second)
+    slug, rate = dossier.service.slug, fields.get("disagreement", 0)
+    chosen = fields.get("second_opinions") or {}
+    theirs = {}
+    for code in codes:
+        verdict, comment = verdicts[code]
+        if code in chosen:
+            verdict = Verdict(chosen[code])
+        elif _chance(slug, code + ":second") < rate:
+            verdict = FLIPPED[verdict]
+        theirs[code] = (verdict, comment if verdict is verdicts[code][0] else "")
+    errors = services.save_evaluations(second, dossier, theirs)
+    if errors:
+        raise DemoDataError(f"second verdicts refused: {errors}")
+    rated = {item.criterion.code for item in dossier.independent_evaluations}
+    if doubled <= rated and not double.both_finished(dossier):
+        double.finish_independent_evaluation(agent, dossier)
+        double.finish_independent_evaluation(second, dossier)
+        _backdate_hand_ins(dossier, fields)
+
+
+def _second_agent(ctx: DemoContext, agent, fields: dict):
+    """``second_agent``, or else the first other agent by name (records written before
+    double evaluation keep loading)."""
+    if fields.get("second_agent"):
+        return ctx.get("user", fields["second_agent"])
+    others = [u for u in active_users_with_role(Role.AGENT) if u.id != agent.id]
+    if not others:
+        raise DemoDataError("double-evaluated areas need a second agent (second_agent)")
+    return others[0]
+
+
+def _backdate_hand_ins(dossier: Dossier, fields: dict) -> None:
+    """The story's evaluations were handed in days or months before the load."""
+    if "evaluated" in fields:
+        at = as_datetime(fields["evaluated"])
+    else:
+        at = min(dossier.submitted_at + timedelta(days=21), utcnow() - timedelta(days=1))
+    first, second = dossier.evaluators
+    first.finished_at = at - timedelta(hours=20)
+    second.finished_at = at
+
+
+def _reconcile(dossier: Dossier, lead, reason: str) -> None:
+    """The lead agent keeps, on each divergence, the verdict that matches the evidence
+    (the first evaluator's, in this story) and says why."""
+    for divergence in double.pending_divergences(dossier):
+        final = double.reconcile_divergence(
+            lead, dossier, divergence.criterion.code, divergence.first.verdict, reason
+        )
+        # Backdated: arbitrated the morning after the second hand-in.
+        final.evaluated_at = double.agreed_at(dossier) + timedelta(hours=22)
 
 
 def _request_information(dossier: Dossier, agent, request: dict) -> None:

@@ -70,6 +70,13 @@ class Dossier(db.Model):
     evaluations: Mapped[list[CriterionEvaluation]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan"
     )
+    # Double evaluation (review.dossiers.double): the two agents and their own verdicts.
+    evaluators: Mapped[list[DossierEvaluator]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DossierEvaluator.id"
+    )
+    independent_evaluations: Mapped[list[IndependentEvaluation]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan"
+    )
 
 
 class DossierTransition(db.Model):
@@ -194,7 +201,9 @@ class InformationRequest(db.Model):
 
 
 class CriterionEvaluation(_PerCriterion, db.Model):
-    """An agent's verdict on one criterion of a dossier."""
+    """The verdict on one criterion of a dossier: an agent's own in a single-evaluated
+    area; in a double-evaluated one, the two agents' common verdict or the lead agent's
+    arbitration of their divergence (then ``reconciliation_reason`` says why)."""
 
     __tablename__ = "dossier_evaluations"
 
@@ -203,6 +212,59 @@ class CriterionEvaluation(_PerCriterion, db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
     evaluator_id: Mapped[int | None] = ref("users")
+    reconciliation_reason: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="evaluations")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class EvaluatorRole(LabelledEnum):
+    FIRST = "first", _l("Premier évaluateur")
+    SECOND = "second", _l("Second évaluateur")
+
+
+class DossierEvaluator(db.Model):
+    """One of the two agents who evaluate a dossier's double-evaluated areas blind.
+
+    The first is the first agent to record a verdict there; the second is named by
+    another agent, ``assigned_by``, who is the *lead agent*: the one who reconciles the
+    divergences. ``finished_at`` is set when the agent hands in their evaluation."""
+
+    __tablename__ = "dossier_evaluators"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "agent_id"),
+        UniqueConstraint("dossier_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
+    agent_id: Mapped[int] = ref("users")
+    role: Mapped[EvaluatorRole] = mapped_column(stored_enum(EvaluatorRole, 10))
+    assigned_by_id: Mapped[int | None] = ref("users")
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    dossier: Mapped[Dossier] = relationship(back_populates="evaluators")
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+class IndependentEvaluation(db.Model):
+    """One agent's own verdict on one criterion of a double-evaluated area, hidden from
+    the other agent until both have finished."""
+
+    __tablename__ = "dossier_independent_evaluations"
+    __table_args__ = (UniqueConstraint("dossier_id", "criterion_id", "evaluator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
+    criterion_id: Mapped[int] = ref("referential_criteria")
+    evaluator_id: Mapped[int] = ref("users")
+    verdict: Mapped[Verdict] = mapped_column(stored_enum(Verdict))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="independent_evaluations")
     criterion: Mapped[Criterion] = relationship()

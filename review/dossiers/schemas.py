@@ -73,3 +73,22 @@ class InformationRequestSchema(BlankAsMissing):
 
 class InformationAnswerSchema(Schema):
     answer = fields.String(required=True, validate=validate.Length(min=3, max=10000))
+
+
+class SecondEvaluatorSchema(Schema):
+    agent_id = fields.Integer(
+        required=True, error_messages={"required": _l("Choisissez un agent.")}
+    )
+
+
+class ReconciliationSchema(BlankAsMissing):
+    verdict = fields.String(
+        required=True,
+        validate=validate.OneOf([v.value for v in Verdict]),
+        error_messages={"required": _l("Choisissez l'avis retenu.")},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=5000),
+        error_messages={"required": _l("Motivez votre arbitrage.")},
+    )

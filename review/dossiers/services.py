@@ -24,7 +24,9 @@ from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
 from ens_core.scopes import ALL_SCOPES
+from review.dossiers import double
 from review.dossiers import evidence as evidence_files
+from review.dossiers.errors import DossierError
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import (
     Answer,
@@ -73,10 +75,6 @@ RESOURCE_TYPES = (
 SCOPE = re.compile(r"^patient/(?P<type>[A-Za-z]+)\.(?P<perm>c?r?u?d?s?)$")
 
 
-class DossierError(ValueError):
-    """A business rule refuses the action; the message is for the user."""
-
-
 def check_scope(scope: str) -> str | None:
     """An error message if ``scope`` is not a SMART v2 patient scope we accept."""
     match = SCOPE.match(scope)
@@ -103,6 +101,8 @@ def get_dossier(dossier_id: int) -> Dossier | None:
             selectinload(Dossier.referential_version).selectinload(ReferentialVersion.criteria),
             selectinload(Dossier.answers).selectinload(CriterionAnswer.evidence),
             selectinload(Dossier.evaluations),
+            selectinload(Dossier.evaluators),
+            selectinload(Dossier.independent_evaluations),
             selectinload(Dossier.transitions),
         ],
     )
@@ -533,14 +533,9 @@ def save_evaluations(
     agent, dossier: Dossier, verdicts: dict[str, tuple[Verdict | None, str]]
 ) -> dict:
     """Record verdicts keyed by criterion code; returns field errors (nothing written if
-    any)."""
-    if dossier.state is not S.UNDER_EVALUATION:
-        raise DossierError(
-            _(
-                "Le dossier est « %(state)s » : il n'est pas en évaluation.",
-                state=dossier.state.label,
-            )
-        )
+    any). In a double-evaluated area they are the agent's own, blind verdicts
+    (``review.dossiers.double``); elsewhere they are the dossier's."""
+    double.require_under_evaluation(dossier)
     criteria = {c.code: c for c in criteria_of(dossier)}
     errors: dict[str, list[str]] = {}
     for code, (verdict, comment) in verdicts.items():
@@ -555,10 +550,20 @@ def save_evaluations(
             errors[f"verdict-{code}"] = [_("Choisissez un avis.")]
     if errors:
         return errors
+    doubled = set(double.double_areas(dossier))
+    double.save_independent(
+        agent,
+        dossier,
+        {
+            criteria[code]: given
+            for code, given in verdicts.items()
+            if given[0] is not None and criteria[code].area in doubled
+        },
+    )
     existing = evaluations_by_criterion(dossier)
     now = utcnow()
     for code, (verdict, comment) in verdicts.items():
-        if verdict is None:
+        if verdict is None or criteria[code].area in doubled:
             continue
         criterion = criteria[code]
         evaluation = existing.get(criterion.id)
@@ -591,6 +596,9 @@ def unevaluated_criteria(dossier: Dossier) -> list[Criterion]:
 
 def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
     if dossier.state is S.UNDER_EVALUATION:
+        problems = double.completion_problems(dossier)
+        if problems:
+            raise DossierError(" ".join(problems))
         missing = unevaluated_criteria(dossier)
         if missing:
             raise DossierError(_("%(n)s critère(s) ne sont pas encore évalués.", n=len(missing)))

@@ -12,11 +12,14 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from catalogue import services as catalogue
 from catalogue.models import PURPOSE_LABELS, DataPurpose
 from catalogue.policies import can_manage_service
+from ens_core.accounts.models import Role
 from ens_core.accounts.policies import can_use_agent_portal, can_use_editor_portal, requires
+from ens_core.accounts.services import active_users_with_role, get_user, users_by_ids
 from ens_core.forms import (
     InvalidForm,
     field_error,
@@ -26,11 +29,25 @@ from ens_core.forms import (
     saved,
     validated,
 )
+from review.dossiers import double, services
 from review.dossiers import evidence as evidence_files
-from review.dossiers import services
 from review.dossiers.lifecycle import IllegalTransition
-from review.dossiers.models import ANSWER_LABELS, VERDICT_LABELS, Answer, DossierState, Verdict
-from review.dossiers.policies import can_download_evidence, can_manage_dossier, can_review_dossier
+from review.dossiers.models import (
+    ANSWER_LABELS,
+    VERDICT_LABELS,
+    Answer,
+    DossierState,
+    EvaluatorRole,
+    Verdict,
+)
+from review.dossiers.policies import (
+    can_download_evidence,
+    can_manage_dossier,
+    can_reconcile,
+    can_record_independent_evaluation,
+    can_review_dossier,
+    can_see_independent_evaluations,
+)
 from review.dossiers.schemas import (
     AdmissibilitySchema,
     AnswerSchema,
@@ -39,7 +56,9 @@ from review.dossiers.schemas import (
     InformationAnswerSchema,
     InformationRequestSchema,
     OpenDossierSchema,
+    ReconciliationSchema,
     RequiredCommentSchema,
+    SecondEvaluatorSchema,
     VerdictSchema,
 )
 from review.referential.models import Area
@@ -446,8 +465,46 @@ def _agent_page(dossier, errors=None, status=200, values=None):
         unevaluated=services.unevaluated_criteria(dossier),
         errors=errors or {},
         values=values or {},
+        double=_double_context(dossier),
     )
     return render_template("review/dossiers/agent_show.html", **context), status
+
+
+def _double_context(dossier) -> dict | None:
+    """What the agent's pages show of the double evaluation (None: no such area). The
+    other evaluator's verdicts only once both have handed in (blind until then)."""
+    if not double.double_criteria(dossier):
+        return None
+    first = double.evaluator(dossier, EvaluatorRole.FIRST)
+    second = double.evaluator(dossier, EvaluatorRole.SECOND)
+    visible = can_see_independent_evaluations(current_user, dossier)
+    lead_id = double.lead_agent_id(dossier)
+    mine = double.verdicts_of(dossier, current_user.id)
+    return {
+        "areas": double.double_areas(dossier),
+        "criteria": double.double_criteria(dossier),
+        "first": first,
+        "second": second,
+        "me": double.evaluator_of(dossier, current_user),
+        "mine": mine,
+        "lead_id": lead_id,
+        "is_lead": can_reconcile(current_user, dossier),
+        "names": users_by_ids([e.agent_id for e in dossier.evaluators] + [lead_id or 0]),
+        "visible": visible,
+        "agreement": double.agreement_of(dossier) if visible else None,
+        "by_area": [(a, double.agreement_of(dossier, a)) for a in double.double_areas(dossier)]
+        if visible
+        else [],
+        "divergences": double.divergences(dossier) if visible else [],
+        "problems": double.completion_problems(dossier),
+        "candidates": [
+            (str(u.id), u.name)
+            for u in active_users_with_role(Role.AGENT, Role.ADMIN)
+            if u.id != current_user.id and (first is None or u.id != first.agent_id)
+        ]
+        if second is None and dossier.state in double.ASSIGNABLE_STATES
+        else [],
+    }
 
 
 @agent_bp.route("/<int:dossier_id>")
@@ -493,7 +550,12 @@ def evaluate(dossier_id: int, area: str):
     dossier = _load(dossier_id, can_review_dossier)
     area_ = _area_or_404(area)
     criteria = [c for c in services.criteria_of(dossier) if c.area is area_]
-    existing = services.evaluations_by_criterion(dossier)
+    doubled = area_ in double.double_areas(dossier)
+    existing = (
+        double.verdicts_of(dossier, current_user.id)
+        if doubled
+        else services.evaluations_by_criterion(dossier)
+    )
     values = {
         c.code: {
             "verdict": existing[c.id].verdict.value if c.id in existing else "",
@@ -526,6 +588,11 @@ def _verdict_inputs(criteria, values: dict) -> tuple[dict, dict]:
 
 
 def _evaluate_page(dossier, area: Area, criteria, values: dict, errors=None):
+    doubled = area in double.double_areas(dossier)
+    if doubled:
+        editable = can_record_independent_evaluation(current_user, dossier)
+    else:
+        editable = dossier.state is S.UNDER_EVALUATION
     return render_template(
         "review/dossiers/agent_evaluate.html",
         dossier=dossier,
@@ -535,7 +602,10 @@ def _evaluate_page(dossier, area: Area, criteria, values: dict, errors=None):
         values=values,
         errors=errors or {},
         verdict_labels=VERDICT_LABELS,
-        editable=dossier.state is S.UNDER_EVALUATION,
+        editable=editable,
+        doubled=doubled,
+        double=_double_context(dossier) if doubled else None,
+        finals=services.evaluations_by_criterion(dossier),
     )
 
 
@@ -562,7 +632,12 @@ def request_information(dossier_id: int):
 def complete_evaluation(dossier_id: int):
     dossier = _load(dossier_id, can_review_dossier)
     data, _errors = parse_form(CommentSchema(), request.form)
-    with _refusals(dossier, _to_agent_show(dossier), services.DossierError, IllegalTransition):
+    # Refused (criteria left, divergences to reconcile…): the page again, the message at
+    # the form's field and in the summary (409: nothing changed).
+    page = partial(_agent_page, dossier, values=request.form.to_dict(), status=409)
+    with refusals_shown_on(
+        page, services.DossierError, IllegalTransition, field="comment", status=409
+    ):
         services.complete_evaluation(current_user, dossier, (data or {}).get("comment", ""))
     return _saved_agent_show(
         dossier, _("Évaluation terminée ; les scores sont visibles par l'éditeur.")
@@ -584,3 +659,83 @@ def close(dossier_id: int):
 @requires(can_use_agent_portal)
 def agent_evidence(dossier_id: int, evidence_id: int):
     return _send_evidence(_load(dossier_id, can_download_evidence), evidence_id)
+
+
+# --- double evaluation ---------------------------------------------------------------
+
+
+@agent_bp.route("/<int:dossier_id>/double/second-evaluateur", methods=["POST"])
+@requires(can_use_agent_portal)
+def assign_second_evaluator(dossier_id: int):
+    dossier = _load(dossier_id, can_review_dossier)
+    with _agent_form_refusals(dossier, services.DossierError, field="agent_id"):
+        data = validated(SecondEvaluatorSchema())
+        agent = get_user(data["agent_id"])
+        if agent is None or not can_use_agent_portal(agent):
+            raise InvalidForm(field_error("agent_id", _("Choisissez un agent.")))
+        double.assign_second_evaluator(current_user, dossier, agent)
+    return _saved_agent_show(
+        dossier,
+        _("Second évaluateur désigné ; vous arbitrerez les divergences éventuelles."),
+    )
+
+
+@agent_bp.route("/<int:dossier_id>/double/remettre", methods=["POST"])
+@requires(can_use_agent_portal)
+def finish_independent_evaluation(dossier_id: int):
+    dossier = _load(dossier_id, can_review_dossier)
+    with _refusals(dossier, _to_agent_show(dossier), services.DossierError):
+        double.finish_independent_evaluation(current_user, dossier)
+    return _saved_agent_show(dossier, _("Votre évaluation indépendante est remise."))
+
+
+@agent_bp.route("/<int:dossier_id>/divergences")
+@requires(can_use_agent_portal)
+def divergences(dossier_id: int):
+    dossier = _load(dossier_id, can_see_independent_evaluations)
+    return _divergences_page(dossier)
+
+
+def _divergences_page(dossier, errors=None, values=None, status=200):
+    context = {
+        "dossier": dossier,
+        "double": _double_context(dossier),
+        "verdict_labels": VERDICT_LABELS,
+        "errors": errors or {},
+        "values": values or {},
+        "editable": can_reconcile(current_user, dossier) and dossier.state is S.UNDER_EVALUATION,
+    }
+    return render_template("review/dossiers/agent_divergences.html", **context), status
+
+
+@agent_bp.route("/<int:dossier_id>/divergences/<code>", methods=["POST"])
+@requires(can_use_agent_portal)
+def reconcile(dossier_id: int, code: str):
+    dossier = _load(dossier_id, can_see_independent_evaluations)
+    if not can_reconcile(current_user, dossier):
+        abort(403)
+    # The page has one form per divergence: its fields are named after the criterion.
+    form = MultiDict(
+        {name: request.form.get(f"{name}-{code}", "") for name in ("verdict", "reason")}
+    )
+    values = {f"{name}-{code}": value for name, value in form.items()}
+    page = partial(_divergences_page, dossier, values=values)
+    with refusals_shown_on(_prefixed(page, code), services.DossierError, field="reason"):
+        data = validated(ReconciliationSchema(), form)
+        double.reconcile_divergence(
+            current_user, dossier, code, Verdict(data["verdict"]), data["reason"]
+        )
+    return saved(
+        _("Divergence sur %(code)s arbitrée.", code=code),
+        url_for(".divergences", dossier_id=dossier.id),
+        303,
+    )
+
+
+def _prefixed(page, code: str):
+    """The divergences page with a form's errors named after its criterion."""
+
+    def render(errors):
+        return page(errors={f"{field}-{code}": messages for field, messages in errors.items()})
+
+    return render

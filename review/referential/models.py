@@ -27,6 +27,10 @@ class Area(LabelledEnum):
     ENVIRONMENT = "environment", _l("Environnement")
 
 
+# The areas evaluated twice, blind, when a version's file does not say (DESIGN.md).
+DEFAULT_DOUBLE_EVALUATION = (Area.SECURITY, Area.ETHICS)
+
+
 # Names of the attributes a version comparison reports, for display.
 ATTRIBUTE_LABELS = {
     "area": _l("domaine"),
@@ -64,6 +68,9 @@ class ReferentialVersion(db.Model):
     # SHA-256 of the canonical content: loading a different content under the same
     # version id is refused.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Areas (values) that need two independent evaluations; NULL when the file does not
+    # say, which means DEFAULT_DOUBLE_EVALUATION (part of the published content).
+    double_evaluation: Mapped[list | None] = mapped_column(JSON)
 
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="version", order_by="Criterion.position", cascade="all, delete-orphan"
@@ -76,6 +83,14 @@ class ReferentialVersion(db.Model):
     @property
     def display_notes(self) -> str:
         return _localised(self.notes)
+
+    @property
+    def double_evaluated_areas(self) -> tuple[Area, ...]:
+        """The areas two agents evaluate independently, in the order of ``Area``."""
+        if self.double_evaluation is None:
+            return DEFAULT_DOUBLE_EVALUATION
+        marked = set(self.double_evaluation)
+        return tuple(area for area in Area if area.value in marked)
 
 
 class Criterion(db.Model):

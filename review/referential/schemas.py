@@ -57,6 +57,10 @@ class ReferentialFileSchema(Schema):
     title = fields.Nested(TextSchema, required=True)
     notes = fields.Nested(TextSchema, load_default=None)
     effective_from = fields.Date(required=True)
+    # Areas that need two independent evaluations. No default here: a file that does not
+    # say keeps its content hash (published versions are immutable) and gets the default
+    # (security and ethics) from the model.
+    double_evaluation = fields.List(fields.String(validate=validate.OneOf([a.value for a in Area])))
     criteria = fields.List(
         fields.Nested(CriterionSchema), required=True, validate=validate.Length(min=1)
     )

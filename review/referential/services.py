@@ -109,6 +109,9 @@ def publish_referential(data: dict) -> tuple[ReferentialVersion, bool]:
         notes=data.get("notes") or {},
         effective_from=data["effective_from"],
         content_hash=digest,
+        double_evaluation=(
+            sorted(set(data["double_evaluation"])) if "double_evaluation" in data else None
+        ),
     )
     for position, item in enumerate(data["criteria"], start=1):
         version.criteria.append(

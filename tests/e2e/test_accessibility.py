@@ -38,6 +38,7 @@ from tests.factories import (
     make_commission_session,
     make_document,
     make_dossier,
+    make_double_evaluated_dossier,
     make_evaluated_dossier,
     make_listed_service,
     make_measurement,
@@ -69,6 +70,10 @@ PAGES = [
     ("editor-service", "/editeur/services/{editor_service_id}", Role.EDITOR),
     ("agent-home", "/agent", Role.AGENT),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
+    ("agent-double-dossier", "/agent/dossiers/{double_dossier_id}", Role.AGENT),
+    ("agent-double-area", "/agent/dossiers/{double_dossier_id}/evaluation/security", Role.AGENT),
+    ("agent-divergences", "/agent/dossiers/{double_dossier_id}/divergences", Role.AGENT),
+    ("agent-quality", "/agent/qualite", Role.AGENT),
     ("commission-home", "/commission", Role.COMMISSIONER),
     ("commission-session", "/commission/seances/{session_id}", Role.COMMISSIONER),
     ("commission-item", "/commission/points/{item_id}", Role.COMMISSIONER),
@@ -146,6 +151,13 @@ def catalogue_data(app, live_server):
         # The portals: a dossier for the agents, a planned session for the commission whose
         # vote is open on a dossier answered criterion by criterion, with evidence.
         make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        # Double evaluation: two divergences await the agent (the lead) on Mind Balance.
+        double_dossier = make_double_evaluated_dossier(
+            users[Role.AGENT],
+            make_user(Role.AGENT, name="Second Évaluateur"),
+            {"SEC-02": Verdict.NON_COMPLIANT, "ETH-01": Verdict.NOT_APPLICABLE},
+            service=make_service(org, name="Mind Balance"),
+        )
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         session, item = _open_agenda_item(org, member, users[Role.AGENT])
         seed = {
@@ -154,6 +166,7 @@ def catalogue_data(app, live_server):
             "emails": {role: user.email for role, user in users.items()},
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
+            "double_dossier_id": double_dossier.id,
         }
         db.session.commit()
     return seed

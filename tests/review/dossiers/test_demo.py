@@ -55,3 +55,32 @@ def test_demo_dossiers_walk_the_lifecycle_and_referenced_ones_are_published(app_
         select(Dossier).where(Dossier.service_id == get_service_by_slug("sommeil-serein").id)
     )
     assert sommeil.information_requests[0].is_open
+
+
+def test_demo_double_evaluations_agree_measurably_and_one_awaits_arbitration(app_ctx):
+    from ens_core.accounts.services import find_user_by_email
+    from ens_core.demo import load_demo
+    from review.dossiers import double
+    from review.dossiers.quality import quality_report
+
+    load_demo()
+    lead = find_user_by_email("agent@demo.ens")
+    pas_a_pas = db.session.scalar(
+        select(Dossier).where(Dossier.service_id == get_service_by_slug("pas-a-pas").id)
+    )
+    assert pas_a_pas.state is S.UNDER_EVALUATION and double.both_finished(pas_a_pas)
+    assert double.lead_agent_id(pas_a_pas) == lead.id
+    pending = [d.criterion.code for d in double.pending_divergences(pas_a_pas)]
+    assert pending == ["SEC-03", "ETH-03"]
+    # the evaluated and decided dossiers: divergences, every one reconciled with a reason
+    tension = db.session.scalar(
+        select(Dossier).where(Dossier.service_id == get_service_by_slug("tension-suivi").id)
+    )
+    assert double.divergences(tension)
+    assert all(d.reconciled and d.final.reconciliation_reason for d in double.divergences(tension))
+    report = quality_report()
+    assert report.dossiers >= 10
+    assert {row.quarter for row in report.over_time if row.area.value == "security"} != set()
+    assert len({row.quarter for row in report.over_time}) >= 2  # over time
+    assert all(0 < row.agreement.kappa < 1 for row in report.overall)
+    assert report.disagreements[0].divergences >= 2

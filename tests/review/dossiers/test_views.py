@@ -36,7 +36,8 @@ def world(app):
         service_a = make_service(make_organisation(editor_a))
         other_service_a = make_service(service_a.organisation)
         make_service(make_organisation(editor_b))
-        version = make_referential()
+        # Every area evaluated once: the single-agent flow (double: test_double_views.py).
+        version = make_referential("T1-single", double=[])
         dossier = complete_dossier(make_dossier(service_a, editor_a, version))
         evidence = next(a for a in dossier.answers if a.evidence).evidence[0]
         ids = {

@@ -21,7 +21,8 @@ def _under_evaluation(app_ctx_referential=None):
                 ("INT-01", "interoperability", 1), ("ENV-01", "environment", 2),
                 ("ENV-02", "environment", 2), ("ETH-01", "ethics", 1),
             ]
-        ]
+        ],
+        double=[],  # scores read the dossier's verdicts, however they were reached
     )  # fmt: skip
     dossier = complete_dossier(make_dossier(version=version))
     agent = make_user()
