@@ -71,7 +71,7 @@ def _renewal(service, editor, agent):
             "statement": {"fr": "Énoncé ETH-02", "en": "Statement ETH-02"},
         }
     ]
-    version = make_referential("T2", "2025-06-01", criteria)
+    version = make_referential("T2", "2025-06-01", criteria, double=[])
     dossier = complete_dossier(make_dossier(service, editor, version), editor)
     inputs = {"SEC-02": dossiers.AnswerInput(Answer.NO, "Pas encore en place.", None)}
     assert dossiers.save_answers(editor, dossier, inputs) == {}
