@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask
 from flask_babel import format_date
 
+from catalogue.listing_changes import field_label
 from catalogue.models import Audience, Category, Platform, PriceModel
 from catalogue.public.vocabulary import country_name
 
@@ -29,10 +30,34 @@ def iso_date(value) -> str:
         return str(value)
 
 
+_CHOICES = [Category, Platform, PriceModel, Audience]
+
+
+def _choice_label(value: str) -> str:
+    for enum_type in _CHOICES:
+        try:
+            return enum_type(value).label
+        except ValueError:
+            continue
+    return value
+
+
+def listing_value(value) -> str:
+    """A listing field's value as a reader sees it: choices by their labels, a dash for
+    nothing (the agent's side-by-side view of a proposed change)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(_choice_label(str(v)) for v in value)
+    return _choice_label(str(value))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(_label(Category), "category_label")
     app.add_template_filter(_label(Platform), "platform_label")
     app.add_template_filter(_label(PriceModel), "price_label")
     app.add_template_filter(_label(Audience), "audience_label")
     app.add_template_filter(iso_date, "iso_date")
+    app.add_template_filter(listing_value, "listing_value")
+    app.add_template_filter(field_label, "listing_field_label")
     app.add_template_global(country_name, "country_label")
