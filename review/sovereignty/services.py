@@ -354,17 +354,22 @@ def accept_regularisation(agent, case: SovereigntyCase, *, now: datetime) -> Act
 # --------------------------------------------------------------------------- effects
 
 
-def _breach_text(breaches: list[Breach]) -> str:
+def breach_label(code: str) -> str:
+    """A breach's code in words (the suspension's reason, the public statistics)."""
     labels = {
         "hosting_outside_eea": _("hébergement hors de l'EEE"),
         "hds_missing": _("certificat HDS absent"),
         "hds_expired": _("certificat HDS expiré"),
         "owner_outside_eu": _("actionnaire de contrôle hors de l'UE"),
     }
+    return labels.get(code, code)
+
+
+def _breach_text(breaches: list[Breach]) -> str:
     parts = []
     for b in breaches:
         where = b.detail.get("country") or ""
-        parts.append(f"{labels.get(b.code, b.code)}{f' ({where})' if where else ''}")
+        parts.append(f"{breach_label(b.code)}{f' ({where})' if where else ''}")
     return ", ".join(dict.fromkeys(parts))
 
 
