@@ -30,26 +30,23 @@ def iso_date(value) -> str:
         return str(value)
 
 
-_CHOICES = [Category, Platform, PriceModel, Audience]
+_CHOICES = {
+    "categories": Category,
+    "platforms": Platform,
+    "audiences": Audience,
+    "price_model": PriceModel,
+}
 
 
-def _choice_label(value: str) -> str:
-    for enum_type in _CHOICES:
-        try:
-            return enum_type(value).label
-        except ValueError:
-            continue
-    return value
-
-
-def listing_value(value) -> str:
+def listing_value(value, field: str = "") -> str:
     """A listing field's value as a reader sees it: choices by their labels, a dash for
     nothing (the agent's side-by-side view of a proposed change)."""
     if value in (None, "", []):
         return "—"
+    label = _label(_CHOICES[field]) if field in _CHOICES else str
     if isinstance(value, list):
-        return ", ".join(_choice_label(str(v)) for v in value)
-    return _choice_label(str(value))
+        return ", ".join(label(v) for v in value)
+    return label(value)
 
 
 def init_app(app: Flask) -> None:

@@ -131,7 +131,12 @@ def test_editor_and_agent_over_http(app, world):
     editor, agent, service = world["editor"], world["agent"], world["service"]
     editor_client = _as(app, editor)
     url = f"/editeur/services/{service.id}/modifier"
-    answer = submit(editor_client, url, {**FORM, "name": "Tension Suivi Pro"})
+    proposal = {
+        **FORM,
+        "name": "Tension Suivi Pro",
+        "categories[]": ["chronic_disease", "mental_health"],
+    }
+    answer = submit(editor_client, url, proposal)
     assert answer.status_code == 302
     page = editor_client.get(url).get_data(as_text=True)
     assert "Modification en attente d'examen" in page
@@ -146,6 +151,7 @@ def test_editor_and_agent_over_http(app, world):
     assert review_url in agent_client.get("/agent/surveillance").get_data(as_text=True)
     page = agent_client.get(review_url).get_data(as_text=True)
     assert "Tension Suivi Pro" in page and "Tension Suivi" in page
+    assert "Suivi de maladie chronique, Santé mentale" in page  # choices by their labels
     refused = submit(
         agent_client, review_url + "/examen", {"decision": "reject"}, form_url=review_url
     )

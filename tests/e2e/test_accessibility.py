@@ -143,7 +143,7 @@ def catalogue_data(app, live_server):
         make_commission_session(member, agent=users[Role.AGENT])
         # A decided dossier with its clock (public timeline, /statistiques), and a change
         # to a published listing waiting for an agent.
-        timed, _dossier = make_decided_dossier(organisation=org)
+        timed, _dossier = make_decided_dossier()
         timed.status = ServiceStatus.REFERENCED
         proposal = update_service(
             users[Role.EDITOR],
