@@ -131,27 +131,32 @@ def clock_of(dossier: Dossier, decision: Decision | None, items: list[AgendaItem
     return clock
 
 
-def _clocks(query) -> list[DossierClock]:
+def _clocks(*conditions, order_by=()) -> list[DossierClock]:
+    """The clocks of the dossiers meeting ``conditions``, in four queries whatever their
+    number (the decisions and agenda items are selected by a subquery, not by ids)."""
     dossiers = list(
         db.session.scalars(
-            query.options(
+            select(Dossier)
+            .where(*conditions)
+            .order_by(*order_by)
+            .options(
                 selectinload(Dossier.transitions),
                 selectinload(Dossier.information_requests),
                 selectinload(Dossier.referential_version),
             )
         )
     )
-    ids = [d.id for d in dossiers]
-    if not ids:
+    if not dossiers:
         return []
+    chosen = select(Dossier.id).where(*conditions)
     decisions = {
         d.dossier_id: d
-        for d in db.session.scalars(select(Decision).where(Decision.dossier_id.in_(ids)))
+        for d in db.session.scalars(select(Decision).where(Decision.dossier_id.in_(chosen)))
     }
     items: dict[int, list[AgendaItem]] = {}
     for item in db.session.scalars(
         select(AgendaItem)
-        .where(AgendaItem.dossier_id.in_(ids))
+        .where(AgendaItem.dossier_id.in_(chosen))
         .options(selectinload(AgendaItem.session))
     ):
         items.setdefault(item.dossier_id, []).append(item)
@@ -161,16 +166,15 @@ def _clocks(query) -> list[DossierClock]:
 def clocks_of_service(service: Service) -> list[DossierClock]:
     """The clocks of the service's submitted dossiers, newest first."""
     return _clocks(
-        select(Dossier)
-        .where(Dossier.service_id == service.id, Dossier.submitted_at.is_not(None))
-        .order_by(Dossier.submitted_at.desc(), Dossier.id.desc())
+        Dossier.service_id == service.id,
+        Dossier.submitted_at.is_not(None),
+        order_by=(Dossier.submitted_at.desc(), Dossier.id.desc()),
     )
 
 
 def decided_clocks() -> list[DossierClock]:
     """The clocks of every decided dossier, oldest decision first."""
-    decided = select(Decision.dossier_id)
-    clocks = _clocks(select(Dossier).where(Dossier.id.in_(decided)))
+    clocks = _clocks(Dossier.id.in_(select(Decision.dossier_id)))
     return sorted(clocks, key=lambda c: (c.decided_at, c.dossier_id))
 
 
