@@ -199,7 +199,7 @@ def _check_pending(change: ListingChange) -> None:
 
 def _notify_editors(change: ListingChange, kind: str, title: str, body: str) -> None:
     for member in editors_of(change.service):
-        notify(member, kind, title, body)
+        notify(member, kind, title, body, f"/editeur/services/{change.service_id}")
 
 
 def accept_listing_change(agent, change: ListingChange, *, now: datetime | None = None) -> None:

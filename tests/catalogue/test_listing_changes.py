@@ -114,6 +114,7 @@ def test_a_refusal_needs_a_reason_and_tells_the_editor(world):
     assert change.review_comment == "Aucun remboursement prouvé."
     notice = db.session.scalar(select(Notification).where(Notification.user_id == editor.id))
     assert "Aucun remboursement prouvé." in notice.body
+    assert notice.link == f"/editeur/services/{service.id}"
     with pytest.raises(listing_changes.ListingChangeError):
         listing_changes.accept_listing_change(agent, change)  # already reviewed
 
