@@ -157,6 +157,7 @@ class ServiceEventKind(LabelledEnum):
     DELISTED = "delisted", _l("Déréférencement")
     SANCTION = "sanction", _l("Sanction")
     EXPIRED = "expired", _l("Fin de validité")
+    LISTING_CHANGED = "listing_changed", _l("Modification de la fiche")
 
 
 class ServiceEvent(db.Model):
@@ -243,3 +244,33 @@ class OwnerDeclaration(db.Model):
     effective_to: Mapped[date | None]
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
     declared_by_id: Mapped[int | None] = ref("users")
+
+
+class ListingChangeState(LabelledEnum):
+    PENDING = "pending", _l("En attente d'examen")
+    ACCEPTED = "accepted", _l("Acceptée et publiée")
+    REJECTED = "rejected", _l("Refusée")
+    # The editor proposed again (or went back to the published text) before the review.
+    SUPERSEDED = "superseded", _l("Remplacée par une nouvelle proposition")
+
+
+class ListingChange(db.Model):
+    """An editor's proposed change to a published listing's reviewed fields: published
+    only when an agent accepts it (``catalogue.listing_changes``)."""
+
+    __tablename__ = "listing_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = ref("services", index=True)
+    # The proposed values of the reviewed fields that differ from the published listing.
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[ListingChangeState] = mapped_column(
+        stored_enum(ListingChangeState), default=ListingChangeState.PENDING, index=True
+    )
+    proposed_by_id: Mapped[int] = ref("users")
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_by_id: Mapped[int | None] = ref("users")
+    reviewed_at: Mapped[datetime | None]
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+    service: Mapped[Service] = relationship()

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         referential,
         sovereignty,
         surveillance,
+        timelines,
         views,
     )
 
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
     decisions.init_app(app)  # the authority's decision
     sovereignty.init_app(app)  # EU rules, suspension, delisting, deletion orders
     surveillance.init_app(app)  # complaints, audits, sanctions, renewal, changes
+    timelines.init_app(app)  # dossiers' public clocks, /statistiques, dossiers.csv
     register_nav(app, "agent", "agent.home", _l("Espace agent"), can_use_agent_portal)
     register_nav(app, "commission", "commission.home", _l("Commission"), can_use_commission_portal)

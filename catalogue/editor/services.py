@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from authz import services as authz
 from authz.models import AuthMethod, Client, ClientKind
+from catalogue import listing_changes
 from catalogue.editor.models import Invitation
 from catalogue.models import (
     HostingDeclaration,
@@ -320,7 +321,11 @@ def create_service(
     return service, client, secret
 
 
-def update_service(editor: User, service: Service, data: dict) -> None:
+def update_service(
+    editor: User, service: Service, data: dict
+) -> listing_changes.EditOutcome | None:
+    """Save the listing form. A draft changes at once; a published listing goes through
+    :func:`catalogue.listing_changes.propose_listing_change` (returned)."""
     slug = data.get("slug") or service.slug
     if slug != service.slug:
         if service.status is not ServiceStatus.DRAFT:
@@ -333,10 +338,14 @@ def update_service(editor: User, service: Service, data: dict) -> None:
         if _slug_taken(slug, exclude_id=service.id):
             raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
         service.slug = slug
+    if listing_changes.is_reviewed(service):
+        # Published: harmless fields at once, the rest once an agent accepts them.
+        return listing_changes.propose_listing_change(editor, service, data)
     for key in SERVICE_FIELDS:
         setattr(service, key, data.get(key))
     record_event(editor, "service.update", "service", service.id)
     db.session.flush()
+    return None
 
 
 # --- sandbox client ---------------------------------------------------------------------
@@ -538,6 +547,8 @@ def store_logo(editor: User, service: Service, filename: str, data: bytes) -> st
     previous = service.logo_path
     service.logo_path = relative
     record_event(editor, "service.logo", "service", service.id, kind=kind, size=len(data))
+    if listing_changes.is_reviewed(service):
+        listing_changes.record_published_change(service, ["logo"])
     db.session.flush()
     return previous
 

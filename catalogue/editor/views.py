@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from authz.models import AuthMethod
-from catalogue import policies
+from catalogue import listing_changes, policies
 from catalogue.editor import services
 from catalogue.editor.models import Invitation
 from catalogue.editor.schemas import (
@@ -437,7 +437,19 @@ def _service_form(template_values, errors, *, service=None, organisation=None, o
         platforms=[(m.value, m.label) for m in Platform],
         audiences=[(m.value, m.label) for m in Audience],
         prices=[(m.value, m.label) for m in PriceModel],
+        listing_review=_listing_review(service),
     ), (400 if errors else 200)
+
+
+def _listing_review(service) -> dict | None:
+    """For a published listing: the proposal waiting for an agent, the last refusal."""
+    if service is None or not listing_changes.is_reviewed(service):
+        return None
+    return {
+        "pending": listing_changes.pending_listing_change(service),
+        "rejected": listing_changes.last_rejected_listing_change(service),
+        "automatic": [str(label) for label in listing_changes.AUTOMATIC_FIELDS.values()],
+    }
 
 
 def _form_values(form) -> dict:
@@ -495,6 +507,7 @@ def _service_page(service, *, errors=None, status=200):
         production_clients=services.production_clients(service),
         hosting=hosting_on(service),
         steps=services.next_steps(service),
+        listing_review=_listing_review(service),
         errors=errors or {},
         Category=Category,
         Platform=Platform,
@@ -510,10 +523,16 @@ def edit_service(service_id: int):
     page = partial(_service_form, service=service, organisation=service.organisation)
     if request.method == "GET":
         values = {key: getattr(service, key) for key in services.SERVICE_FIELDS}
-        return page({**values, "slug": service.slug}, {})
+        pending = listing_changes.pending_listing_change(service)
+        return page({**values, **(pending.fields if pending else {}), "slug": service.slug}, {})
     with _shown_on(lambda errors: page(_form_values(request.form), errors)):
-        services.update_service(current_user, service, validated(ServiceSchema()))
-    return saved(_("Le service est enregistré."), url_for(".service", service_id=service.id))
+        outcome = services.update_service(current_user, service, validated(ServiceSchema()))
+    message = _("Le service est enregistré.")
+    if outcome is not None and outcome.proposal is not None:
+        message = _(
+            "Votre modification est enregistrée : un agent l'examinera avant sa publication."
+        )
+    return saved(message, url_for(".service", service_id=service.id))
 
 
 @bp.route("/services/<int:service_id>/logo", methods=["POST"])

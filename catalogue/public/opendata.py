@@ -110,18 +110,23 @@ def services_csv() -> str:
     return out.getvalue()
 
 
-@bp.route("/opendata/services.csv")
-def services_csv_view():
-    # UTF-8 with a byte-order mark, so that spreadsheet software reads the accents right.
-    body = "\ufeff" + services_csv()
+def csv_response(text: str, filename: str) -> Response:
+    """An open-data CSV: UTF-8 with a byte-order mark, so that spreadsheet software reads
+    the accents right."""
+    body = "\ufeff" + text
     return Response(
         body.encode("utf-8"),
         mimetype="text/csv",
         headers={
             "Content-Type": "text/csv; charset=utf-8; header=present",
-            "Content-Disposition": 'inline; filename="ens-store-services.csv"',
+            "Content-Disposition": f'inline; filename="{filename}"',
         },
     )
+
+
+@bp.route("/opendata/services.csv")
+def services_csv_view():
+    return csv_response(services_csv(), "ens-store-services.csv")
 
 
 def _sub(parent, tag, text=None, **attrs):

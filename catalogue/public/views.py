@@ -22,6 +22,7 @@ from catalogue.models import (
 from catalogue.public import vocabulary
 from catalogue.public.schemas import SearchPageSchema, query_args
 from catalogue.public.search import SearchCriteria, search_services
+from catalogue.public.timelines import DOSSIER_TIMELINES
 from catalogue.services import hosting_countries
 from ens_core.db import db
 
@@ -154,5 +155,6 @@ def service(slug: str):
         measures=measures,
         countries=countries,
         events=list(reversed(service.events)),
+        timelines=DOSSIER_TIMELINES.get()(service),
         ServiceStatus=ServiceStatus,
     ), status

@@ -355,7 +355,7 @@ def accept_regularisation(agent, case: SovereigntyCase, *, now: datetime) -> Act
 
 
 def breach_label(code: str) -> str:
-    """A breach of the sovereignty rules in words."""
+    """A breach's code in words (the suspension's reason, the public statistics)."""
     labels = {
         "hosting_outside_eea": _("hébergement hors de l'EEE"),
         "hds_missing": _("certificat HDS absent"),

@@ -9,7 +9,8 @@ from flask import Blueprint, abort, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from catalogue.models import Service
+from catalogue import listing_changes
+from catalogue.models import ListingChangeState, Service
 from catalogue.policies import can_manage_service
 from catalogue.services import (
     get_service,
@@ -96,6 +97,7 @@ def home():
         audits=audits,
         sanctions=sanctions,
         changes=pending,
+        listing_changes=listing_changes.pending_listing_changes(),
         services_by_id=_services_by_id(ids),
         today=utcnow().date(),
     )
@@ -344,6 +346,45 @@ def change_opinion(change_id: int):
             current_user, change, favourable=favourable, now=utcnow()
         )
     return saved(_("Avis de la commission enregistré."), url_for(".change", change_id=change.id))
+
+
+def _listing_change_or_404(change_id: int):
+    change = listing_changes.get_listing_change(change_id)
+    if change is None:
+        abort(404)
+    return change
+
+
+def _listing_change_page(change, errors=None, status=200):
+    return render_template(
+        "review/surveillance/listing_change.html",
+        change=change,
+        diff=listing_changes.listing_diff(change),
+        errors=errors or {},
+        ListingChangeState=ListingChangeState,
+    ), status
+
+
+@agent_bp.route("/fiches/<int:change_id>")
+@requires(can_use_agent_portal)
+def listing_change(change_id: int):
+    return _listing_change_page(_listing_change_or_404(change_id))
+
+
+@agent_bp.route("/fiches/<int:change_id>/examen", methods=["POST"])
+@requires(can_use_agent_portal)
+def listing_change_review(change_id: int):
+    change = _listing_change_or_404(change_id)
+    page = partial(_listing_change_page, change)
+    with refusals_shown_on(page, listing_changes.ListingChangeError):
+        data = validated(ChangeReviewSchema())
+        if data["decision"] == "accept":
+            listing_changes.accept_listing_change(current_user, change, now=utcnow())
+        else:
+            listing_changes.reject_listing_change(
+                current_user, change, reason=data["comment"], now=utcnow()
+            )
+    return saved(_("Examen enregistré."), url_for(".listing_change", change_id=change.id))
 
 
 # --------------------------------------------------------------------------- editors

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import pytest
 
 from authz.consent import record_consent
+from catalogue.editor.services import SERVICE_FIELDS, update_service
 from catalogue.models import DataPurpose, ServiceEventKind, ServiceStatus
 from ens_core.accounts.models import Role
 from ens_core.db import db
@@ -48,6 +49,7 @@ from tests.factories import (
     make_service_event,
     make_user,
 )
+from tests.review.timelines.support import make_decided_dossier
 
 # (name, path, login_as): login_as is None for public pages, else the Role of the user the
 # seeded data signs in first. ``{...}`` in a path is filled from the seeded data.
@@ -81,6 +83,11 @@ PAGES = [
     ("commission-vote", "/commission/points/{item_id}/vote", Role.COMMISSIONER),
     ("commission-recusal", "/commission/points/{item_id}/deport", Role.COMMISSIONER),
     ("agent-commission-session", "/agent/commission/seances/{session_id}", Role.AGENT),
+    ("statistics", "/statistiques", None),
+    ("service-timeline", "/catalogue/cardio-plus", None),
+    ("editor-service-edit", "/editeur/services/{editor_service_id}/modifier", Role.EDITOR),
+    ("agent-surveillance", "/agent/surveillance", Role.AGENT),
+    ("agent-listing-change", "/agent/surveillance/fiches/{listing_change_id}", Role.AGENT),
 ]
 BLOCKING = ("serious", "critical")
 DESKTOP = {"width": 1280, "height": 720}
@@ -160,6 +167,15 @@ def catalogue_data(app, live_server):
         )
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         session, item = _open_agenda_item(org, member, users[Role.AGENT])
+        # A decided dossier with its clock (public timeline, /statistiques), and a change
+        # to a published listing waiting for an agent.
+        timed, _dossier = make_decided_dossier()
+        timed.status = ServiceStatus.REFERENCED
+        proposal = update_service(
+            users[Role.EDITOR],
+            service,
+            {**{k: getattr(service, k) for k in SERVICE_FIELDS}, "name": "Tension Suivi Plus"},
+        ).proposal
         seed = {
             "session_id": session.id,
             "item_id": item.id,
@@ -167,6 +183,7 @@ def catalogue_data(app, live_server):
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
             "double_dossier_id": double_dossier.id,
+            "listing_change_id": proposal.id,
         }
         db.session.commit()
     return seed
