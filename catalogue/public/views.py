@@ -25,6 +25,7 @@ from catalogue.public.schemas import SearchPageSchema, query_args
 from catalogue.public.search import SearchCriteria, search_services
 from catalogue.services import hosting_countries
 from ens_core.db import db
+from ens_core.wording import data_use_sentence
 
 bp = Blueprint("catalogue_public", __name__)
 
@@ -109,9 +110,12 @@ def _plain_data_uses(service: Service) -> list[dict]:
     """The approved data uses in plain words, one line per kind of data, purpose and
     retention (``Observation.rs`` and ``Observation.c`` read: "read and add")."""
     grouped: dict[tuple, dict] = {}
+    firsts = []
     for use in service.data_uses:
         access = vocabulary.scope_access(use.scope)
         key = (access.resource if access else use.scope, use.purpose, use.retention_days)
+        if key not in grouped:
+            firsts.append(use)
         line = grouped.setdefault(
             key,
             {
@@ -126,9 +130,16 @@ def _plain_data_uses(service: Service) -> list[dict]:
         line["reads"] |= bool(access and access.reads)
         line["writes"] |= bool(access and access.writes)
         line["scopes"].append(use.scope)
-    for line in grouped.values():
+    for line, use in zip(grouped.values(), firsts, strict=True):
         line["access"] = vocabulary.access_label(
             vocabulary.ScopeAccess("", "", line["reads"], line["writes"])
+        )
+        line["sentence"] = data_use_sentence(
+            data=line["label"],
+            reads=line["reads"],
+            writes=line["writes"],
+            purpose=line["purpose"],
+            retention_days=use.retention_days,
         )
     return list(grouped.values())
 

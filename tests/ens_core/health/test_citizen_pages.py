@@ -3,8 +3,6 @@ connected-services page, plain words and local formats."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from ens_core.accounts.models import Role
 from ens_core.db import db
 from ens_core.health.access_log import record_access

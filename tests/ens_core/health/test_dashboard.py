@@ -43,9 +43,9 @@ def test_done_when_write_history_revoke_refused_export(client, app_ctx):
     assert "Tension Suivi" in history and "Écriture groupée" in history
 
     grant = db.session.scalar(select(Grant).where(Grant.citizen_id == camille.id))
-    confirm = client.get(f"/espace/services/{grant.id}/revoquer")
-    assert "Révoquer l'accès de Tension Suivi ?" in confirm.get_data(as_text=True)
-    done = submit(client, f"/espace/services/{grant.id}/revoquer", {})
+    confirm = client.get(f"/espace/services/{grant.id}/arreter")
+    assert "Arrêter le partage avec Tension Suivi ?" in confirm.get_data(as_text=True)
+    done = submit(client, f"/espace/services/{grant.id}/arreter", {})
     assert done.status_code == 302
     assert api.get("/fhir/Observation").status_code == 401
 
@@ -84,10 +84,10 @@ def test_another_citizens_grant_and_document_are_not_reachable(client, app_ctx):
     bob_doc = make_document(bob, "Secret de Bob")
     db.session.commit()
     login(client, alice.email, PASSWORD)
-    assert client.get(f"/espace/services/{bob_grant.id}/revoquer").status_code == 404
+    assert client.get(f"/espace/services/{bob_grant.id}/arreter").status_code == 404
     assert (
         submit(
-            client, f"/espace/services/{bob_grant.id}/revoquer", {}, form_url="/espace/donnees"
+            client, f"/espace/services/{bob_grant.id}/arreter", {}, form_url="/espace/donnees"
         ).status_code
         == 404
     )
