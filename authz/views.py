@@ -10,6 +10,7 @@ consent form is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
@@ -420,7 +421,13 @@ def receipt_page(public_id: str):
     receipt = _own_receipt(public_id)
     if receipt is None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    return render_template("authz/receipt.html", receipt=receipt, doc=receipt.document)
+    expires = receipt.document.get("expires_at")
+    return render_template(
+        "authz/receipt.html",
+        receipt=receipt,
+        doc=receipt.document,
+        expires=datetime.fromisoformat(expires) if expires else None,
+    )
 
 
 @bp.route("/oauth/recus/<public_id>.json")

@@ -226,7 +226,9 @@ def _parse_moment(value: str | None) -> datetime | None:
 # --- history -----------------------------------------------------------------------------
 
 
-def history(citizen, viewer=None, *, filters: dict | None = None):
+def history(citizen, viewer=None, *, filters: dict | None = None, page_size: int = PAGE_SIZE):
+    """The citizen's access log as the viewer may see it, filtered, newest first: the
+    entries of one page, the total, the page and the count of pages."""
     filters = filters or {}
     query = select(AccessLogEntry).where(AccessLogEntry.citizen_id == citizen.id)
     if is_guardian_view(viewer, citizen):
@@ -272,9 +274,11 @@ def history(citizen, viewer=None, *, filters: dict | None = None):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(1, filters.get("page") or 1)
     entries = db.session.scalars(
-        query.order_by(AccessLogEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        query.order_by(AccessLogEntry.at.desc(), AccessLogEntry.seq.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     ).all()
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = max(1, (total + page_size - 1) // page_size)
     return entries, total, page, pages
 
 

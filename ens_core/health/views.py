@@ -36,7 +36,13 @@ from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
 from ens_core.health.access_log import verify_chain
 from ens_core.health.charts import line_chart
-from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES, MEASURES, format_value
+from ens_core.health.datatypes import (
+    DOCUMENT_TYPES,
+    HIDEABLE_TYPES,
+    MEASURES,
+    format_value,
+    unit_for_people,
+)
 from ens_core.health.models import (
     ABUSE_LABELS,
     AbuseCategory,
@@ -102,17 +108,18 @@ def dashboard_home():
 
     notify_expiring_grants(citizen)
     dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
-    check = verify_chain(citizen.id)
-    services = dashboard.connected_services(citizen, viewer)
     return render_template(
         "ens_core/health/dashboard.html",
         **_context(
-            check=check,
-            services=services,
+            services=dashboard.connected_services(citizen, viewer),
+            recent=dashboard.history(citizen, viewer, page_size=RECENT)[0],
             can_hide=delegation.can_hide_from_guardian(citizen)
             and not dashboard.is_guardian_view(viewer, citizen),
         ),
     )
+
+
+RECENT = 5  # the dashboard's latest accesses
 
 
 @bp.post("/profil")
@@ -221,6 +228,7 @@ def history():
             values=request.args,
             args=args,
             service_options=dashboard.services_in_history(citizen, viewer),
+            check=verify_chain(citizen.id),
         ),
     ), (400 if errors else 200)
 
@@ -243,7 +251,9 @@ def data():
                 {
                     "kind": kind,
                     "label": MEASURES[kind].label,
-                    "chart": line_chart(series),
+                    "chart": line_chart(
+                        series, name=str(MEASURES[kind].label), unit=unit_for_people(series[0].unit)
+                    ),
                     "latest": series[-5:][::-1],
                 }
             )

@@ -40,7 +40,8 @@ def test_done_when_write_history_revoke_refused_export(client, app_ctx):
 
     login(client, camille.email, PASSWORD)
     history = client.get("/espace/historique").get_data(as_text=True)
-    assert "Tension Suivi" in history and "Écriture groupée" in history
+    assert "Tension Suivi" in history and "Ajout groupé" in history
+    assert "Journal vérifié" in history  # the log's integrity is shown with the log
 
     grant = db.session.scalar(select(Grant).where(Grant.citizen_id == camille.id))
     confirm = client.get(f"/espace/services/{grant.id}/arreter")
@@ -63,7 +64,8 @@ def test_done_when_write_history_revoke_refused_export(client, app_ctx):
     assert kinds == ["Patient", "Observation"]
     assert "Camille Martin" in archive.read("resume.html").decode()
     dashboard_page = client.get("/espace").get_data(as_text=True)
-    assert "Journal vérifié" in dashboard_page
+    assert "Journal vérifié" not in dashboard_page
+    assert "Derniers accès à vos données" in dashboard_page and "ajout groupé" in dashboard_page
 
 
 def test_dashboard_is_private(client, app_ctx):
