@@ -64,25 +64,31 @@ def country_name(code: str) -> str:
     return locale.territories.get(code.upper(), code.upper())
 
 
-def data_use_sentence(
+def data_use_parts(
     *, data: str, reads: bool, writes: bool, purpose=None, retention_days: int | None = None
-) -> str:
-    """One permission in one plain sentence: what, why, for how long."""
+) -> tuple[str, str]:
+    """What the service may do ("Il peut lire vos mesures…."), then why and for how long
+    ("Pourquoi : Soins. Il les garde au plus 3 ans.", empty when not declared)."""
     if reads and writes:
-        sentence = _("Il peut lire et ajouter %(data)s.", data=data)
+        does = _("Il peut lire et ajouter %(data)s.", data=data)
     elif writes:
-        sentence = _("Il peut ajouter %(data)s.", data=data)
+        does = _("Il peut ajouter %(data)s.", data=data)
     elif reads:
-        sentence = _("Il peut lire %(data)s.", data=data)
+        does = _("Il peut lire %(data)s.", data=data)
     else:
-        sentence = _("Il utilise : %(data)s.", data=data)
+        does = _("Il utilise : %(data)s.", data=data)
+    details = []
     if purpose is not None:
-        sentence += " " + _("Pourquoi : %(purpose)s.", purpose=purpose)
+        details.append(_("Pourquoi : %(purpose)s.", purpose=purpose))
     if retention_days:
-        sentence += " " + _(
-            "Il les garde au plus %(duration)s.", duration=retention_in_words(retention_days)
-        )
-    return sentence
+        duration = retention_in_words(retention_days)
+        details.append(_("Il les garde au plus %(duration)s.", duration=duration))
+    return does, " ".join(details)
+
+
+def data_use_sentence(**use) -> str:
+    """One permission in plain words: what, why, for how long (:func:`data_use_parts`)."""
+    return " ".join(part for part in data_use_parts(**use) if part)
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,13 @@ class PermissionLine:
     """One permission as a citizen reads it, with its technical scope for the details."""
 
     scope: str
-    sentence: str
+    does: str  # "Il peut lire vos mesures…."
+    details: str  # "Pourquoi : Soins. Il les garde au plus 3 ans." (may be empty)
     writes: bool
+
+    @property
+    def sentence(self) -> str:
+        return f"{self.does} {self.details}" if self.details else self.does
 
 
 def _use_of(service, scope: str):
@@ -103,16 +114,16 @@ def permission_line(service, scope: str) -> PermissionLine:
     parsed = ResourceScope.parse(scope)
     if parsed is None:
         other = OTHER_SCOPE_SENTENCES.get(scope)
-        return PermissionLine(scope, str(other) if other else scope, False)
+        return PermissionLine(scope, str(other) if other else scope, "", False)
     use = _use_of(service, scope)
-    sentence = data_use_sentence(
+    does, details = data_use_parts(
         data=str(RESOURCE_LABELS.get(parsed.resource, parsed.resource)),
         reads=parsed.reads,
         writes=parsed.writes,
         purpose=use.purpose.label if use else None,
         retention_days=use.retention_days if use else None,
     )
-    return PermissionLine(scope, sentence, parsed.writes)
+    return PermissionLine(scope, does, details, parsed.writes)
 
 
 def permission_lines(service, scopes) -> list[PermissionLine]:
