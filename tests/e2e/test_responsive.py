@@ -100,7 +100,7 @@ def test_every_page_reads_on_a_phone(tab_of, pages_data, name, path, login_as, l
     page.set_viewport_size(PHONE)
     try:
         separator = "&" if "?" in path else "?"
-        response = page.goto(f"{path}{separator}lang={lang}")
+        response = page.goto(f"{path}{separator}lang={lang}", timeout=30_000)  # a busy machine
         assert response.status == 200, f"{path}: HTTP {response.status}"
         assert urlparse(page.url).path == urlparse(path).path, f"{path}: landed on {page.url}"
         problems = page.evaluate(BROKEN_WORDS)
