@@ -3,7 +3,8 @@ is broken across lines or wider than its box, and nothing scrolls sideways.
 
 The pages are those of the accessibility audit (``PAGES`` of ``test_accessibility``, with
 its seeded data and signed-in tabs), plus the citizen's pages reached from them: the
-stop-sharing confirmation and a consent receipt.
+stop-sharing confirmation, a consent receipt and the page that explains a refused service
+(which axe-core audits here too).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from urllib.parse import urlparse
 import pytest
 
 from ens_core.accounts.models import Role
-from tests.e2e.test_accessibility import PAGES, catalogue_data, tab_of  # noqa: F401 (fixtures)
+from tests.e2e.conftest import run_axe
+from tests.e2e.test_accessibility import (  # noqa: F401 (fixtures)
+    BLOCKING,
+    PAGES,
+    catalogue_data,
+    tab_of,
+)
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 720}
@@ -21,6 +28,8 @@ MORE_PAGES = [
     ("stop-sharing", "{stop_sharing_path}", Role.CITIZEN),
     ("receipt", "{receipt_path}", Role.CITIZEN),
 ]
+# The page that explains a refused service (answered 403 before going back to the app).
+REFUSED = ("refused-service", "{refused_path}", Role.CITIZEN)
 
 # In the page: every word of letters (a URL, a code or an e-mail address may wrap anywhere)
 # must sit on one line and fit in its box; the page must not scroll sideways.
@@ -77,23 +86,31 @@ def pages_data(catalogue_data, app):  # noqa: F811 (the imported fixture)
     """The audit's seeded data, with the citizen's grant and receipt to reach the
     confirmation and receipt pages."""
     from authz.models import ConsentReceipt, Grant
+    from catalogue.models import Service
     from ens_core.db import db
+    from tests.authz.flow import authorize_path, pkce, public_client
 
     with app.app_context():
         grant = db.session.query(Grant).order_by(Grant.id).first()
         receipt = db.session.query(ConsentReceipt).order_by(ConsentReceipt.id).first()
+        suspended = db.session.query(Service).filter_by(slug="nordic-move").one()
+        refused_client = public_client(suspended, ceiling="patient/Observation.rs")
+        refused_path = authorize_path(refused_client.client_id, "patient/Observation.rs", pkce()[1])
+        db.session.commit()
         return {
             **catalogue_data,
             "stop_sharing_path": f"/espace/services/{grant.id}/arreter",
             "receipt_path": f"/oauth/recus/{receipt.public_id}",
+            "refused_path": refused_path,
         }
+
+
+ALL_PAGES = PAGES + MORE_PAGES + [REFUSED]
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize(
-    ("name", "path", "login_as"), PAGES + MORE_PAGES, ids=[p[0] for p in PAGES + MORE_PAGES]
-)
+@pytest.mark.parametrize(("name", "path", "login_as"), ALL_PAGES, ids=[p[0] for p in ALL_PAGES])
 def test_every_page_reads_on_a_phone(tab_of, pages_data, name, path, login_as, lang):  # noqa: F811
     path = path.format(**pages_data)
     page = tab_of(login_as)
@@ -101,9 +118,34 @@ def test_every_page_reads_on_a_phone(tab_of, pages_data, name, path, login_as, l
     try:
         separator = "&" if "?" in path else "?"
         response = page.goto(f"{path}{separator}lang={lang}", timeout=30_000)  # a busy machine
-        assert response.status == 200, f"{path}: HTTP {response.status}"
+        expected = 403 if name == "refused-service" else 200
+        assert response.status == expected, f"{path}: HTTP {response.status}"
         assert urlparse(page.url).path == urlparse(path).path, f"{path}: landed on {page.url}"
         problems = page.evaluate(BROKEN_WORDS)
     finally:
         page.set_viewport_size(DESKTOP)
     assert not problems, f"{name} ({lang}) at 390 px: " + "; ".join(problems)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(
+    ("name", "path", "login_as"), [*MORE_PAGES, REFUSED], ids=[p[0] for p in [*MORE_PAGES, REFUSED]]
+)
+def test_citizen_pages_have_no_serious_accessibility_violation(
+    tab_of,  # noqa: F811
+    pages_data,
+    name,
+    path,
+    login_as,
+    lang,
+):
+    """The pages this file adds to the audit's list pass axe-core as well."""
+    page = tab_of(login_as)
+    path = path.format(**pages_data)
+    separator = "&" if "?" in path else "?"
+    page.goto(f"{path}{separator}lang={lang}", timeout=30_000)
+    violations = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not violations, f"{name} ({lang}): " + "; ".join(
+        f"{v['id']} [{v['impact']}] {v['help']} at {v['nodes']}" for v in violations
+    )
