@@ -34,6 +34,8 @@ class ConsentEventRef(Protocol):
 
     public_id: str
     service_id: int
+    citizen_id: int
+    consented_by_id: int  # who gave, renewed or withdrew
     created_at: datetime
     document: dict
 

@@ -196,6 +196,7 @@ class ConsentEvent:
     service_name: str
     receipt_id: str
     until: datetime | None
+    receipt_visible: bool  # the receipt is shown to its citizen and to whoever acted
 
 
 def consent_history(citizen, viewer=None) -> list[ConsentEvent]:
@@ -214,6 +215,7 @@ def consent_history(citizen, viewer=None) -> list[ConsentEvent]:
             service_name=names.get(entry.service_id) or entry.document["service"]["name"],
             receipt_id=entry.public_id,
             until=_parse_moment(entry.document.get("expires_at")),
+            receipt_visible=(viewer or citizen).id in (entry.citizen_id, entry.consented_by_id),
         )
         for entry in entries
     ]
