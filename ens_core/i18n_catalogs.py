@@ -87,7 +87,6 @@ def compiled(catalog) -> bytes:
 
 def messages(catalog) -> dict:
     """The translations a catalogue carries, header left out: {msgid: msgstr}."""
-
     def plain(value):  # plural forms come as lists from a .mo, tuples from a .po
         return value if isinstance(value, str) else tuple(value)
 
@@ -107,8 +106,7 @@ def stale_compiled_messages(package: str) -> list[str]:
         compiled_messages = messages(read_mo(handle))
     source = messages(read(package))
     differing = {
-        key
-        for key in source.keys() | compiled_messages.keys()
+        key for key in source.keys() | compiled_messages.keys()
         if source.get(key) != compiled_messages.get(key)
     }
     return sorted(str(key if isinstance(key, str) else key[0]) for key in differing)
