@@ -7,18 +7,18 @@ Granted scopes = requested ∩ client ceiling ∩ what the citizen ticks. A gran
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
-from authz.models import ConsentReceipt, Grant
-from authz.services import revoke_grant
+from authz.models import Client, ConsentReceipt, Grant
+from authz.services import renew_grant, revoke_grant
+from authz.tokens import revoke_family
 from ens_core import signals
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
-from ens_core.scopes import CONTEXT_SCOPES, SCOPE_LABELS_EN, Scope, join, parse_scopes
+from ens_core.scopes import SCOPE_LABELS_EN, Scope, join, parse_scopes
 from ens_core.service_directory import SERVICES
 from ens_core.signals import grant_changed
 
@@ -29,43 +29,11 @@ DAYS_PER_MONTH = 30.44
 ONE_TIME_SECONDS = 11 * 60
 
 
-@dataclass
-class ScopeLine:
-    """One line of the consent screen."""
-
-    scope: str
-    label: str
-    purpose: str | None
-    retention_days: int | None
-    writes: bool
-    ticked_by_default: bool = True
-
-
 def data_use_of(service, scope: str):
     for use in getattr(service, "data_uses", []) or []:
         if use.scope == scope:
             return use
     return None
-
-
-def scope_lines(service, scopes) -> list[ScopeLine]:
-    """The consent screen's lines: plain-French label, declared purpose and retention."""
-    lines = []
-    for value in scopes:
-        if value in CONTEXT_SCOPES:
-            continue
-        scope = Scope(value)
-        use = data_use_of(service, value)
-        lines.append(
-            ScopeLine(
-                scope=value,
-                label=scope.label,
-                purpose=use.purpose.label if use else None,
-                retention_days=use.retention_days if use else None,
-                writes=scope.writes,
-            )
-        )
-    return lines
 
 
 def grant_of(citizen, service) -> Grant | None:
@@ -105,22 +73,9 @@ def record_consent(
     grant, change = _store_grant(
         citizen, service, client, granted, consented_by=consented_by, expires_at=expires_at, now=now
     )
-    document = receipt_document(
-        grant, service, client, granted, one_time=one_time, expires_at=expires_at, now=now
+    receipt = _write_receipt(
+        grant, service, client, event="granted", by=consented_by, one_time=one_time, now=now
     )
-    receipt = ConsentReceipt(
-        public_id=document["receipt_id"],
-        grant_id=grant.id,
-        citizen_id=citizen.id,
-        consented_by_id=consented_by.id,
-        service_id=service.id,
-        client_id=client.id,
-        scopes=grant.scopes,
-        document=document,
-        created_at=now,
-    )
-    db.session.add(receipt)
-    db.session.flush()
     record_event(
         consented_by,
         "oauth.consent",
@@ -159,9 +114,31 @@ def _store_grant(citizen, service, client, granted, *, consented_by, expires_at,
     return grant, change
 
 
-def receipt_document(grant, service, client, granted, *, one_time, expires_at, now) -> dict:
+def _write_receipt(grant, service, client, *, event, by, now, one_time=False):
+    """A receipt of what changed (``granted``, ``renewed``, ``withdrawn``): the citizen's
+    consent history, each entry with the permissions and dates in force."""
+    document = receipt_document(grant, service, client, one_time=one_time, now=now)
+    document["event"] = event
+    receipt = ConsentReceipt(
+        public_id=document["receipt_id"],
+        grant_id=grant.id,
+        citizen_id=grant.citizen_id,
+        consented_by_id=by.id,
+        service_id=service.id,
+        client_id=client.id,
+        scopes=grant.scopes,
+        document=document,
+        created_at=now,
+    )
+    db.session.add(receipt)
+    db.session.flush()
+    return receipt
+
+
+def receipt_document(grant, service, client, *, one_time, now) -> dict:
     """The consent receipt as the citizen keeps it: who, which service (where hosted),
     each scope in French and English with its purpose and retention, until when."""
+    granted = parse_scopes(grant.scopes)
     lines = []
     for value in granted:
         use = data_use_of(service, value)
@@ -190,7 +167,7 @@ def receipt_document(grant, service, client, granted, *, one_time, expires_at, n
         "client_id": client.client_id,
         "scopes": lines,
         "duration": "one_time" if one_time else "until_expiry",
-        "expires_at": expires_at.isoformat(),
+        "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
         "refresh_allowed": "offline_access" in granted,
     }
 
@@ -201,10 +178,15 @@ def _french_label(value: str) -> str:
 
 
 def receipts_of(citizen) -> list[ConsentReceipt]:
+    return receipts_for(citizen.id)
+
+
+def receipts_for(citizen_id: int) -> list[ConsentReceipt]:
+    """The citizen's consent history, newest first: every grant, renewal and withdrawal."""
     return list(
         db.session.scalars(
             select(ConsentReceipt)
-            .where(ConsentReceipt.citizen_id == citizen.id)
+            .where(ConsentReceipt.citizen_id == citizen_id)
             .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
         )
     )
@@ -225,8 +207,35 @@ def grants_of(citizen) -> list[Grant]:
     )
 
 
-def withdraw_consent(user, grant: Grant, *, now=None) -> None:
-    """The citizen (or the guardian who consented) withdraws: every token of the grant
-    stops working at the next request."""
-    revoke_grant(grant, reason="withdrawn by the citizen", now=now)
+def withdraw_consent(user, grant: Grant, *, now=None) -> ConsentReceipt | None:
+    """The citizen (or a guardian acting for them) stops sharing: the grant and every token
+    issued under it end at once, and a receipt of the withdrawal joins the consent
+    history. Withdrawing an ended grant changes nothing (None)."""
+    if grant.revoked_at is not None:
+        return None
+    now = now or utcnow()
+    by_citizen = user.id == grant.citizen_id
+    reason = "withdrawn by the citizen" if by_citizen else "withdrawn by a guardian"
+    revoke_grant(grant, reason=reason, now=now)
+    revoke_family(grant.id, reason="grant revoked")
     record_event(user, "oauth.withdraw", "grant", grant.id, service=grant.service_id)
+    return _write_receipt(
+        grant, _service(grant), _client(grant), event="withdrawn", by=user, now=now
+    )
+
+
+def renew_consent(user, grant: Grant, *, now=None) -> ConsentReceipt:
+    """Extend a live grant by its original duration (``authz.services.renew_grant``; a
+    ValueError when it cannot be) and write the receipt of the renewal."""
+    now = now or utcnow()
+    renew_grant(grant, now=now)
+    record_event(user, "oauth.renew", "grant", grant.id, service=grant.service_id)
+    return _write_receipt(grant, _service(grant), _client(grant), event="renewed", by=user, now=now)
+
+
+def _service(grant: Grant):
+    return SERVICES.get().get(grant.service_id)
+
+
+def _client(grant: Grant) -> Client:
+    return db.session.get(Client, grant.client_id)

@@ -32,10 +32,3 @@ def can_view_receipt(user, receipt) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.id in (receipt.citizen_id, receipt.consented_by_id)
-
-
-def can_withdraw_grant(user, grant) -> bool:
-    """The citizen concerned, or the guardian who consented, may withdraw a grant."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.id in (grant.citizen_id, grant.consented_by_id)

@@ -10,6 +10,7 @@ consent form is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
@@ -30,22 +31,24 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from authz import consent as consents
 from authz import discovery, keys
-from authz.models import Client, Grant
-from authz.policies import can_view_receipt, can_withdraw_grant, client_may_act_on
+from authz.models import Client
+from authz.policies import can_view_receipt, client_may_act_on
 from authz.protector import authenticate_request
 from authz.schemas import ConsentSchema
+from authz.services import get_client
 from authz.tokens import fhir_base_url, issuer
 from ens_core.accounts.models import Role, User
-from ens_core.accounts.policies import can_use_health_space
-from ens_core.accounts.services import get_user, users_by_ids
+from ens_core.accounts.services import get_user
 from ens_core.boundary import roll_back, writes
-from ens_core.db import db, utcnow
+from ens_core.db import utcnow
 from ens_core.extensions import csrf
-from ens_core.forms import field_error, parse_form, saved
+from ens_core.forms import field_error, parse_form
 from ens_core.health import delegation
+from ens_core.i18n import local_date
 from ens_core.scopes import CONTEXT_SCOPES, parse_scopes
 from ens_core.service_directory import SERVICES
 from ens_core.web.errors import handle_http_error
+from ens_core.wording import NOT_A_PERMISSION, country_name, permission_lines
 
 bp = Blueprint("authz", __name__, static_folder="static", static_url_path="/oauth/static")
 
@@ -70,8 +73,12 @@ def _redirect_error(redirect_uri: str, error: str, description: str, state: str 
 
 
 def _authorize_error(error: OAuth2Error):
-    """Redirect to the client when its redirect URI was validated, else explain here."""
+    """Redirect to the client when its redirect URI was validated, else explain here. A
+    service the store refuses (suspended, delisted, client disabled) is explained here
+    first, with the way back to the app (defect 5): unless the app asked for no page."""
     if error.redirect_uri:
+        if error.error == "unauthorized_client" and request.args.get("prompt") != "none":
+            return _store_refusal(error)
         return _redirect_error(
             error.redirect_uri, error.error, error.get_error_description(), error.state
         )
@@ -85,6 +92,26 @@ def _authorize_error(error: OAuth2Error):
             )
         )
     )
+
+
+def _store_refusal(error: OAuth2Error):
+    """The page that tells the citizen why the store refuses this service, and links back
+    to the app with the error the app expects."""
+    client = get_client(request.args.get("client_id", ""))
+    service = SERVICES.get().get(client.service_id) if client else None
+    params = [("error", error.error), ("error_description", error.get_error_description())]
+    if error.state:
+        params.append(("state", error.state))
+    params.append(("iss", issuer()))
+    page = render_template(
+        "authz/refused.html",
+        service=service,
+        status=getattr(getattr(service, "status", None), "value", None),
+        client_enabled=bool(client and client.is_enabled),
+        page_url=SERVICES.get().page_url(service) if service else None,
+        back_url=add_params_to_uri(error.redirect_uri, params),
+    )
+    return _no_store(current_app.make_response((page, 403)))
 
 
 def _authorize_path_without_prompt() -> str:
@@ -198,9 +225,10 @@ def _sandbox_mismatch(consent: ConsentRequest):
 
 
 def _render_consent(consent: ConsentRequest, errors: dict | None = None, form=None):
-    """The consent screen: each scope with its purpose and retention, the hosting
-    countries, the duration, and the people the citizen may consent for."""
-    lines = consents.scope_lines(consent.service, consent.requested)
+    """The consent screen: each permission in a plain sentence (ens_core.wording, as on the
+    connected-services page), the hosting countries, the duration, the people the citizen
+    may consent for; the scope codes only under "Détails techniques"."""
+    lines = permission_lines(consent.service, consent.requested)
     offline = "offline_access" in consent.requested
     values = {
         "duration": "long" if offline else "one_time",
@@ -210,20 +238,40 @@ def _render_consent(consent: ConsentRequest, errors: dict | None = None, form=No
     }
     if form is not None:  # a form sent back with its errors keeps what was entered
         values = {**values, **form.to_dict(), "scopes": form.getlist("scopes")}
+    directory = SERVICES.get()
     page = render_template(
         "authz/consent.html",
         client=consent.client,
         service=consent.service,
         lines=lines,
-        hosting=SERVICES.get().hosting_countries(consent.service),
+        requested=consent.requested,
+        hosting=[country_name(c) for c in directory.hosting_countries(consent.service)],
+        logo_url=directory.logo_url(consent.service),
+        page_url=directory.page_url(consent.service),
         wards=consent.wards,
         ward_options=[(str(ward.id), ward.name) for ward in consent.wards],
         offline=offline,
-        month_options=[(str(m), _("%(n)s mois", n=m)) for m in range(consents.MAX_MONTHS, 0, -1)],
+        month_options=_month_options(),
         errors=errors or {},
         values=values,
     )
     return _no_store(current_app.make_response((page, 400 if errors else 200)))
+
+
+def _month_options() -> list[tuple[str, str]]:
+    """ "13 mois, jusqu'au 3 janvier 2028": each choice says the date it ends."""
+    now = utcnow()
+    return [
+        (
+            str(m),
+            _(
+                "%(n)s mois, jusqu'au %(date)s",
+                n=m,
+                date=local_date(now + consents.expiry_for(one_time=False, months=m, now=now)),
+            ),
+        )
+        for m in range(consents.MAX_MONTHS, 0, -1)
+    ]
 
 
 def _subject_of(consent: ConsentRequest, data: dict) -> tuple[User | None, dict]:
@@ -247,8 +295,10 @@ def _record_decision(consent: ConsentRequest):
     if errors:
         return _render_consent(consent, errors, request.form)
     ticked = set(data["scopes"])
+    if data["duration"] == "long":
+        ticked.add("offline_access")  # "dans la durée" is what offline_access asks
     granted = [s for s in consent.requested if s in ticked or s in CONTEXT_SCOPES]
-    if data["decision"] == "deny" or not [s for s in granted if s not in CONTEXT_SCOPES]:
+    if data["decision"] == "deny" or not [s for s in granted if s not in NOT_A_PERMISSION]:
         response = server().create_authorization_response(grant=consent.grant, grant_user=None)
         return _no_store(response)
     if not client_may_act_on(consent.client, subject):
@@ -352,40 +402,9 @@ def smart_configuration():
 
 @bp.route("/oauth/consentements")
 def my_grants():
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login", next=request.path))
-    if not can_use_health_space(current_user):
-        abort(403)
-    now = utcnow()
-    grants = consents.grants_of(current_user)
-    services = SERVICES.get().by_ids({grant.service_id for grant in grants})
-    citizens = users_by_ids({grant.citizen_id for grant in grants})
-    rows = [
-        {
-            "grant": grant,
-            "service": services.get(grant.service_id),
-            "citizen": citizens.get(grant.citizen_id),
-            "active": grant.is_active(now),
-            "scopes": parse_scopes(grant.scopes),
-        }
-        for grant in grants
-    ]
-    receipts = consents.receipts_of(current_user)
-    return render_template("authz/grants.html", rows=rows, receipts=receipts)
-
-
-@bp.route("/oauth/consentements/<int:grant_id>/retirer", methods=["POST"])
-def withdraw(grant_id: int):
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login"))
-    grant = db.session.get(Grant, grant_id)
-    if grant is None or not can_withdraw_grant(current_user, grant):
-        abort(404)
-    consents.withdraw_consent(current_user, grant)
-    return saved(
-        _("Accord retiré : le service ne peut plus accéder à vos données."),
-        url_for("authz.my_grants"),
-    )
+    """The old list of authorised services: one page now shows and ends every connection,
+    "Services connectés" in the health space."""
+    return redirect(url_for("health.services"), 301)
 
 
 def _own_receipt(public_id: str):
@@ -402,7 +421,13 @@ def receipt_page(public_id: str):
     receipt = _own_receipt(public_id)
     if receipt is None:
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    return render_template("authz/receipt.html", receipt=receipt, doc=receipt.document)
+    expires = receipt.document.get("expires_at")
+    return render_template(
+        "authz/receipt.html",
+        receipt=receipt,
+        doc=receipt.document,
+        expires=datetime.fromisoformat(expires) if expires else None,
+    )
 
 
 @bp.route("/oauth/recus/<public_id>.json")

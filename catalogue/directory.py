@@ -3,8 +3,10 @@ that ens_core declares (``ens_core.service_directory``), provided in ``init_app`
 
 from __future__ import annotations
 
+from flask import has_request_context, url_for
+
 from catalogue import services
-from catalogue.models import Service
+from catalogue.models import Service, ServiceStatus
 
 
 class CatalogueDirectory:
@@ -24,3 +26,17 @@ class CatalogueDirectory:
 
     def hosting_countries(self, service: Service) -> list[str]:
         return services.hosting_countries(service)
+
+    def logo_url(self, service: Service) -> str | None:
+        if not has_request_context() or not service.logo_path or service.status not in LISTED:
+            return None
+        return url_for("editor_portal.logo_image", service_id=service.id)
+
+    def page_url(self, service: Service) -> str | None:
+        if not has_request_context() or service.status is ServiceStatus.DRAFT:
+            return None
+        return url_for("catalogue_public.service", slug=service.slug)
+
+
+# The statuses whose logo everyone may see (``catalogue.editor.views.logo_image``).
+LISTED = (ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED)

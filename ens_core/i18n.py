@@ -10,6 +10,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_tim
 
 from ens_core.extensions import babel
 from ens_core.i18n_catalogs import translation_dirs
+from ens_core.wording import country_name, retention_in_words
 
 LANG_COOKIE = "ens_lang"
 
@@ -104,5 +105,7 @@ def init_app(app: Flask) -> None:
         ("local_datetime", local_datetime),
         ("local_time", local_time),
         ("number", number),
+        ("retention_in_words", retention_in_words),
+        ("country_name", country_name),
     ):
         app.add_template_filter(function, name)

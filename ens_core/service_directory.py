@@ -52,5 +52,11 @@ class ServiceDirectory(Protocol):
     def hosting_countries(self, service: ServiceRef) -> list[str]:
         """The countries hosting the service's health data today."""
 
+    def logo_url(self, service: ServiceRef) -> str | None:
+        """Where the service's logo is served to everyone, or None when it has none."""
+
+    def page_url(self, service: ServiceRef) -> str | None:
+        """The service's public page in the catalogue, or None when it is not listed."""
+
 
 SERVICES = Slot("service directory", ServiceDirectory)

@@ -22,3 +22,19 @@ def submit(client, url: str, data: dict, *, form_url: str | None = None, **kwarg
 
 def login(client, email: str, password: str):
     return submit(client, "/login", {"email": email, "password": password})
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on a page: no tags, no scripts or styles, one space between
+    words (entities decoded)."""
+    import html as html_lib
+
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split()).replace(" .", ".")
+
+
+def local_date_fr(value) -> str:
+    """A moment as the French pages write a date ("2 mars 2026", Paris time)."""
+    from babel.dates import format_datetime, get_timezone
+
+    return format_datetime(value, "d MMMM yyyy", tzinfo=get_timezone("Europe/Paris"), locale="fr")

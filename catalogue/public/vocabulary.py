@@ -4,29 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale
-from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalogue.models import DataPurpose
 from ens_core.scopes import ResourceScope
+from ens_core.wording import RESOURCE_LABELS as RESOURCE_LABELS
+from ens_core.wording import country_name as country_name
+from ens_core.wording import data_use_sentence
+from ens_core.wording import retention_in_words as retention_in_words
 
-# FHIR resource types a service may read or write, in plain words (the filter options too).
-RESOURCE_LABELS = {
-    "Observation": _l("vos mesures et résultats (tension, poids, glycémie…)"),
-    "Patient": _l("votre identité et votre profil"),
-    "DocumentReference": _l("vos documents de santé"),
-    "Condition": _l("vos problèmes de santé"),
-    "MedicationRequest": _l("vos prescriptions de médicaments"),
-    "MedicationStatement": _l("les médicaments que vous prenez"),
-    "Immunization": _l("vos vaccinations"),
-    "AllergyIntolerance": _l("vos allergies"),
-    "Appointment": _l("vos rendez-vous"),
-    "Encounter": _l("vos consultations et hospitalisations"),
-    "*": _l("toutes vos données de santé"),
-}
-
+# Resource labels, retention and country names: one source, ens_core.wording (the consent
+# screen and the health space say it the same way).
 SCORE_AREA_LABELS = {
     "security": _l("Sécurité"),
     "interoperability": _l("Interopérabilité"),
@@ -82,23 +71,6 @@ def access_label(access: ScopeAccess) -> str:
     return _("Lire") if access.reads else _("Écrire")
 
 
-def retention_in_words(days: int) -> str:
-    """ "1 an", "6 mois", "30 jours": the longest exact unit."""
-    if days and days % 365 == 0:
-        years = days // 365
-        return ngettext("%(num)d an", "%(num)d ans", years)
-    if days >= 60 and days % 30 == 0:
-        months = days // 30
-        return ngettext("%(num)d mois", "%(num)d mois", months)
-    return ngettext("%(num)d jour", "%(num)d jours", days)
-
-
-def country_name(code: str) -> str:
-    """The country's name in the interface language (Babel's CLDR data)."""
-    locale = get_locale() or Locale("fr")
-    return locale.territories.get(code.upper(), code.upper())
-
-
 def score_area_label(area: str) -> str:
     return str(SCORE_AREA_LABELS.get(area, area.replace("_", " ").capitalize()))
 
@@ -129,6 +101,13 @@ def plain_data_uses(uses) -> list[dict]:
         line["reads"] |= bool(access and access.reads)
         line["writes"] |= bool(access and access.writes)
         line["scopes"].append(use.scope)
-    for line in grouped.values():
+    for (_resource, _purpose, retention_days), line in grouped.items():
         line["access"] = access_label(ScopeAccess("", "", line["reads"], line["writes"]))
+        line["sentence"] = data_use_sentence(
+            data=line["label"],
+            reads=line["reads"],
+            writes=line["writes"],
+            purpose=line["purpose"],
+            retention_days=retention_days,
+        )
     return list(grouped.values())

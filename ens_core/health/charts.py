@@ -1,11 +1,25 @@
-"""Small server-rendered SVG line charts (no JavaScript): the points are computed here and
-the template draws a polyline per series with an accessible title and a data table."""
+"""Small server-rendered SVG line charts (no JavaScript): the points, the axes' ticks (values
+on the left, dates below) and the legend are computed here; the template draws them, with an
+accessible title and the latest values in a table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-WIDTH, HEIGHT, PAD = 320, 120, 10
+from flask_babel import lazy_gettext as _l
+
+from ens_core.i18n import local_date, number
+
+WIDTH, HEIGHT = 360, 170
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 10, 28  # room for the value and date labels
+COLOURS = ("#000091", "#c9191e")
+BP_SERIES = (_l("Systolique (haute)"), _l("Diastolique (basse)"))
+
+
+@dataclass
+class Tick:
+    at: float  # x or y in the SVG
+    label: str
 
 
 @dataclass
@@ -16,11 +30,18 @@ class Chart:
     first: str
     last: str
     count: int
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, name)
     width: int = WIDTH
     height: int = HEIGHT
+    left: int = LEFT
+    bottom: int = HEIGHT - BOTTOM
+    right: int = WIDTH - RIGHT
 
 
-def line_chart(measurements) -> Chart | None:
+def line_chart(measurements, *, name: str = "", unit: str = "") -> Chart | None:
+    """The chart of ``measurements`` (oldest first); ``name`` and ``unit`` make the legend."""
     if not measurements:
         return None
     times = [m.effective_at.timestamp() for m in measurements]
@@ -33,25 +54,32 @@ def line_chart(measurements) -> Chart | None:
     t0, t1 = min(times), max(times)
     span = (t1 - t0) or 1
 
-    def point(t, v):
-        x = PAD + (t - t0) / span * (WIDTH - 2 * PAD)
-        y = HEIGHT - PAD - (v - lo) / (hi - lo) * (HEIGHT - 2 * PAD)
-        return f"{x:.1f},{y:.1f}"
+    def x_of(t):
+        return LEFT + (t - t0) / span * (WIDTH - LEFT - RIGHT)
 
-    series = [" ".join(point(t, m.value) for t, m in zip(times, measurements, strict=True))]
-    if any(m.value2 is not None for m in measurements):
-        series.append(
-            " ".join(
-                point(t, m.value2)
-                for t, m in zip(times, measurements, strict=True)
-                if m.value2 is not None
-            )
-        )
+    def y_of(v):
+        return HEIGHT - BOTTOM - (v - lo) / (hi - lo) * (HEIGHT - TOP - BOTTOM)
+
+    def points(pairs):
+        return " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in pairs)
+
+    series = [points((t, m.value) for t, m in zip(times, measurements, strict=True))]
+    two = any(m.value2 is not None for m in measurements)
+    if two:
+        pairs = zip(times, measurements, strict=True)
+        series.append(points((t, m.value2) for t, m in pairs if m.value2 is not None))
+    names = [str(n) for n in BP_SERIES] if two else [name]
+    unit_suffix = f" ({unit})" if unit else ""
+    first, last = measurements[0].effective_at, measurements[-1].effective_at
     return Chart(
         series=series,
         minimum=min(values),
         maximum=max(values),
-        first=measurements[0].effective_at.strftime("%d/%m/%Y"),
-        last=measurements[-1].effective_at.strftime("%d/%m/%Y"),
+        first=local_date(first),
+        last=local_date(last),
         count=len(measurements),
+        y_ticks=[Tick(round(y_of(v), 1), number(round(v, 1))) for v in (lo, (lo + hi) / 2, hi)],
+        x_ticks=[Tick(round(x_of(t0), 1), local_date(first, "medium"))]
+        + ([Tick(round(x_of(t1), 1), local_date(last, "medium"))] if t1 > t0 else []),
+        legend=[(COLOURS[i], n + unit_suffix) for i, n in enumerate(names)],
     )

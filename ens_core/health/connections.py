@@ -28,6 +28,18 @@ class GrantRef(Protocol):
     def is_active(self, now: datetime) -> bool: ...
 
 
+class ConsentEventRef(Protocol):
+    """One entry of the consent history (a consent receipt): ``document["event"]`` is
+    ``granted``, ``renewed`` or ``withdrawn``."""
+
+    public_id: str
+    service_id: int
+    citizen_id: int
+    consented_by_id: int  # who gave, renewed or withdrew
+    created_at: datetime
+    document: dict
+
+
 @runtime_checkable
 class Consents(Protocol):
     def grants_of(self, citizen_id: int) -> list[GrantRef]:
@@ -36,16 +48,21 @@ class Consents(Protocol):
     def get(self, grant_id: int) -> GrantRef | None:
         """One grant, or None."""
 
-    def revoke(self, grant: GrantRef, *, reason: str) -> None:
-        """End the grant and every token issued under it."""
+    def withdraw(self, grant: GrantRef, *, by) -> None:
+        """End the grant and every token issued under it (``by``: the citizen, or a
+        guardian acting for them); recorded in the consent history."""
 
-    def renew(self, grant: GrantRef, *, now: datetime) -> None:
-        """Extend a live grant by its original duration; ValueError when it cannot be."""
+    def renew(self, grant: GrantRef, *, now: datetime, by) -> None:
+        """Extend a live grant by its original duration, with a consent receipt;
+        ValueError when it cannot be."""
 
     def expiring(
         self, *, now: datetime, within: timedelta, citizen_id: int | None = None
     ) -> list[GrantRef]:
         """Live grants ending within ``within`` of ``now``."""
+
+    def history(self, citizen_id: int) -> list[ConsentEventRef]:
+        """Every grant, renewal and withdrawal for this citizen, newest first."""
 
 
 CONSENTS = Slot("consents", Consents)

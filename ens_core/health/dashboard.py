@@ -10,8 +10,10 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import quote, urlencode
 
 from flask import render_template
+from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, or_, select
 
 from ens_core.boundary import record_even_if_refused
@@ -23,8 +25,8 @@ from ens_core.health.access_log import WRITES, record_access
 from ens_core.health.connections import CONSENTS
 from ens_core.health.delegation import hidden_from_guardian
 from ens_core.health.models import AccessLogEntry, Appointment, Document, Measurement
-from ens_core.scopes import label_of
 from ens_core.service_directory import SERVICES
+from ens_core.wording import PermissionLine, permission_lines
 
 PAGE_SIZE = 25
 READS = ("read", "search", "export")
@@ -34,19 +36,34 @@ def is_guardian_view(viewer, citizen) -> bool:
     return viewer is not None and viewer.id != citizen.id
 
 
-def scope_words(scope: str) -> str:
-    """A SMART scope in plain words."""
-    return label_of(scope)
-
-
 @dataclass
 class ConnectedService:
+    """One card of the "Services connectés" page: the service, what it may do in plain
+    words, since and until when, its last access."""
+
     grant: object
     service: object
-    scopes: list[str]
+    permissions: list[PermissionLine]
     last_access: datetime | None
     active: bool
     expiring_soon: bool
+    logo_url: str | None = None
+    page_url: str | None = None
+
+    @property
+    def since(self) -> datetime:
+        return self.grant.created_at
+
+    @property
+    def until(self) -> datetime | None:
+        """When the access ends (or ended): the withdrawal, else the agreed end."""
+        return self.grant.revoked_at or self.grant.expires_at
+
+    @property
+    def one_time(self) -> bool:
+        return bool(self.grant.expires_at) and (
+            self.grant.expires_at - self.grant.created_at
+        ) < timedelta(hours=1)
 
 
 def _last_accesses(citizen, service_ids) -> dict[int, datetime]:
@@ -65,33 +82,43 @@ def _last_accesses(citizen, service_ids) -> dict[int, datetime]:
     return dict(rows.all())
 
 
-def connected_services(citizen, viewer=None, now=None) -> list[ConnectedService]:
-    now = now or utcnow()
+def _visible_grants(citizen, viewer):
     hidden_services = set()
     if is_guardian_view(viewer, citizen):
         hidden_services, _ = hidden_from_guardian(citizen)
-    grants = [
-        g for g in CONSENTS.get().grants_of(citizen.id) if g.service_id not in hidden_services
-    ]
+    return [g for g in CONSENTS.get().grants_of(citizen.id) if g.service_id not in hidden_services]
+
+
+def connected_services(citizen, viewer=None, now=None) -> list[ConnectedService]:
+    """The services connected to ``citizen``'s space as the viewer may see them: live ones
+    first (the soonest to end first), then those that ended, most recent first."""
+    now = now or utcnow()
+    grants = _visible_grants(citizen, viewer)
     service_ids = {grant.service_id for grant in grants}
-    services = SERVICES.get().by_ids(service_ids)
+    directory = SERVICES.get()
+    services = directory.by_ids(service_ids)
     last = _last_accesses(citizen, service_ids)
-    return [
-        ConnectedService(
-            grant=grant,
-            service=services.get(grant.service_id),
-            scopes=[scope_words(s) for s in grant.scopes.split() if s.startswith("patient/")]
-            or [scope_words(s) for s in grant.scopes.split()],
-            last_access=last.get(grant.service_id),
-            active=grant.is_active(now),
-            expiring_soon=bool(
-                grant.expires_at
-                and grant.is_active(now)
-                and grant.expires_at <= now + timedelta(days=30)
-            ),
+    cards = []
+    for grant in grants:
+        service = services.get(grant.service_id)
+        active = grant.is_active(now)
+        cards.append(
+            ConnectedService(
+                grant=grant,
+                service=service,
+                permissions=permission_lines(service, grant.scopes.split()),
+                last_access=last.get(grant.service_id),
+                active=active,
+                expiring_soon=bool(
+                    active and grant.expires_at and grant.expires_at <= now + timedelta(days=30)
+                ),
+                logo_url=directory.logo_url(service) if service else None,
+                page_url=directory.page_url(service) if service else None,
+            )
         )
-        for grant in grants
-    ]
+    live = sorted((c for c in cards if c.active), key=lambda c: c.until or now)
+    ended = sorted((c for c in cards if not c.active), key=lambda c: c.until or now, reverse=True)
+    return live + ended
 
 
 def grant_of_citizen(citizen, grant_id: int, viewer=None):
@@ -103,21 +130,107 @@ def grant_of_citizen(citizen, grant_id: int, viewer=None):
     return grant
 
 
-def revoke(citizen, grant, viewer) -> None:
-    """End the grant and its tokens (the service loses access at its next request)."""
-    reason = "citizen" if not is_guardian_view(viewer, citizen) else "guardian"
-    CONSENTS.get().revoke(grant, reason=f"revoked by the {reason} from the dashboard")
+def connected_service(citizen, grant_id: int, viewer=None) -> ConnectedService | None:
+    """One card of the page, when the grant is the citizen's and the viewer may see it."""
+    grant = grant_of_citizen(citizen, grant_id, viewer)
+    if grant is None:
+        return None
+    return next(c for c in connected_services(citizen, viewer) if c.grant.id == grant.id)
 
 
-def renew(citizen, grant, now=None) -> None:
-    """Extend a live grant by its original duration, counted from today."""
-    CONSENTS.get().renew(grant, now=now or utcnow())
+def retention_after_stop(card: ConnectedService) -> int | None:
+    """How many days, at most, the service keeps what it already copied: the longest
+    retention it declared for the permissions of this grant (None when not declared)."""
+    scopes = set(card.grant.scopes.split())
+    days = [u.retention_days for u in (card.service.data_uses or []) if u.scope in scopes]
+    return max(days) if days else None
+
+
+@dataclass
+class DeletionRequest:
+    """How to ask the service to erase what it copied (GDPR art. 17): a pre-filled e-mail
+    to its editor's contact, and its privacy policy."""
+
+    mailto: str | None
+    privacy_url: str | None
+    editor: str
+
+
+def deletion_request(service, citizen) -> DeletionRequest:
+    organisation = service.organisation
+    email = getattr(organisation, "contact_email", None)
+    mailto = None
+    if email:
+        subject = _("Demande d'effacement de mes données (RGPD, article 17)")
+        body = _(
+            "Bonjour,\n\nJ'ai arrêté le partage de mon espace santé avec %(service)s. Je vous"
+            " demande d'effacer toutes les données me concernant que vous avez copiées, et"
+            " de me le confirmer.\n\n%(name)s",
+            service=service.name,
+            name=citizen.name,
+        )
+        mailto = f"mailto:{email}?" + urlencode({"subject": subject, "body": body}, quote_via=quote)
+    return DeletionRequest(
+        mailto=mailto,
+        privacy_url=getattr(service, "privacy_policy_url", None),
+        editor=organisation.legal_name,
+    )
+
+
+def stop_sharing(citizen, grant, viewer) -> None:
+    """End the grant and its tokens (the service loses access at its next request); the
+    consent history records who did it."""
+    CONSENTS.get().withdraw(grant, by=viewer or citizen)
+
+
+def renew(citizen, grant, viewer=None, now=None) -> None:
+    """Extend a live grant by its original duration, counted from today (a receipt is
+    written in the consent history)."""
+    CONSENTS.get().renew(grant, now=now or utcnow(), by=viewer or citizen)
+
+
+@dataclass
+class ConsentEvent:
+    at: datetime
+    event: str  # granted | renewed | withdrawn
+    service_name: str
+    receipt_id: str
+    until: datetime | None
+    receipt_visible: bool  # the receipt is shown to its citizen and to whoever acted
+
+
+def consent_history(citizen, viewer=None) -> list[ConsentEvent]:
+    """Every grant, renewal and withdrawal of the citizen's connections, newest first
+    (a guardian does not see those of services the minor hid)."""
+    hidden = hidden_from_guardian(citizen)[0] if is_guardian_view(viewer, citizen) else set()
+    entries = [e for e in CONSENTS.get().history(citizen.id) if e.service_id not in hidden]
+    names = {
+        sid: service.name
+        for sid, service in SERVICES.get().by_ids({e.service_id for e in entries}).items()
+    }
+    return [
+        ConsentEvent(
+            at=entry.created_at,
+            event=entry.document.get("event", "granted"),
+            service_name=names.get(entry.service_id) or entry.document["service"]["name"],
+            receipt_id=entry.public_id,
+            until=_parse_moment(entry.document.get("expires_at")),
+            receipt_visible=(viewer or citizen).id in (entry.citizen_id, entry.consented_by_id),
+        )
+        for entry in entries
+    ]
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 # --- history -----------------------------------------------------------------------------
 
 
-def history(citizen, viewer=None, *, filters: dict | None = None):
+def history(citizen, viewer=None, *, filters: dict | None = None, page_size: int = PAGE_SIZE):
+    """The citizen's access log as the viewer may see it, filtered, newest first: the
+    entries of one page, the total, the page and the count of pages."""
     filters = filters or {}
     query = select(AccessLogEntry).where(AccessLogEntry.citizen_id == citizen.id)
     if is_guardian_view(viewer, citizen):
@@ -163,9 +276,11 @@ def history(citizen, viewer=None, *, filters: dict | None = None):
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = max(1, filters.get("page") or 1)
     entries = db.session.scalars(
-        query.order_by(AccessLogEntry.seq.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        query.order_by(AccessLogEntry.at.desc(), AccessLogEntry.seq.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     ).all()
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = max(1, (total + page_size - 1) // page_size)
     return entries, total, page, pages
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
+from ens_core.i18n import number
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 BP_SYSTOLIC = "8480-6"
@@ -83,7 +85,42 @@ DOCUMENT_TYPES = {
 HIDEABLE_TYPES = {m.key: m.label for m in MEASURE_TYPES} | {"appointments": _l("Rendez-vous")}
 
 
+# UCUM units (what the FHIR API stores) as people write them: the one mapping.
+UNITS_FOR_PEOPLE = {
+    "mm[Hg]": "mmHg",
+    "{steps}/d": _l("pas/jour"),
+    "/min": _l("battements/min"),
+    "Cel": "°C",
+    "kg/m2": "kg/m²",
+    "{score}": _l("sur 10"),
+}
+
+# FHIR resource types (and the health space's own pages a guardian's view is logged on)
+# as the citizen reads them in her history.
+RESOURCE_TYPE_LABELS = {
+    "Observation": _l("Mesure"),
+    "DocumentReference": _l("Document"),
+    "Binary": _l("Document"),
+    "Appointment": _l("Rendez-vous"),
+    "Patient": _l("Profil"),
+    "Bundle": _l("Export de données"),
+    "Dashboard": _l("Tableau de bord"),
+    "Grant": _l("Services connectés"),
+    "AccessLog": _l("Historique des accès"),
+}
+
+
+def unit_for_people(unit: str) -> str:
+    return str(UNITS_FOR_PEOPLE.get(unit, unit))
+
+
+def resource_type_label(resource_type: str) -> str:
+    return str(RESOURCE_TYPE_LABELS.get(resource_type, resource_type))
+
+
 def format_value(measurement) -> str:
+    """ "68,5 kg", "128/80 mmHg", "8 432 pas/jour": numbers by the page's locale."""
+    unit = unit_for_people(measurement.unit)
     if measurement.value2 is not None:
-        return f"{measurement.value:g}/{measurement.value2:g} {measurement.unit}"
-    return f"{measurement.value:g} {measurement.unit}"
+        return f"{number(measurement.value)}/{number(measurement.value2)} {unit}"
+    return f"{number(measurement.value)} {unit}"

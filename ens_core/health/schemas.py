@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES
 from ens_core.health.models import AbuseCategory, GuardianshipKind
@@ -15,7 +15,16 @@ class _Base(Schema):
         unknown = EXCLUDE
 
 
-class HistoryQuery(_Base):
+class _Filters(_Base):
+    """A filter form sent by GET: a browser sends every field, the empty ones too; an
+    empty field means "no filter" (issue 15, defect 4)."""
+
+    @pre_load
+    def _blank_means_no_filter(self, data, **kwargs):
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+
+
+class HistoryQuery(_Filters):
     service = fields.Integer(load_default=None)
     resource_type = fields.String(
         load_default=None,
@@ -32,7 +41,7 @@ class HistoryQuery(_Base):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
-class DocumentQuery(_Base):
+class DocumentQuery(_Filters):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     type = fields.String(load_default=None, validate=validate.OneOf(["", *DOCUMENT_TYPES]))
     start = fields.Date(load_default=None)

@@ -36,7 +36,13 @@ from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
 from ens_core.health.access_log import verify_chain
 from ens_core.health.charts import line_chart
-from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES, MEASURES, format_value
+from ens_core.health.datatypes import (
+    DOCUMENT_TYPES,
+    HIDEABLE_TYPES,
+    MEASURES,
+    format_value,
+    unit_for_people,
+)
 from ens_core.health.models import (
     ABUSE_LABELS,
     AbuseCategory,
@@ -54,6 +60,7 @@ from ens_core.health.schemas import (
     PreferencesForm,
     SwitchProfileForm,
 )
+from ens_core.i18n import local_date
 from ens_core.notifications import services as notifications
 from ens_core.service_directory import SERVICES
 
@@ -101,17 +108,18 @@ def dashboard_home():
 
     notify_expiring_grants(citizen)
     dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
-    check = verify_chain(citizen.id)
-    services = dashboard.connected_services(citizen, viewer)
     return render_template(
         "ens_core/health/dashboard.html",
         **_context(
-            check=check,
-            services=services,
+            services=dashboard.connected_services(citizen, viewer),
+            recent=dashboard.history(citizen, viewer, page_size=RECENT)[0],
             can_hide=delegation.can_hide_from_guardian(citizen)
             and not dashboard.is_guardian_view(viewer, citizen),
         ),
     )
+
+
+RECENT = 5  # the dashboard's latest accesses
 
 
 @bp.post("/profil")
@@ -139,33 +147,45 @@ def switch_profile():
 @writes
 @requires(can_use_health_space)
 def services():
+    """The one place where a citizen sees and ends the access of her connected services."""
     citizen, viewer = subject(), _viewer()
     dashboard.log_delegate_view(citizen, viewer, "Grant", request.remote_addr)
-    items = dashboard.connected_services(citizen, viewer)
-    return render_template("ens_core/health/services.html", **_context(services=items))
+    return render_template(
+        "ens_core/health/services.html",
+        **_context(
+            services=dashboard.connected_services(citizen, viewer),
+            history=dashboard.consent_history(citizen, viewer),
+        ),
+    )
 
 
-def _grant_or_404(grant_id: int):
-    grant = dashboard.grant_of_citizen(subject(), grant_id, _viewer())
-    if grant is None:
+def _card_or_404(grant_id: int) -> dashboard.ConnectedService:
+    card = dashboard.connected_service(subject(), grant_id, _viewer())
+    if card is None:
         abort(404)
-    return grant
+    return card
 
 
-@bp.route("/services/<int:grant_id>/revoquer", methods=["GET", "POST"])
+@bp.route("/services/<int:grant_id>/arreter", methods=["GET", "POST"])
 @requires(can_use_health_space)
 def revoke(grant_id):
-    grant = _grant_or_404(grant_id)
-    service = SERVICES.get().get(grant.service_id)
+    """Stop sharing: a confirmation page that says what the service keeps, then the end."""
+    card = _card_or_404(grant_id)
     if request.method == "GET":
         return render_template(
-            "ens_core/health/revoke_confirm.html", **_context(grant=grant, service=service)
+            "ens_core/health/revoke_confirm.html",
+            **_context(
+                card=card,
+                kept=dashboard.retention_after_stop(card),
+                deletion=dashboard.deletion_request(card.service, subject()),
+            ),
         )
-    dashboard.revoke(subject(), grant, _viewer())
+    dashboard.stop_sharing(subject(), card.grant, _viewer())
     return saved(
         _(
-            "L'accès de %(service)s est révoqué : il ne peut plus lire ni écrire vos données.",
-            service=service.name,
+            "%(service)s n'a plus accès à votre espace santé : il ne peut plus lire ni ajouter"
+            " de données.",
+            service=card.service.name,
         ),
         url_for("health.services"),
     )
@@ -174,13 +194,14 @@ def revoke(grant_id):
 @bp.post("/services/<int:grant_id>/renouveler")
 @requires(can_use_health_space)
 def renew(grant_id):
-    grant = _grant_or_404(grant_id)
+    card = _card_or_404(grant_id)
     back = url_for("health.services")
     refused = _("Cet accès ne peut plus être renouvelé : reconnectez le service.")
     with refusals_flashed(back, ValueError, message=refused):
-        dashboard.renew(subject(), grant)
-    date = grant.expires_at.strftime("%d/%m/%Y")
-    return saved(_("Accès renouvelé jusqu'au %(date)s.", date=date), back)
+        dashboard.renew(subject(), card.grant, _viewer())
+    return saved(
+        _("Accès renouvelé jusqu'au %(date)s.", date=local_date(card.grant.expires_at)), back
+    )
 
 
 # --- history -----------------------------------------------------------------------------
@@ -207,6 +228,7 @@ def history():
             values=request.args,
             args=args,
             service_options=dashboard.services_in_history(citizen, viewer),
+            check=verify_chain(citizen.id),
         ),
     ), (400 if errors else 200)
 
@@ -229,7 +251,9 @@ def data():
                 {
                     "kind": kind,
                     "label": MEASURES[kind].label,
-                    "chart": line_chart(series),
+                    "chart": line_chart(
+                        series, name=str(MEASURES[kind].label), unit=unit_for_people(series[0].unit)
+                    ),
                     "latest": series[-5:][::-1],
                 }
             )

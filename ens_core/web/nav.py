@@ -20,7 +20,6 @@ from flask_login import current_user
 SLOTS = (
     "catalogue",
     "health",
-    "grants",
     "editor",
     "editor_dossiers",
     "compliance",

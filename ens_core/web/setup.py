@@ -5,7 +5,7 @@ from flask import Flask
 from ens_core.demo import demo_cli
 from ens_core.extensions import csrf
 from ens_core.i18n_catalogs import i18n_cli
-from ens_core.web import context, errors, nav
+from ens_core.web import cells, context, errors, nav
 from ens_core.web.views import bp
 
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     errors.init_app(app)
     context.init_app(app)
+    cells.init_app(app)
     nav.init_app(app)
     app.cli.add_command(demo_cli)
     app.cli.add_command(i18n_cli)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from authz.consent import grant_of
@@ -20,6 +23,7 @@ from tests.authz.flow import (
     query_of,
 )
 from tests.factories import make_user
+from tests.helpers import local_date_fr, visible_text
 
 
 def test_anonymous_user_is_sent_to_login_first(client, public):
@@ -153,14 +157,37 @@ def test_consent_screen_shows_purpose_retention_hosting_and_decision_date(
     page = client.get(
         authorize_path(public.client_id, "patient/Observation.rs offline_access", challenge)
     ).get_data(as_text=True)
-    assert "Lire et rechercher vos mesures" in page
-    assert "Finalité : Soins." in page
-    assert "Conservation : 365 jours." in page
-    assert "FR" in page
-    assert service.referenced_at.strftime("%d/%m/%Y") in page
+    text = visible_text(page)
+    # One plain sentence per permission, as the catalogue and the connected-services page.
+    assert (
+        "Il peut lire vos mesures et résultats (tension, poids, glycémie…)."
+        " Pourquoi : Soins. Il les garde au plus 1 an."
+    ) in text
+    assert "Données hébergées en France" in text
+    assert local_date_fr(service.referenced_at) in text
+    assert "Vous pourrez arrêter à tout moment dans Mon espace › Services connectés" in text
+    assert 'href="/espace/services"' in page
+    assert f'href="/catalogue/{service.slug}"' in page
+    # Scope codes only inside the "Détails techniques" disclosure.
+    outside = visible_text(re.sub(r"<details.*?</details>", "", page, flags=re.S))
+    assert "patient/" not in outside and "offline_access" not in outside
+    assert "<summary>Détails techniques</summary>" in page
+    assert "patient/Observation.rs" in text
     # offline_access asked: the long duration is preselected.
     assert 'id="duration-long" name="duration" value="long" checked' in page
     assert 'name="csrf_token"' in page
+
+
+def test_consent_screen_in_english_names_countries_and_dates_in_english(
+    client, public, citizen, service
+):
+    login_citizen(client, citizen)
+    _, challenge = pkce()
+    path = authorize_path(public.client_id, "patient/Observation.rs", challenge) + "&lang=en"
+    text = visible_text(client.get(path).get_data(as_text=True))
+    assert "France" in text and "/20" not in text
+    assert "It may read your measurements and results" in text
+    assert "Why: Care. It keeps them for 1 year at most." in text
 
 
 def test_without_offline_access_one_time_is_preselected(client, public, citizen):
@@ -232,25 +259,56 @@ def test_sandbox_client_works_on_a_synthetic_citizen_and_production_does_not(
     assert query_of(response)["error"] == "access_denied"
 
 
-@pytest.mark.parametrize("status", [ServiceStatus.SUSPENDED, ServiceStatus.DELISTED])
-def test_suspended_or_delisted_service_gets_no_authorization(
-    client, public, citizen, service, status
+def _back_link(page: str) -> dict:
+    """The query of the page's "back to the app" link (what the app finally receives)."""
+    import html
+
+    href = html.unescape(re.search(r'<a class="button[^"]*" href="([^"]+)"', page).group(1))
+    assert href.startswith(REDIRECT)
+    return {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [
+        (ServiceStatus.SUSPENDED, "est suspendu par l'autorité de référencement"),
+        (ServiceStatus.DELISTED, "n'est plus référencé"),
+    ],
+)
+def test_suspended_or_delisted_service_is_explained_on_ens_first(
+    client, public, citizen, service, status, why
 ):
+    """Defect 5: the citizen learns on ENS why, before anything goes back to the app."""
     service.status = status
+    service.status_reason = "Hébergement hors de l'Union européenne."
     db.session.flush()
     login_citizen(client, citizen)
     _, challenge = pkce()
     response = client.get(authorize_path(public.client_id, "patient/Observation.rs", challenge))
-    assert query_of(response)["error"] == "unauthorized_client"
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    text = visible_text(page)
+    assert f"{service.name} {why}" in text
+    assert "Aucune donnée n'a été partagée" in text
+    if status is ServiceStatus.SUSPENDED:
+        assert "Hébergement hors de l'Union européenne." in text
+    back = _back_link(page)
+    assert back["error"] == "unauthorized_client" and back["state"] == "st4te"
+    assert grant_of(citizen, service) is None
+    # An app that asked for no interaction still gets its answer at once.
+    path = authorize_path(public.client_id, "patient/Observation.rs", challenge, prompt="none")
+    assert query_of(client.get(path))["error"] == "unauthorized_client"
 
 
-def test_disabled_client_gets_no_authorization(client, public, citizen):
+def test_disabled_client_is_explained_on_ens_first(client, public, citizen):
     public.is_enabled = False
     db.session.flush()
     login_citizen(client, citizen)
     _, challenge = pkce()
     response = client.get(authorize_path(public.client_id, "patient/Observation.rs", challenge))
-    assert query_of(response)["error"] == "unauthorized_client"
+    assert response.status_code == 403
+    assert "n'est plus autorisée" in visible_text(response.get_data(as_text=True))
+    assert _back_link(response.get_data(as_text=True))["error"] == "unauthorized_client"
 
 
 def test_non_citizen_account_cannot_consent(client, public):
@@ -293,7 +351,8 @@ def test_sandbox_client_of_a_draft_service_serves_synthetic_citizens(client):
     # The draft service's production client gets nothing.
     _, challenge = pkce()
     response = client.get(authorize_path(production.client_id, "patient/Observation.rs", challenge))
-    assert query_of(response)["error"] == "unauthorized_client"
+    assert response.status_code == 403
+    assert "n'est pas encore référencé" in visible_text(response.get_data(as_text=True))
 
 
 def test_prompt_login_forces_a_new_authentication(client, public, citizen):

@@ -103,10 +103,12 @@ def test_authlib_client_completes_the_flow(app, live_server):
     assert refreshed["refresh_token"] != token["refresh_token"]
     assert oauth.get(f"{live_server}/oauth/userinfo", timeout=10).status_code == 200
 
-    # The citizen withdraws consent: the very next call is refused.
-    grants_page = browser.get(f"{live_server}/oauth/consentements", timeout=10)
-    action = re.search(r'action="(/oauth/consentements/\d+/retirer)"', grants_page.text).group(1)
-    browser.post(f"{live_server}{action}", data={"csrf_token": _csrf(grants_page.text)}, timeout=10)
+    # The citizen stops sharing (the old URL leads to the one page): the next call is refused.
+    services_page = browser.get(f"{live_server}/oauth/consentements", timeout=10)
+    assert services_page.url.endswith("/espace/services")
+    stop = re.search(r'href="(/espace/services/\d+/arreter)"', services_page.text).group(1)
+    confirm = browser.get(f"{live_server}{stop}", timeout=10)
+    browser.post(f"{live_server}{stop}", data={"csrf_token": _csrf(confirm.text)}, timeout=10)
     denied = oauth.get(f"{live_server}/oauth/userinfo", timeout=10)
     assert denied.status_code == 401
     assert 'error="invalid_token"' in denied.headers["WWW-Authenticate"]

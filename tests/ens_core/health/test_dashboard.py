@@ -40,12 +40,13 @@ def test_done_when_write_history_revoke_refused_export(client, app_ctx):
 
     login(client, camille.email, PASSWORD)
     history = client.get("/espace/historique").get_data(as_text=True)
-    assert "Tension Suivi" in history and "Écriture groupée" in history
+    assert "Tension Suivi" in history and "Ajout groupé" in history
+    assert "Journal vérifié" in history  # the log's integrity is shown with the log
 
     grant = db.session.scalar(select(Grant).where(Grant.citizen_id == camille.id))
-    confirm = client.get(f"/espace/services/{grant.id}/revoquer")
-    assert "Révoquer l'accès de Tension Suivi ?" in confirm.get_data(as_text=True)
-    done = submit(client, f"/espace/services/{grant.id}/revoquer", {})
+    confirm = client.get(f"/espace/services/{grant.id}/arreter")
+    assert "Arrêter le partage avec Tension Suivi ?" in confirm.get_data(as_text=True)
+    done = submit(client, f"/espace/services/{grant.id}/arreter", {})
     assert done.status_code == 302
     assert api.get("/fhir/Observation").status_code == 401
 
@@ -63,7 +64,8 @@ def test_done_when_write_history_revoke_refused_export(client, app_ctx):
     assert kinds == ["Patient", "Observation"]
     assert "Camille Martin" in archive.read("resume.html").decode()
     dashboard_page = client.get("/espace").get_data(as_text=True)
-    assert "Journal vérifié" in dashboard_page
+    assert "Journal vérifié" not in dashboard_page
+    assert "Derniers accès à vos données" in dashboard_page and "ajout groupé" in dashboard_page
 
 
 def test_dashboard_is_private(client, app_ctx):
@@ -84,10 +86,10 @@ def test_another_citizens_grant_and_document_are_not_reachable(client, app_ctx):
     bob_doc = make_document(bob, "Secret de Bob")
     db.session.commit()
     login(client, alice.email, PASSWORD)
-    assert client.get(f"/espace/services/{bob_grant.id}/revoquer").status_code == 404
+    assert client.get(f"/espace/services/{bob_grant.id}/arreter").status_code == 404
     assert (
         submit(
-            client, f"/espace/services/{bob_grant.id}/revoquer", {}, form_url="/espace/donnees"
+            client, f"/espace/services/{bob_grant.id}/arreter", {}, form_url="/espace/donnees"
         ).status_code
         == 404
     )
