@@ -253,7 +253,10 @@ def _record_refusal(response) -> None:
 
 
 def fhir_http_error(error: HTTPException):
-    return error_response(FhirError(error.code or 500, error.description or error.name))
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return error_response(
+        FhirError(error.code or 500, error.description or error.name, headers=headers)
+    )
 
 
 def fhir_unexpected_error(error: Exception):

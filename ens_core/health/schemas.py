@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES
 from ens_core.health.models import AbuseCategory, GuardianshipKind
 from ens_core.notifications.services import KINDS
+from ens_core.web.edge import Integer
 
 
 class _Base(Schema):
@@ -16,7 +17,7 @@ class _Base(Schema):
 
 
 class HistoryQuery(_Base):
-    service = fields.Integer(load_default=None)
+    service = Integer(load_default=None)
     resource_type = fields.String(
         load_default=None,
         validate=validate.OneOf(
@@ -29,7 +30,7 @@ class HistoryQuery(_Base):
         load_default=None, validate=validate.OneOf(["", "reads", "writes", "failures"])
     )
     q = fields.String(load_default=None, validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
 class DocumentQuery(_Base):
@@ -53,7 +54,7 @@ class SwitchProfileForm(_Base):
 
 
 class AbuseForm(_Base):
-    service = fields.Integer(required=True)
+    service = Integer(required=True)
     category = fields.String(
         required=True, validate=validate.OneOf([c.value for c in AbuseCategory])
     )
