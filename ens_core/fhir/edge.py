@@ -8,7 +8,7 @@ OperationOutcome naming the element, never a 500 nor a silently coerced value:
   ``[A-Za-z0-9\\-.]{1,64}``; search parameters are bounded in number and length and free
   of NUL; ``_count`` and ``_offset`` are integers within 32 bits;
 * **the body** (:func:`parse_json`): strict JSON (no ``NaN``), nesting depth and size
-  bounded, every string (and key) free of NUL;
+  bounded, every string (and key) free of NUL and of lone surrogates;
 * **each resource** (:func:`check_types`, from the structure validation): FHIR's JSON
   types are strict — a ``dateTime`` is a JSON string, a ``decimal`` a JSON number, a
   repeating element an array, an element of a complex type an object;
@@ -112,6 +112,19 @@ def parse_json(raw: bytes) -> object:
     return data
 
 
+def _clean(text: str) -> bool:
+    """No NUL, and valid Unicode (a JSON escape may smuggle in a lone surrogate)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_tree(data: object) -> None:
     """Depth, size, NUL characters and finite numbers, iteratively (no recursion)."""
     stack, nodes = [(data, 1)], 0
@@ -126,14 +139,17 @@ def check_tree(data: object) -> None:
             )
         if isinstance(value, dict):
             for key, item in value.items():
-                if "\x00" in key:
-                    raise FhirError(400, "A property name contains NUL.", code="structure")
+                if not _clean(key):
+                    raise FhirError(400, "A property name is not clean text.", code="structure")
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
         elif isinstance(value, str):
-            if "\x00" in value:
-                raise FhirError(400, "A string contains a NUL character.", code="value")
+            if not _clean(value):
+                raise FhirError(
+                    400, "A string contains NUL or a lone surrogate (\\u0000, \\ud800).",
+                    code="value",
+                )
         elif isinstance(value, float) and not math.isfinite(value):
             raise FhirError(400, "A number is out of range.", code="value")
 

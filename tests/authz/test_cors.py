@@ -47,9 +47,7 @@ def test_preflight_from_a_registered_origin_is_allowed(client, public, path, met
     assert "Origin" in response.headers["Vary"]
     assert method in response.headers["Access-Control-Allow-Methods"]
     allowed = response.headers["Access-Control-Allow-Headers"].lower()
-    assert {"authorization", "content-type", "if-match"} <= {
-        h.strip() for h in allowed.split(",")
-    }
+    assert {"authorization", "content-type", "if-match"} <= {h.strip() for h in allowed.split(",")}
     assert int(response.headers["Access-Control-Max-Age"]) > 0
     assert "Access-Control-Allow-Credentials" not in response.headers
 

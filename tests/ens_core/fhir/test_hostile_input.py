@@ -43,57 +43,125 @@ def _with(resource: dict, path: str, value) -> dict:
 OBS = "Observation"
 WRITES = [
     # (id, resource type, body from patient id, the element the OperationOutcome names)
-    ("date-as-number", OBS, lambda p: _with(observation(p), "effectiveDateTime", 20260101),
-     "Observation.effectiveDateTime"),
-    ("value-as-string", OBS, lambda p: _with(observation(p), "valueQuantity.value", "72"),
-     "Observation.valueQuantity.value"),
-    ("value-as-bool", OBS, lambda p: _with(observation(p), "valueQuantity.value", True),
-     "Observation.valueQuantity.value"),
+    (
+        "date-as-number",
+        OBS,
+        lambda p: _with(observation(p), "effectiveDateTime", 20260101),
+        "Observation.effectiveDateTime",
+    ),
+    (
+        "value-as-string",
+        OBS,
+        lambda p: _with(observation(p), "valueQuantity.value", "72"),
+        "Observation.valueQuantity.value",
+    ),
+    (
+        "value-as-bool",
+        OBS,
+        lambda p: _with(observation(p), "valueQuantity.value", True),
+        "Observation.valueQuantity.value",
+    ),
     ("status-as-number", OBS, lambda p: _with(observation(p), "status", 5), "Observation.status"),
-    ("coding-not-array", OBS, lambda p: _with(observation(p), "code.coding", {"code": "x"}),
-     "Observation.code.coding"),
-    ("subject-as-string", OBS, lambda p: _with(observation(p), "subject", f"Patient/{p}"),
-     "Observation.subject"),
-    ("date-before-year-1-in-utc", OBS,
-     lambda p: _with(observation(p), "effectiveDateTime", "0001-01-01T00:00:00+14:00"),
-     "Observation.effectiveDateTime"),
-    ("date-after-9999-in-utc", OBS,
-     lambda p: _with(observation(p), "effectiveDateTime", "9999-12-31T23:59:59-14:00"),
-     "Observation.effectiveDateTime"),
+    (
+        "coding-not-array",
+        OBS,
+        lambda p: _with(observation(p), "code.coding", {"code": "x"}),
+        "Observation.code.coding",
+    ),
+    (
+        "subject-as-string",
+        OBS,
+        lambda p: _with(observation(p), "subject", f"Patient/{p}"),
+        "Observation.subject",
+    ),
+    (
+        "date-before-year-1-in-utc",
+        OBS,
+        lambda p: _with(observation(p), "effectiveDateTime", "0001-01-01T00:00:00+14:00"),
+        "Observation.effectiveDateTime",
+    ),
+    (
+        "date-after-9999-in-utc",
+        OBS,
+        lambda p: _with(observation(p), "effectiveDateTime", "9999-12-31T23:59:59-14:00"),
+        "Observation.effectiveDateTime",
+    ),
     ("nul-in-note", OBS, lambda p: {**observation(p), "note": [{"text": "a\x00b"}]}, None),
+    (
+        "lone-surrogate-in-note",
+        OBS,
+        lambda p: {**observation(p), "note": [{"text": "a\ud800"}]},
+        None,
+    ),
     ("nul-in-key", OBS, lambda p: {**observation(p), "x\x00": 1}, None),
     ("deep-nesting", OBS, lambda p: {**observation(p), "extension": [_nested(200)]}, None),
     ("not-an-object", OBS, lambda p: [observation(p)], "Observation"),
-    ("cancelation-reason-too-long", "Appointment",
-     lambda p: {**appointment(p, status="cancelled"), "cancelationReason": {"text": "x" * 301}},
-     "Appointment.cancelationReason.text"),
-    ("document-description-nul", "DocumentReference",
-     lambda p: _with(document(p), "description", "a\x00"), None),
-    ("attachment-data-as-number", "DocumentReference",
-     lambda p: _with(document(p), "content.0.attachment.data", 5),
-     "DocumentReference.content[0].attachment.data"),
-    ("bundle-entry-number", "", lambda p: {**transaction(observation(p)), "entry": [1]},
-     "Bundle.entry[0]"),
-    ("bundle-entry-not-array", "", lambda p: {**transaction(observation(p)), "entry": "x"},
-     "Bundle.entry"),
-    ("bundle-resource-number", "",
-     lambda p: _with(transaction(observation(p)), "entry.0.resource", 1),
-     "Bundle.entry[0].resource"),
-    ("bundle-request-method-number", "",
-     lambda p: _with(transaction(observation(p)), "entry.0.request.method", 5),
-     "Bundle.entry[0].request.method"),
-    ("bundle-entry-bad-type", "",
-     lambda p: _with(transaction(observation(p)), "entry.0.resource.valueQuantity.value", "72"),
-     "Bundle.entry[0].resource.valueQuantity.value"),
-    ("binary-data-number", "Binary",
-     lambda p: {"resourceType": "Binary", "contentType": "application/pdf", "data": 5},
-     "Binary.data"),
-    ("binary-data-array", "Binary",
-     lambda p: {"resourceType": "Binary", "contentType": "application/pdf", "data": []},
-     "Binary.data"),
-    ("binary-content-type-object", "Binary",
-     lambda p: {"resourceType": "Binary", "contentType": {}, "data": "JVBERi0="},
-     "Binary.contentType"),
+    (
+        "cancelation-reason-too-long",
+        "Appointment",
+        lambda p: {**appointment(p, status="cancelled"), "cancelationReason": {"text": "x" * 301}},
+        "Appointment.cancelationReason.text",
+    ),
+    (
+        "document-description-nul",
+        "DocumentReference",
+        lambda p: _with(document(p), "description", "a\x00"),
+        None,
+    ),
+    (
+        "attachment-data-as-number",
+        "DocumentReference",
+        lambda p: _with(document(p), "content.0.attachment.data", 5),
+        "DocumentReference.content[0].attachment.data",
+    ),
+    (
+        "bundle-entry-number",
+        "",
+        lambda p: {**transaction(observation(p)), "entry": [1]},
+        "Bundle.entry[0]",
+    ),
+    (
+        "bundle-entry-not-array",
+        "",
+        lambda p: {**transaction(observation(p)), "entry": "x"},
+        "Bundle.entry",
+    ),
+    (
+        "bundle-resource-number",
+        "",
+        lambda p: _with(transaction(observation(p)), "entry.0.resource", 1),
+        "Bundle.entry[0].resource",
+    ),
+    (
+        "bundle-request-method-number",
+        "",
+        lambda p: _with(transaction(observation(p)), "entry.0.request.method", 5),
+        "Bundle.entry[0].request.method",
+    ),
+    (
+        "bundle-entry-bad-type",
+        "",
+        lambda p: _with(transaction(observation(p)), "entry.0.resource.valueQuantity.value", "72"),
+        "Bundle.entry[0].resource.valueQuantity.value",
+    ),
+    (
+        "binary-data-number",
+        "Binary",
+        lambda p: {"resourceType": "Binary", "contentType": "application/pdf", "data": 5},
+        "Binary.data",
+    ),
+    (
+        "binary-data-array",
+        "Binary",
+        lambda p: {"resourceType": "Binary", "contentType": "application/pdf", "data": []},
+        "Binary.data",
+    ),
+    (
+        "binary-content-type-object",
+        "Binary",
+        lambda p: {"resourceType": "Binary", "contentType": {}, "data": "JVBERi0="},
+        "Binary.contentType",
+    ),
 ]
 
 
@@ -112,8 +180,9 @@ def _assert_refused(response, expression=None):
     [case[1:] for case in WRITES],
     ids=[case[0] for case in WRITES],
 )
-def test_hostile_resource_is_refused_naming_the_element(api, citizen, resource_type, make,
-                                                        expression):
+def test_hostile_resource_is_refused_naming_the_element(
+    api, citizen, resource_type, make, expression
+):
     before = _stored(citizen)
     response = api.post(f"/fhir/{resource_type}".rstrip("/"), make(api.patient_id))
     _assert_refused(response, expression)
@@ -125,10 +194,13 @@ RAW_BODIES = [
     ("deeply-nested-objects", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
     ("nan", b'{"resourceType":"Observation","valueQuantity":{"value":NaN}}'),
     ("huge-number", b'{"resourceType":"Observation","valueQuantity":{"value":1e400}}'),
-    ("huge-integer", b'{"resourceType":"Observation","valueQuantity":{"value":' + b"9" * 5000
-     + b"}}"),
+    (
+        "huge-integer",
+        b'{"resourceType":"Observation","valueQuantity":{"value":' + b"9" * 5000 + b"}}",
+    ),
     ("not-utf8", b'{"resourceType":"\xff"}'),
     ("null", b"null"),
+    ("lone-surrogate", b'{"resourceType":"Observation","note":[{"text":"\\ud800"}]}'),
     ("truncated", b'{"resourceType":'),
 ]
 
@@ -197,6 +269,8 @@ def test_post_search_form_is_checked_too(api):
 
 def test_a_valid_resource_still_goes_through(api, citizen):
     assert api.post("/fhir/Observation", observation(api.patient_id)).status_code == 201
-    cancelled = {**appointment(api.patient_id, status="cancelled"),
-                 "cancelationReason": {"text": "x" * 300}}
+    cancelled = {
+        **appointment(api.patient_id, status="cancelled"),
+        "cancelationReason": {"text": "x" * 300},
+    }
     assert api.post("/fhir/Appointment", cancelled).status_code == 201
