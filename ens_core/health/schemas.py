@@ -50,7 +50,8 @@ class HiddenForm(_Base):
 
 
 class SwitchProfileForm(_Base):
-    ward = fields.String(required=True, validate=validate.Length(max=20))
+    # "self", or the id of a ward (an INTEGER: nine digits at most)
+    ward = fields.String(required=True, validate=validate.Regexp(r"^(self|[0-9]{1,9})$"))
 
 
 class AbuseForm(_Base):
