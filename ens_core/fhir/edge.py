@@ -216,47 +216,56 @@ def _elements(model) -> dict[str, tuple[str, bool, object]]:
     }
 
 
-def _type_ok(kind: str, value) -> bool:
-    if kind == STRING:
-        return isinstance(value, str)
-    if kind == INTEGER:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == NUMBER:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == BOOLEAN:
-        return isinstance(value, bool)
-    if kind == OBJECT:
-        return isinstance(value, dict)
-    return True
+# The Python types ``json.loads`` gives for each JSON kind (exact types: a bool is no number).
+_JSON_TYPES = {
+    STRING: (str,),
+    INTEGER: (int,),
+    NUMBER: (int, float),
+    BOOLEAN: (bool,),
+    OBJECT: (dict,),
+}
 
 
 def check_types(payload, model, path: str) -> None:
     """Every element of ``payload`` has the JSON type its FHIR datatype requires; 400
-    naming each element at fault."""
+    naming each element at fault. Paths are spelled out only for what is wrong or nested."""
     if not isinstance(payload, dict):
         raise FhirError(400, f"{path} must be a JSON object.", expression=path)
     problems: list[tuple[str, str]] = []
     stack = [(payload, model, path)]
     while stack and len(problems) < MAX_PROBLEMS:
-        node, node_model, where = stack.pop()
-        elements = _elements(node_model)
-        for key, value in node.items():
-            if key not in elements or value is None:
-                continue  # unknown elements, ``_x`` extensions: the model refuses them
-            kind, many, sub = elements[key]
-            items = [(f"{where}.{key}", value)]
-            if many:
-                if not isinstance(value, list):
-                    problems.append((f"{where}.{key}", f"{where}.{key} must be a JSON array."))
-                    continue
-                items = [(f"{where}.{key}[{i}]", item) for i, item in enumerate(value)]
-            for item_path, item in items:
-                if not _type_ok(kind, item):
-                    problems.append((item_path, f"{item_path} must be a JSON {kind}."))
-                elif sub is not None:
-                    stack.append((item, sub, item_path))
+        _check_node(*stack.pop(), problems, stack)
     if problems:
         raise FhirErrors(400, problems[:MAX_PROBLEMS], code="structure")
+
+
+def _check_node(node: dict, model, where: str, problems: list, stack: list) -> None:
+    """The elements of one object: wrong ones to ``problems``, objects inside to ``stack``."""
+    elements = _elements(model)
+    for key, value in node.items():
+        spec = elements.get(key)
+        if spec is None or value is None:
+            continue  # unknown elements, ``_x`` extensions: the model refuses them
+        kind, many, sub = spec
+        allowed = _JSON_TYPES.get(kind)
+        if not many:
+            if allowed and type(value) not in allowed:
+                problems.append(_wrong(f"{where}.{key}", kind))
+            elif sub is not None:
+                stack.append((value, sub, f"{where}.{key}"))
+            continue
+        if type(value) is not list:
+            problems.append(_wrong(f"{where}.{key}", "array"))
+            continue
+        for i, item in enumerate(value):
+            if allowed and type(item) not in allowed:
+                problems.append(_wrong(f"{where}.{key}[{i}]", kind))
+            elif sub is not None:
+                stack.append((item, sub, f"{where}.{key}[{i}]"))
+
+
+def _wrong(path: str, kind: str) -> tuple[str, str]:
+    return path, f"{path} must be a JSON {kind}."
 
 
 # --- moments -------------------------------------------------------------------------------
