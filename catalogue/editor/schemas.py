@@ -20,6 +20,7 @@ from marshmallow import (
 from authz.models import AuthMethod
 from catalogue.models import Audience, Category, Platform, PriceModel
 from ens_core.accounts.schemas import SignupSchema
+from ens_core.web.edge import Integer
 
 # ISO 3166-1 alpha-2 codes known to CLDR (regions such as "150" and "EU", and the
 # private-use or unknown codes, are left out).
@@ -261,7 +262,7 @@ class HostingSchema(FormSchema):
     hds_certificate_number = fields.String(load_default=None, validate=validate.Length(max=80))
     hds_certificate_expiry = fields.Date(load_default=None)
     effective_from = fields.Date(required=True)
-    replaces_id = fields.Integer(load_default=None)
+    replaces_id = Integer(load_default=None)
 
     @pre_load
     def _upper_country(self, data, **kwargs):
@@ -299,7 +300,7 @@ class OwnerSchema(FormSchema):
     )
     declared_control = fields.Boolean(load_default=False)
     effective_from = fields.Date(required=True)
-    replaces_id = fields.Integer(load_default=None)
+    replaces_id = Integer(load_default=None)
 
     @pre_load
     def _normalise(self, data, **kwargs):

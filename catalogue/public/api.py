@@ -11,16 +11,22 @@ Other packages may document their own JSON endpoints on the same document:
 
 from __future__ import annotations
 
+import http
+import json
+
 from flask import Flask, jsonify
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound, UnprocessableEntity
 
 from catalogue.models import Service
 from catalogue.public.schemas import (
-    SearchFiltersSchema,
+    ApiSearchSchema,
+    PaginationSchema,
+    ProblemSchema,
     ServiceDetailSchema,
     ServiceSummarySchema,
     public_detail,
@@ -29,10 +35,31 @@ from catalogue.public.schemas import (
 from catalogue.public.search import PUBLIC_STATUSES, SearchCriteria, search_services
 from ens_core.db import db
 
+PROBLEM_JSON = "application/problem+json"
+PAGINATION_HEADER = {
+    "description": "Pagination metadata: a JSON object.",
+    "content": {"application/json": {"schema": PaginationSchema}},
+}
+
 
 class EnsApi(Api):
+    """flask-smorest's Api, documenting errors as they are sent: problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
     def _register_error_handlers(self):
         """Keep the app's error handlers (see the module doc)."""
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 api = EnsApi()
@@ -48,7 +75,7 @@ blp = Blueprint(
 def _problem(status: int, title: str, detail: str, **extra):
     response = jsonify(type="about:blank", title=title, status=status, detail=detail, **extra)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = PROBLEM_JSON
     return response
 
 
@@ -62,31 +89,37 @@ def _invalid(error):
 
 @blp.route("/services")
 class ServiceList(MethodView):
-    @blp.arguments(SearchFiltersSchema, location="query", as_kwargs=True)
-    @blp.response(200, ServiceSummarySchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters, **filters):
+    @blp.arguments(ApiSearchSchema, location="query", as_kwargs=True)
+    @blp.response(200, ServiceSummarySchema(many=True), headers={"X-Pagination": PAGINATION_HEADER})
+    @blp.alt_response(
+        422,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="Invalid query parameters (each field's messages).",
+    )
+    def get(self, page, page_size, **filters):
         """Search the catalogue.
 
         Referenced and suspended services matching the keyword (name, editor,
         descriptions, categories; accent- and case-insensitive) and the filters. Page
-        pagination: `page`, `page_size` (at most 100); totals in the `X-Pagination`
-        header.
+        pagination: `page` (1 to 100000), `page_size` (at most 100); totals in the
+        `X-Pagination` header, a JSON object.
         """
-        criteria = SearchCriteria(
-            **filters,
-            page=pagination_parameters.page,
-            per_page=pagination_parameters.page_size,
-        )
-        results = search_services(criteria)
-        pagination_parameters.item_count = results.total
-        return [public_summary(s) for s in results.items]
+        results = search_services(SearchCriteria(**filters, page=page, per_page=page_size))
+        meta = blp._make_pagination_metadata(page, page_size, results.total)
+        items = [public_summary(s) for s in results.items]
+        return items, 200, {"X-Pagination": json.dumps(meta)}
 
 
 @blp.route("/services/<slug>")
 class ServiceItem(MethodView):
     @blp.response(200, ServiceDetailSchema)
-    @blp.alt_response(404, description="No listed service has this slug.")
+    @blp.alt_response(
+        404,
+        schema=ProblemSchema,
+        content_type=PROBLEM_JSON,
+        description="No listed service has this slug.",
+    )
     def get(self, slug):
         """One service's public listing (referenced or suspended)."""
         service = db.session.scalar(

@@ -9,6 +9,7 @@ from catalogue.models import Audience, Category, Platform, PriceModel, Service, 
 from catalogue.public.search import SORTS
 from catalogue.public.vocabulary import ECOSCORE_GRADES, RESOURCE_LABELS, scope_access
 from catalogue.services import hosting_countries
+from ens_core.web.edge import Integer
 
 _RESOURCES = [r for r in RESOURCE_LABELS if r != "*"]
 
@@ -36,11 +37,43 @@ class SearchFiltersSchema(Schema):
 class SearchPageSchema(SearchFiltersSchema):
     """The HTML page adds its page number; an empty field of the GET form means "any"."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
 
     @pre_load
     def drop_empty(self, data, **kwargs):
         return {k: v for k, v in data.items() if v not in ("", None, [])}
+
+
+class ApiSearchSchema(SearchFiltersSchema):
+    """The API's query: the filters, then the page (1-based) and its size."""
+
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    page_size = Integer(load_default=10, validate=validate.Range(min=1, max=100))
+
+
+class PaginationSchema(Schema):
+    """What the ``X-Pagination`` header carries (a JSON object)."""
+
+    total = Integer(metadata={"description": "Total number of services found."})
+    total_pages = Integer(metadata={"description": "Total number of pages."})
+    first_page = Integer(metadata={"description": "First page number (if any)."})
+    last_page = Integer(metadata={"description": "Last page number (if any)."})
+    page = Integer(metadata={"description": "This page's number (if it exists)."})
+    previous_page = Integer(metadata={"description": "Previous page number."})
+    next_page = Integer(metadata={"description": "Next page number."})
+
+
+class ProblemSchema(Schema):
+    """An error, as ``application/problem+json`` (RFC 9457)."""
+
+    type = fields.String(metadata={"description": "about:blank"})
+    title = fields.String(metadata={"description": "The HTTP status's phrase."})
+    status = Integer()
+    detail = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "422: the messages of each invalid query parameter."},
+    )
 
 
 def query_args(args) -> dict:
@@ -63,7 +96,7 @@ class DataUseSchema(Schema):
     reads = fields.Boolean()
     writes = fields.Boolean()
     purpose = fields.String()
-    retention_days = fields.Integer()
+    retention_days = Integer()
 
 
 class EcoscoreSchema(Schema):

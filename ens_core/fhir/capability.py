@@ -99,7 +99,7 @@ def _resource(rtype: str, interactions: list[str]) -> dict:
 def _security(oauth: str) -> dict:
     """SMART on FHIR, with the ``oauth-uris`` extension naming the OAuth endpoints."""
     return {
-        "cors": False,
+        "cors": True,  # ens_core.web.cors: the origins of registered clients
         "service": [
             {
                 "coding": [

@@ -18,6 +18,7 @@ from flask import current_app
 
 from ens_core import uploads
 from ens_core.db import utcnow
+from ens_core.fhir import edge
 from ens_core.fhir.errors import FhirError, FhirErrors
 from ens_core.health.datatypes import (
     BP_DIASTOLIC,
@@ -222,6 +223,7 @@ def validate_structure(payload, resource_type: str, prefix: str | None = None):
             expression=f"{where}.resourceType",
         )
     model = _models()[resource_type]
+    edge.check_types(payload, model, where)
     try:
         return model.model_validate(payload)
     except pydantic.ValidationError as error:
@@ -249,7 +251,7 @@ def _as_datetime(value, path: str) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise FhirError(422, f"{path} must carry a time zone.", expression=path)
-        return value.astimezone(UTC)
+        return edge.to_utc(value, path)
     if isinstance(value, date):
         return datetime.combine(value, time(0), tzinfo=UTC)
     if isinstance(value, str):  # partial dates (YYYY, YYYY-MM) are too vague here

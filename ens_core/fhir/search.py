@@ -7,6 +7,7 @@ from calendar import monthrange
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
+from ens_core.fhir import edge
 from ens_core.fhir.errors import FhirError
 
 DEFAULT_COUNT = 20
@@ -16,28 +17,36 @@ COMMON = {"_count", "_offset", "_sort", "_format"}
 
 
 def _parse_moment(text: str, name: str) -> tuple[datetime, datetime]:
-    """[start, end) of the period a FHIR date search value denotes (its precision)."""
+    """[start, end) of the period a FHIR date search value denotes (its precision); the
+    end of a period reaching past year 9999 is the latest moment."""
     try:
         if len(text) == 4:
-            y = int(text)
-            return datetime(y, 1, 1, tzinfo=UTC), datetime(y + 1, 1, 1, tzinfo=UTC)
+            start = datetime(int(text), 1, 1, tzinfo=UTC)
+            return start, _year_after(start)
         if len(text) == 7:
             y, m = int(text[:4]), int(text[5:7])
             start = datetime(y, m, 1, tzinfo=UTC)
-            return start, start + timedelta(days=monthrange(y, m)[1])
+            return start, edge.shifted(start, timedelta(days=monthrange(y, m)[1]))
         if len(text) == 10:
             start = datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-            return start, start + timedelta(days=1)
+            return start, edge.shifted(start, timedelta(days=1))
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        moment = moment.astimezone(UTC)
+        moment = edge.to_utc(moment, name)
         step = timedelta(seconds=1) if moment.microsecond == 0 else timedelta(microseconds=1)
-        return moment, moment + step
-    except ValueError:
+        return moment, edge.shifted(moment, step)
+    except (ValueError, FhirError):
         raise FhirError(
             400, f"Search parameter {name}: {text!r} is not a valid date.", expression=name
         ) from None
+
+
+def _year_after(start: datetime) -> datetime:
+    try:
+        return start.replace(year=start.year + 1)
+    except ValueError:
+        return edge.LATEST
 
 
 def date_ranges(values: list[str], name: str = "date") -> list:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from ens_core.boundary import record_even_if_refused
 from ens_core.db import db
-from ens_core.fhir import mapping, search
+from ens_core.fhir import edge, mapping, search
 from ens_core.fhir.access import AccessContext, base_url
 from ens_core.fhir.errors import FhirError
 from ens_core.fhir.sources import source_key, source_uris
@@ -292,8 +292,23 @@ def _find_binary(caller: AccessContext):
     return find
 
 
+# The FHIR element each parsed value comes from (for a value too long for its column).
+ELEMENTS = {
+    "cancelation_reason": "cancelationReason.text",
+    "title": "content[0].attachment.title",
+    "practitioner": "participant.actor.display",
+    "location": "participant.actor.display",
+}
+
+
 def _parse(caller: AccessContext, resource_type: str, payload, prefix: str | None = None) -> dict:
     prefix = prefix or resource_type
+    data = _parse_resource(caller, resource_type, payload, prefix)
+    edge.check_columns(MODELS[resource_type], data, ELEMENTS, prefix)
+    return data
+
+
+def _parse_resource(caller: AccessContext, resource_type: str, payload, prefix: str) -> dict:
     if resource_type == "Observation":
         data = mapping.parse_observation(payload, caller.patient_id, prefix)
         kind = BY_CODE[data["code"]].key
@@ -417,6 +432,7 @@ def _transaction_entries(bundle) -> list:
         raise FhirError(400, "Expected a Bundle.", expression="Bundle")
     if bundle.get("type") != "transaction":
         raise FhirError(400, "Bundle.type must be transaction.", expression="Bundle.type")
+    edge.check_types(bundle, Bundle, "Bundle")
     try:
         Bundle.model_validate(
             {

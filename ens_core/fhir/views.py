@@ -10,11 +10,12 @@ import base64
 import binascii
 import logging
 
+from fhir.resources.R4B.binary import Binary as BinaryModel
 from flask import Blueprint, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from ens_core.boundary import record_even_if_refused, writes
-from ens_core.fhir import services
+from ens_core.fhir import edge, services
 from ens_core.fhir.access import AUTHORIZATION, AccessContext, require_scope
 from ens_core.fhir.capability import capability_statement
 from ens_core.fhir.errors import FhirError, error_response, fhir_response, operation_outcome
@@ -33,10 +34,7 @@ def _caller() -> AccessContext:
 def _body():
     if request.mimetype not in ("application/fhir+json", "application/json"):
         raise FhirError(415, "Send the resource as application/fhir+json.", code="not-supported")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise FhirError(400, "The body is not valid JSON.", code="structure")
-    return data
+    return edge.parse_json(request.get_data())
 
 
 def _run(operation):
@@ -54,6 +52,12 @@ def _check_type(resource_type: str) -> None:
         raise FhirError(
             404, f"Resource type {resource_type} is not served here.", code="not-supported"
         )
+
+
+@bp.before_request
+def check_edge():
+    form = request.form if request.endpoint == "fhir.search_post" else None
+    edge.check_request(request.view_args, request.args, form)
 
 
 @bp.get("/metadata")
@@ -164,6 +168,7 @@ def create_binary():
             body = _body()
             if not isinstance(body, dict) or body.get("resourceType") != "Binary":
                 raise FhirError(400, "Expected a Binary resource.", expression="Binary")
+            edge.check_types(body, BinaryModel, "Binary")
             try:
                 content = base64.b64decode(body.get("data") or "", validate=True)
             except (binascii.Error, ValueError):
@@ -248,7 +253,10 @@ def _record_refusal(response) -> None:
 
 
 def fhir_http_error(error: HTTPException):
-    return error_response(FhirError(error.code or 500, error.description or error.name))
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return error_response(
+        FhirError(error.code or 500, error.description or error.name, headers=headers)
+    )
 
 
 def fhir_unexpected_error(error: Exception):

@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from ens_core.health.datatypes import DOCUMENT_TYPES, HIDEABLE_TYPES
 from ens_core.health.models import AbuseCategory, GuardianshipKind
 from ens_core.notifications.services import KINDS
+from ens_core.web.edge import Integer
 
 
 class _Base(Schema):
@@ -25,7 +26,7 @@ class _Filters(_Base):
 
 
 class HistoryQuery(_Filters):
-    service = fields.Integer(load_default=None)
+    service = Integer(load_default=None)
     resource_type = fields.String(
         load_default=None,
         validate=validate.OneOf(
@@ -38,7 +39,7 @@ class HistoryQuery(_Filters):
         load_default=None, validate=validate.OneOf(["", "reads", "writes", "failures"])
     )
     q = fields.String(load_default=None, validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
 class DocumentQuery(_Filters):
@@ -58,11 +59,12 @@ class HiddenForm(_Base):
 
 
 class SwitchProfileForm(_Base):
-    ward = fields.String(required=True, validate=validate.Length(max=20))
+    # "self", or the id of a ward (an INTEGER: nine digits at most)
+    ward = fields.String(required=True, validate=validate.Regexp(r"^(self|[0-9]{1,9})$"))
 
 
 class AbuseForm(_Base):
-    service = fields.Integer(required=True)
+    service = Integer(required=True)
     category = fields.String(
         required=True, validate=validate.OneOf([c.value for c in AbuseCategory])
     )

@@ -23,14 +23,17 @@ def _wants_json() -> bool:
 
 
 def _render(error: HTTPException):
+    # The error's own headers (``Allow`` of a 405), not its HTML content type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _wants_json():
         response = jsonify(
             type="about:blank", title=error.name, status=error.code, detail=error.description
         )
         response.status_code = error.code
         response.mimetype = "application/problem+json"
+        response.headers.extend(headers)
         return response
-    return render_template("errors/error.html", error=error), error.code
+    return render_template("errors/error.html", error=error), error.code, headers
 
 
 def handle_http_error(error: HTTPException):

@@ -5,11 +5,13 @@ from flask import Flask
 from ens_core.demo import demo_cli
 from ens_core.extensions import csrf
 from ens_core.i18n_catalogs import i18n_cli
-from ens_core.web import cells, context, errors, nav
+from ens_core.web import cells, context, cors, edge, errors, nav
 from ens_core.web.views import bp
 
 
 def init_app(app: Flask) -> None:
+    edge.init_app(app)  # first: bounded <int:…> for every route registered after
+    cors.init_app(app)  # preflights answered before any other check
     csrf.init_app(app)
     app.register_blueprint(bp)
     errors.init_app(app)

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
 
 from ens_core.forms import _flatten
+from ens_core.web.edge import Integer
 from review.commission.models import College, Section, Sector, VoteChoice
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -60,7 +61,7 @@ class LinkSchema(_Base):
     nature = fields.String(required=True, validate=validate.Length(min=2, max=300))
     starts_on = fields.Date(load_default=None, allow_none=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
-    amount_eur = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    amount_eur = Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
 
 class DeclarationSchema(_Base):
@@ -91,7 +92,7 @@ class SessionSchema(_Base):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     held_at = fields.DateTime(format="%Y-%m-%dT%H:%M", required=True)
     location = fields.String(load_default="", allow_none=True, validate=validate.Length(max=200))
-    presiding_member_id = fields.Integer(required=True)
+    presiding_member_id = Integer(required=True)
 
     @post_load
     def _aware(self, data, **kwargs):
@@ -110,11 +111,11 @@ class ReconveneSchema(_Base):
 
 
 class AgendaSchema(_Base):
-    dossier_id = fields.Integer(required=True)
+    dossier_id = Integer(required=True)
 
 
 class AttendanceSchema(_Base):
-    present = fields.List(fields.Integer(), load_default=list)
+    present = fields.List(Integer(), load_default=list)
 
     @pre_load
     def _listify(self, data, **kwargs):

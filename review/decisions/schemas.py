@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from catalogue.models import DataPurpose
+from ens_core.web.edge import Integer
 from review.decisions.models import Outcome
 
 
@@ -26,7 +27,7 @@ class DecisionSchema(_Base):
 class DataUseSchema(_Base):
     scope = fields.String(required=True, validate=validate.Length(min=3, max=80))
     purpose = fields.Enum(DataPurpose, by_value=True, required=True)
-    retention_days = fields.Integer(required=True, validate=validate.Range(min=1, max=36500))
+    retention_days = Integer(required=True, validate=validate.Range(min=1, max=36500))
 
 
 class LiftSchema(_Base):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, pre_load, validate
 
 from catalogue.models import DataPurpose
+from ens_core.web.edge import Integer
 from review.dossiers.models import Answer, Verdict
 
 
@@ -18,7 +19,7 @@ class BlankAsMissing(Schema):
 
 
 class OpenDossierSchema(Schema):
-    service_id = fields.Integer(required=True)
+    service_id = Integer(required=True)
 
 
 class AnswerSchema(BlankAsMissing):
@@ -44,7 +45,7 @@ class DataRequestSchema(Schema):
             error=_l("Choisissez une finalité : prévention, diagnostic, soins ou suivi social."),
         ),
     )
-    retention_days = fields.Integer(
+    retention_days = Integer(
         required=True,
         validate=validate.Range(
             min=1, max=MAX_RETENTION_DAYS, error=_l("Une durée de 1 à 3 650 jours.")

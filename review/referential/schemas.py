@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from ens_core.web.edge import Integer
 from review.referential.models import AnswerType, Area
 
 CODE = re.compile(r"^[A-Z]{3}-\d{2}$")
@@ -39,7 +40,7 @@ class CriterionSchema(Schema):
         required=True, validate=validate.OneOf([t.value for t in AnswerType])
     )
     evidence_required = fields.Boolean(required=True, truthy={True}, falsy={False})
-    weight = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
+    weight = Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
     statement = fields.Nested(TextSchema, required=True)
     guidance = fields.Nested(TextSchema, load_default=None)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ens_core.web.edge import Integer
+
 MAX_STEPS = 12
 
 
@@ -18,8 +20,8 @@ class StepSchema(Schema):
     data_kb = fields.Float(
         required=True, validate=validate.Range(min=0, max=1_000_000), allow_nan=False
     )
-    dom_elements = fields.Integer(load_default=None, validate=validate.Range(min=1, max=10**6))
-    http_requests = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10**5))
+    dom_elements = Integer(load_default=None, validate=validate.Range(min=1, max=10**6))
+    http_requests = Integer(load_default=None, validate=validate.Range(min=0, max=10**5))
     page_weight_kb = fields.Float(
         load_default=None, validate=validate.Range(min=0, max=1_000_000), allow_nan=False
     )
