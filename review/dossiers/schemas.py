@@ -77,7 +77,7 @@ class InformationAnswerSchema(Schema):
 
 
 class SecondEvaluatorSchema(Schema):
-    agent_id = fields.Integer(
+    agent_id = Integer(
         required=True, error_messages={"required": _l("Choisissez un agent.")}
     )
 
