@@ -5,22 +5,25 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
+    import authz.conformance.models
     import authz.models  # noqa: F401  (tables known to the metadata)
     from authz import demo_records
     from authz.cli import keys_cli
+    from authz.conformance.recorder import FhirCallRecorder
     from authz.connections import HealthSpaceConsents
     from authz.protector import FhirAuthorization
     from authz.server import create_server
     from authz.services import on_service_status_changed
     from authz.views import bp
     from ens_core.accounts.policies import can_use_health_space
-    from ens_core.fhir.access import AUTHORIZATION
+    from ens_core.fhir.access import AUTHORIZATION, CALLS
     from ens_core.health.connections import CONSENTS
     from ens_core.signals import service_status_changed
     from ens_core.web.nav import register_nav
 
     app.extensions["ens_authz_server"] = create_server(app)
     AUTHORIZATION.provide(app, FhirAuthorization())  # the FHIR API's token checks
+    CALLS.provide(app, FhirCallRecorder())  # sandbox conformance runs
     CONSENTS.provide(app, HealthSpaceConsents())  # the citizen's connected services
     service_status_changed.connect(on_service_status_changed, app)
     app.register_blueprint(bp)
