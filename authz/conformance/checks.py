@@ -165,13 +165,16 @@ def tok_refresh_expiry(events, params, facts):
 
 
 def tok_refresh_once(events, params, facts):
-    seen: set[str] = set()
+    """A refresh token the store already exchanged is never sent again (sending again
+    one it refused is TOK-INVALID-GRANT's concern)."""
+    used: set[str] = set()
 
     def broken(event) -> bool:
         fingerprint = event.details.get("refresh_fp")
-        if fingerprint in seen:
+        if fingerprint in used:
             return True
-        seen.add(fingerprint)
+        if event.status == 200:
+            used.add(fingerprint)
         return False
 
     refreshes = [e for e in _of(events, "token") if e.details.get("refresh_fp")]
