@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from authz.conformance import checks
 from authz.conformance.models import ConformanceEvent, ConformanceRun
@@ -49,7 +50,9 @@ def events_of(run: ConformanceRun) -> list[ConformanceEvent]:
 
 
 def event_count(run: ConformanceRun) -> int:
-    return len(events_of(run))
+    return db.session.scalar(
+        select(func.count(ConformanceEvent.id)).where(ConformanceEvent.run_id == run.id)
+    )
 
 
 def start_run(
@@ -58,11 +61,11 @@ def start_run(
     """Open a run for a sandbox client, for ``hours`` (at most 24)."""
     now = now or utcnow()
     if client.kind is not ClientKind.SANDBOX:
-        raise ConformanceError("Seul un client de bac à sable peut faire l'objet d'un essai.")
+        raise ConformanceError(_l("Seul un client de bac à sable peut faire l'objet d'un essai."))
     if not 1 <= hours <= MAX_HOURS:
-        raise ConformanceError("Un essai dure de 1 à 24 heures.")
+        raise ConformanceError(_l("Un essai dure de 1 à 24 heures."))
     if any(run.is_open(now) for run in runs_of_client(client)):
-        raise ConformanceError("Un essai est déjà en cours pour ce client.")
+        raise ConformanceError(_l("Un essai est déjà en cours pour ce client."))
     version, _checks = checks.load_checks()
     run = ConformanceRun(
         service_id=client.service_id,
@@ -84,7 +87,7 @@ def withdraw_test_consent(editor, run: ConformanceRun, *, now=None) -> int:
     test citizens; returns how many. The run records the moment (the REV-STOP check)."""
     now = now or utcnow()
     if not run.is_open(now):
-        raise ConformanceError("L'essai est terminé.")
+        raise ConformanceError(_l("L'essai est terminé."))
     grants = list(
         db.session.scalars(
             select(Grant).where(Grant.client_id == run.client_id, Grant.revoked_at.is_(None))
@@ -93,8 +96,10 @@ def withdraw_test_consent(editor, run: ConformanceRun, *, now=None) -> int:
     live = [grant for grant in grants if grant.is_active(now)]
     if not live:
         raise ConformanceError(
-            "Aucun consentement en cours : l'application doit d'abord obtenir l'accord "
-            "d'un titulaire fictif."
+            _l(
+                "Aucun consentement en cours : l'application doit d'abord obtenir l'accord "
+                "d'un titulaire fictif."
+            )
         )
     for grant in live:
         revoke_grant(grant, reason="conformance run: consent withdrawn", now=now)
