@@ -122,8 +122,7 @@ def stop_run(editor, run: ConformanceRun, *, now=None) -> list[checks.Verdict]:
 
 def evaluate_run(run: ConformanceRun, *, now=None) -> list[checks.Verdict]:
     """Every check of the run's version over its events; a finished run keeps the summary."""
-    facts = checks.RunFacts(declared_scopes=frozenset(run.declared_scopes.split()))
-    verdicts = checks.evaluate(events_of(run), facts, run.checks_version)
+    verdicts = verdicts_of(run)
     if not run.is_open(now or utcnow()):
         run.verdicts = {v.check.id: v.status for v in verdicts}
         run.evaluated_at = now or utcnow()
@@ -151,3 +150,19 @@ def latest_attached_run(service_id: int) -> ConformanceRun | None:
         .order_by(ConformanceRun.attached_at.desc())
         .limit(1)
     )
+
+
+def verdicts_of(run: ConformanceRun) -> list[checks.Verdict]:
+    """The report of a run (its version's checks over its events), without storing."""
+    facts = checks.RunFacts(declared_scopes=frozenset(run.declared_scopes.split()))
+    return checks.evaluate(events_of(run), facts, run.checks_version)
+
+
+def finished_runs_of_service(service_id: int, *, now=None) -> list[ConformanceRun]:
+    now = now or utcnow()
+    runs = db.session.scalars(
+        select(ConformanceRun)
+        .where(ConformanceRun.service_id == service_id)
+        .order_by(ConformanceRun.started_at.desc(), ConformanceRun.id.desc())
+    )
+    return [run for run in runs if not run.is_open(now)]

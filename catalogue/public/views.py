@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from authz.conformance.services import latest_attached_run
 from catalogue.models import (
     Audience,
     Category,
@@ -184,4 +185,5 @@ def service(slug: str):
         countries=countries,
         events=list(reversed(service.events)),
         ServiceStatus=ServiceStatus,
+        conformance=latest_attached_run(service.id),
     ), status

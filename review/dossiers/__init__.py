@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.web.nav import register_nav
     from review.dossiers import demo_records
+    from review.dossiers.conformance import attached_report
     from review.dossiers.services import declared_scopes, referencing_step
     from review.dossiers.views import agent_bp, editor_bp
 
@@ -26,3 +27,5 @@ def init_app(app: Flask) -> None:
     REFERENCING_STEP.provide(app, referencing_step)
     # A sandbox conformance run checks the app asks only for the scopes declared here.
     DECLARED_SCOPES.provide(app, declared_scopes)
+    # The attached sandbox conformance report, for the dossier views of every portal.
+    app.jinja_env.globals["conformance_report_of"] = attached_report

@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from authz.conformance import services as conformance
 from authz.models import Grant, Token
 from authz.tokens import issue_tokens
 from ens_core.db import db, utcnow
@@ -195,3 +196,13 @@ class ReferenceApp:
             refresh(self.http, self.client, self.refresh_tokens[-1])
         # Ask the citizen again.
         assert self.http.get(self._path()[0]).status_code == 200
+
+
+def drive_run(http, client, editor, breaks=None):
+    """Open a run for ``client``, let the app (reference or variant) use the sandbox with
+    the consent withdrawn mid-run, stop; returns the run and its verdicts by check id."""
+    run = conformance.start_run(editor, client, declared_scopes=DECLARED)
+    app = ReferenceApp(http, client, breaks=breaks)
+    app.run(withdraw=lambda: conformance.withdraw_test_consent(editor, run))
+    verdicts = conformance.stop_run(editor, run)
+    return run, {v.check.id: v for v in verdicts}

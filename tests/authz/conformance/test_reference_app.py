@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from authz.conformance import services as conformance
 from authz.conformance.checks import FAIL, PASS, load_checks
 from authz.conformance.models import ConformanceEvent
 from ens_core.accounts.models import Role
 from ens_core.db import db
-from tests.authz.conformance.reference_client import DECLARED, VARIANTS, ReferenceApp
+from tests.authz.conformance.reference_client import VARIANTS, drive_run
 from tests.authz.flow import get_code, public_client, referenced_service
 from tests.factories import make_user
 
 
 def _drive(citizen_http, sandbox_client, breaks=None):
-    editor = make_user()
-    run = conformance.start_run(editor, sandbox_client, declared_scopes=DECLARED)
-    app = ReferenceApp(citizen_http, sandbox_client, breaks=breaks)
-    app.run(withdraw=lambda: conformance.withdraw_test_consent(editor, run))
-    verdicts = conformance.stop_run(editor, run)
-    return run, {v.check.id: v for v in verdicts}
+    return drive_run(citizen_http, sandbox_client, make_user(), breaks)
 
 
 def test_the_reference_app_passes_every_published_check(citizen_http, sandbox_client):
