@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from authz.conformance import services as conformance
+from authz.conformance.models import ConformanceEvent
 from authz.consent import record_consent
 from catalogue.models import DataPurpose, ServiceEventKind, ServiceStatus
 from ens_core.accounts.models import Role
@@ -24,6 +26,7 @@ from ens_core.health.models import AbuseCategory
 from ens_core.health.services import file_abuse_report
 from ens_core.notifications.services import notify
 from review.commission.models import College
+from review.dossiers.conformance import attach_conformance_run
 from tests.authz.flow import authorize_path, pkce, public_client
 from tests.authz.support import client_for
 from tests.e2e.conftest import AXE, new_context, run_axe
@@ -60,7 +63,15 @@ PAGES = [
     ("report-abuse", "/espace/signaler", Role.CITIZEN),
     ("editor-home", "/editeur", Role.EDITOR),
     ("editor-service", "/editeur/services/{editor_service_id}", Role.EDITOR),
+    ("editor-sandbox", "/editeur/services/{editor_service_id}/bac-a-sable", Role.EDITOR),
+    ("editor-conformance-run", "{conformance_run_path}", Role.EDITOR),
+    ("editor-dossier-conformance", "/editeur/dossiers/{conformance_dossier_id}", Role.EDITOR),
     ("agent-home", "/agent", Role.AGENT),
+    (
+        "agent-evaluation-conformance",
+        "/agent/dossiers/{conformance_dossier_id}/evaluation/security",
+        Role.AGENT,
+    ),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
     ("commission-home", "/commission", Role.COMMISSIONER),
 ]
@@ -132,15 +143,39 @@ def catalogue_data(app, live_server):
         )
         # The portals: a dossier for the agents, a planned session for the commission.
         make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        run, dossier = _conformance_run(service, users[Role.EDITOR], users[Role.AGENT])
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         make_commission_session(member, agent=users[Role.AGENT])
         seed = {
             "emails": {role: user.email for role, user in users.items()},
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
+            "conformance_run_path": f"/editeur/services/{service.id}/bac-a-sable/essais/{run.id}",
+            "conformance_dossier_id": dossier.id,
         }
         db.session.commit()
     return seed
+
+
+def _conformance_run(service, editor, agent):
+    """A finished sandbox conformance run of ``service``, attached to an evaluated dossier."""
+    sandbox = client_for(service, sandbox=True, scopes="patient/Observation.rs")
+    run = conformance.start_run(editor, sandbox, declared_scopes=["patient/Observation.rs"])
+    db.session.add(
+        ConformanceEvent(
+            run_id=run.id,
+            kind="fhir",
+            method="GET",
+            path="/fhir/Observation",
+            query={"_count": "10", "access_token": "[masqué]"},
+            status=200,
+            details={"search": True, "count": 10, "secret_in_query": True},
+        )
+    )
+    conformance.stop_run(editor, run)
+    dossier = make_evaluated_dossier(service, actor=agent)
+    attach_conformance_run(editor, dossier, run.id)
+    return run, dossier
 
 
 @pytest.fixture(scope="module")
