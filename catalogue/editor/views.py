@@ -55,7 +55,7 @@ from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.policies import can_use_editor_portal, requires
 from ens_core.accounts.schemas import EditorSignupSchema
 from ens_core.boundary import after_commit, roll_back
-from ens_core.db import db
+from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
@@ -570,6 +570,7 @@ def _sandbox_page(service, client, *, secret=None, errors=None, values=None, sta
                 AuthMethod=AuthMethod,
                 scopes=services.SANDBOX_SCOPE_CEILING.split(),
                 runs=services.conformance_runs_of(service),
+                now=utcnow(),
             ),
             status,
         )

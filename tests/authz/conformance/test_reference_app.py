@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from authz.conformance.checks import FAIL, PASS, load_checks
+from authz.conformance.checks import (
+    EVALUATORS,
+    FAIL,
+    NOT_EXERCISED,
+    PASS,
+    RunFacts,
+    evaluate,
+    load_checks,
+)
 from authz.conformance.models import ConformanceEvent
 from ens_core.accounts.models import Role
 from ens_core.db import db
@@ -58,3 +66,23 @@ def test_a_production_client_is_never_recorded(client, app_ctx):
     )
     assert code
     assert db.session.query(ConformanceEvent).count() == before
+
+
+def test_the_published_checks_are_complete_data_in_both_languages():
+    version, checks = load_checks()
+    assert version == "2026.1"
+    assert {check.id for check in checks} == set(EVALUATORS)
+    for check in checks:
+        assert check.fr and check.en and check.fr != check.en
+        assert check.text("en") == check.en and check.text("fr") == check.fr
+
+
+def test_a_run_that_did_nothing_exercises_nothing():
+    verdicts = evaluate([], RunFacts())
+    assert {v.status for v in verdicts} == {NOT_EXERCISED}
+    assert all(v.evidence is None for v in verdicts)
+
+
+def test_an_unknown_checks_version_is_refused():
+    with pytest.raises(LookupError):
+        load_checks("1999.1")
