@@ -31,6 +31,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from authz import consent as consents
 from authz import discovery, keys
+from authz.conformance.recorder import observe_oauth
 from authz.models import Client
 from authz.policies import can_view_receipt, client_may_act_on
 from authz.protector import authenticate_request
@@ -319,6 +320,14 @@ def _record_decision(consent: ConsentRequest):
     return _no_store(
         server().create_authorization_response(grant=consent.grant, grant_user=subject)
     )
+
+
+@bp.after_request
+def record_for_conformance(response):
+    """A sandbox client's authorization and token requests during a conformance run."""
+    if request.endpoint in ("authz.authorize", "authz.token"):
+        return observe_oauth(response)
+    return response
 
 
 @bp.route("/oauth/token", methods=["POST"])

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from authz import services as authz
+from authz.conformance import services as conformance
 from authz.models import AuthMethod, Client, ClientKind
 from catalogue import listing_changes
 from catalogue.editor.models import Invitation
@@ -67,6 +68,17 @@ class ReferencingStep(Protocol):
 
 
 REFERENCING_STEP = Slot("referencing step", ReferencingStep)
+
+
+@runtime_checkable
+class DeclaredScopes(Protocol):
+    """The SMART scopes a service declared in its referencing dossier's data uses (what a
+    sandbox conformance run checks the app asks for no more than). Provided by review."""
+
+    def __call__(self, service: Service) -> list[str]: ...
+
+
+DECLARED_SCOPES = Slot("declared data uses", DeclaredScopes)
 
 
 class EditorError(ValueError):
@@ -799,3 +811,27 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
 def referencing_step(service: Service) -> NextStep:
     """The step towards referencing: the open dossier, or the page that opens one."""
     return NextStep(*REFERENCING_STEP.get()(service))
+
+
+# --- sandbox conformance runs ---------------------------------------------------------------
+
+
+def start_conformance_run(editor: User, service: Service, *, hours: int):
+    """Open a conformance run for the service's sandbox client, checking the scopes its
+    dossier declares (none declared yet: every scope is outside the declaration)."""
+    client = sandbox_client(service)
+    if client is None:
+        raise conformance.ConformanceError(_l("Créez d'abord les identifiants de bac à sable."))
+    declared = DECLARED_SCOPES.get()(service)
+    return conformance.start_run(editor, client, declared_scopes=declared, hours=hours)
+
+
+def conformance_run_of(service: Service, run_id: int):
+    """One of ``service``'s runs, or None (another service's)."""
+    run = conformance.get_run(run_id)
+    return run if run is not None and run.service_id == service.id else None
+
+
+def conformance_runs_of(service: Service) -> list:
+    client = sandbox_client(service)
+    return conformance.runs_of_client(client) if client is not None else []

@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
+from authz.conformance import services as conformance
 from authz.models import AuthMethod
 from catalogue import listing_changes, policies
 from catalogue.editor import services
@@ -53,8 +54,8 @@ from ens_core.accounts.models import Role
 from ens_core.accounts.passwords import PASSWORD_RULES
 from ens_core.accounts.policies import can_use_editor_portal, requires
 from ens_core.accounts.schemas import EditorSignupSchema
-from ens_core.boundary import after_commit
-from ens_core.db import db
+from ens_core.boundary import after_commit, roll_back
+from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
@@ -587,6 +588,8 @@ def _sandbox_page(service, client, *, secret=None, errors=None, values=None, sta
                 values=values,
                 AuthMethod=AuthMethod,
                 scopes=services.SANDBOX_SCOPE_CEILING.split(),
+                runs=services.conformance_runs_of(service),
+                now=utcnow(),
             ),
             status,
         )
@@ -629,6 +632,83 @@ def regenerate_secret(service_id: int):
         secret = services.regenerate_secret(current_user, client)
     flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
     return _sandbox_page(service, client, secret=secret)
+
+
+# --- sandbox conformance runs --------------------------------------------------------------
+
+
+def _run_or_404(service, run_id: int):
+    run = services.conformance_run_of(service, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+def _refused(error: Exception, url: str):
+    roll_back()
+    return saved(str(error), url, category="error")
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/essais", methods=["POST"])
+@requires(can_use_editor_portal)
+def start_conformance_run(service_id: int):
+    service = _service_or_404(service_id)
+    hours = request.form.get("hours", "24")
+    back = url_for(".sandbox", service_id=service.id)
+    try:
+        run = services.start_conformance_run(
+            current_user, service, hours=int(hours) if hours.isdigit() else 0
+        )
+    except conformance.ConformanceError as error:
+        return _refused(error, back)
+    return saved(
+        _("Essai de conformité ouvert : utilisez maintenant votre application en bac à sable."),
+        url_for(".conformance_run", service_id=service.id, run_id=run.id),
+    )
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/essais/<int:run_id>")
+@requires(can_use_editor_portal)
+def conformance_run(service_id: int, run_id: int):
+    service = _service_or_404(service_id)
+    run = _run_or_404(service, run_id)
+    finished = conformance.is_finished(run)
+    return _no_store(
+        render_template(
+            "catalogue/editor/conformance_run.html",
+            service=service,
+            run=run,
+            finished=finished,
+            events=conformance.event_count(run),
+            verdicts=conformance.evaluate_run(run) if finished else [],
+            locale=str(get_locale() or "fr"),
+        )
+    )
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/essais/<int:run_id>/retrait", methods=["POST"])
+@requires(can_use_editor_portal)
+def withdraw_test_consent(service_id: int, run_id: int):
+    service = _service_or_404(service_id)
+    run = _run_or_404(service, run_id)
+    back = url_for(".conformance_run", service_id=service.id, run_id=run.id)
+    try:
+        conformance.withdraw_test_consent(current_user, run)
+    except conformance.ConformanceError as error:
+        return _refused(error, back)
+    return saved(_("Le consentement du titulaire fictif est retiré."), back)
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/essais/<int:run_id>/arret", methods=["POST"])
+@requires(can_use_editor_portal)
+def stop_conformance_run(service_id: int, run_id: int):
+    service = _service_or_404(service_id)
+    run = _run_or_404(service, run_id)
+    conformance.stop_run(current_user, run)
+    return saved(
+        _("Essai terminé : voici le rapport."),
+        url_for(".conformance_run", service_id=service.id, run_id=run.id),
+    )
 
 
 # --- production clients -----------------------------------------------------------------

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from authz.conformance.services import latest_attached_run
 from catalogue.models import (
     Audience,
     Category,
@@ -157,4 +158,5 @@ def service(slug: str):
         events=list(reversed(service.events)),
         timelines=DOSSIER_TIMELINES.get()(service),
         ServiceStatus=ServiceStatus,
+        conformance=latest_attached_run(service.id),
     ), status

@@ -94,6 +94,19 @@ class Authorization(Protocol):
 AUTHORIZATION = Slot("FHIR API authorization", Authorization)
 
 
+@runtime_checkable
+class CallObserver(Protocol):
+    """Who watches answered FHIR calls (authz's sandbox conformance runs)."""
+
+    def observe(self, response, context: AccessContext | None):
+        """Called once per protected FHIR call with its answer and its context (None when
+        refused before one was built); returns the response to send (the same one, or a
+        replacement). Must stay cheap for callers it is not interested in."""
+
+
+CALLS = Slot("FHIR call observer", CallObserver)
+
+
 def base_url() -> str:
     return current_app.config["ENS_ISSUER"].rstrip("/") + "/fhir"
 

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from ens_core.boundary import record_even_if_refused, writes
 from ens_core.fhir import edge, services
-from ens_core.fhir.access import AUTHORIZATION, AccessContext, require_scope
+from ens_core.fhir.access import AUTHORIZATION, CALLS, AccessContext, require_scope
 from ens_core.fhir.capability import capability_statement
 from ens_core.fhir.errors import FhirError, error_response, fhir_response, operation_outcome
 from ens_core.health.access_log import record_access
@@ -201,6 +201,14 @@ _INTERACTION_OF = {
     "fhir.update": "update",
     "fhir.transaction": "transaction",
 }
+
+
+@bp.after_request
+def observe_call(response):
+    """Let the call observer (sandbox conformance runs) see every protected call."""
+    if request.endpoint not in _INTERACTION_OF:
+        return response
+    return CALLS.get().observe(response, g.get("authz"))
 
 
 @bp.after_request

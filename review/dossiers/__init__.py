@@ -5,11 +5,12 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from catalogue.editor.services import REFERENCING_STEP
+    from catalogue.editor.services import DECLARED_SCOPES, REFERENCING_STEP
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.web.nav import register_nav
     from review.dossiers import demo_records, quality_views
-    from review.dossiers.services import referencing_step
+    from review.dossiers.conformance import attached_report
+    from review.dossiers.services import declared_scopes, referencing_step
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
@@ -25,3 +26,7 @@ def init_app(app: Flask) -> None:
     )
     # The editor portal's next step towards referencing is the dossier.
     REFERENCING_STEP.provide(app, referencing_step)
+    # A sandbox conformance run checks the app asks only for the scopes declared here.
+    DECLARED_SCOPES.provide(app, declared_scopes)
+    # The attached sandbox conformance report, for the dossier views of every portal.
+    app.jinja_env.globals["conformance_report_of"] = attached_report

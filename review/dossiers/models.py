@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from catalogue.models import DataPurpose, Service
@@ -268,3 +268,18 @@ class IndependentEvaluation(db.Model):
 
     dossier: Mapped[Dossier] = relationship(back_populates="independent_evaluations")
     criterion: Mapped[Criterion] = relationship()
+
+
+class DossierConformanceRun(db.Model):
+    """A finished sandbox conformance run the editor attached to the dossier: evidence for
+    the interoperability and security criteria. ``summary`` copies what the reviewers see
+    at a glance (checks version, passed / total) when it was attached."""
+
+    __tablename__ = "dossier_conformance_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", unique=True)
+    run_id: Mapped[int] = ref("conformance_runs")
+    attached_by_id: Mapped[int] = ref("users")
+    attached_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)

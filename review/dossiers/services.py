@@ -167,6 +167,13 @@ def referencing_step(service: Service) -> tuple[str, str]:
     return label, url_for("editor_dossiers.show", dossier_id=dossier.id)
 
 
+def declared_scopes(service: Service) -> list[str]:
+    """The scopes of the data uses declared in the service's latest dossier (what the
+    editor portal's ``catalogue.editor.services.DECLARED_SCOPES`` asks for)."""
+    dossier = latest_dossier_of(service)
+    return [request.scope for request in dossier.data_requests] if dossier else []
+
+
 def criteria_of(dossier: Dossier) -> list[Criterion]:
     return list(dossier.referential_version.criteria) if dossier.referential_version else []
 

@@ -29,7 +29,7 @@ from ens_core.forms import (
     saved,
     validated,
 )
-from review.dossiers import double, services
+from review.dossiers import conformance, double, services
 from review.dossiers import evidence as evidence_files
 from review.dossiers.lifecycle import IllegalTransition
 from review.dossiers.models import (
@@ -186,7 +186,21 @@ def show(dossier_id: int):
         services.admissibility_findings(dossier) if dossier.state is S.DRAFT else []
     )
     context["errors"] = {}
+    if dossier.state not in services.FINAL_STATES:
+        context["conformance_attachable"] = conformance.attachable_choices(dossier)
     return render_template("review/dossiers/editor_show.html", **context)
+
+
+@editor_bp.route("/<int:dossier_id>/conformite", methods=["POST"])
+@requires(can_use_editor_portal)
+def attach_conformance(dossier_id: int):
+    dossier = _load(dossier_id, can_manage_dossier)
+    run_id = request.form.get("run_id", "")
+    with _refusals(dossier, _to_show(dossier), services.DossierError):
+        if dossier.state in services.FINAL_STATES or not run_id.isdigit():
+            raise services.DossierError(_("Cet essai ne peut pas être joint à ce dossier."))
+        conformance.attach_conformance_run(current_user, dossier, int(run_id))
+    return _saved_show(dossier, _("Le rapport de conformité est joint au dossier."))
 
 
 def _criterion_rows(criteria, schema, fields: tuple[str, str], values: dict):

@@ -492,3 +492,18 @@ def changes(*, state: ChangeState | None = None, service_ids=None) -> list[Chang
     if service_ids is not None:
         query = query.where(ChangeDeclaration.service_id.in_(list(service_ids)))
     return list(db.session.scalars(query))
+
+
+def last_version_change_at(service_id: int) -> datetime | None:
+    """When the service last declared a new version (a sandbox conformance run made
+    before it is stale)."""
+    return db.session.scalar(
+        select(ChangeDeclaration.declared_at)
+        .where(
+            ChangeDeclaration.service_id == service_id,
+            ChangeDeclaration.kind == ChangeKind.VERSION,
+            ChangeDeclaration.state != ChangeState.REJECTED,
+        )
+        .order_by(ChangeDeclaration.declared_at.desc())
+        .limit(1)
+    )

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from authz.conformance import services as conformance
+from authz.conformance.models import ConformanceEvent
 from authz.consent import record_consent
 from catalogue.editor.services import SERVICE_FIELDS, update_service
 from catalogue.models import DataPurpose, ServiceEventKind, ServiceStatus
@@ -26,6 +28,7 @@ from ens_core.health.services import file_abuse_report
 from ens_core.notifications.services import notify
 from review.commission import services as commission
 from review.commission.models import College
+from review.dossiers.conformance import attach_conformance_run
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import DossierState as S
 from review.dossiers.models import Verdict
@@ -70,7 +73,15 @@ PAGES = [
     ("report-abuse", "/espace/signaler", Role.CITIZEN),
     ("editor-home", "/editeur", Role.EDITOR),
     ("editor-service", "/editeur/services/{editor_service_id}", Role.EDITOR),
+    ("editor-sandbox", "/editeur/services/{editor_service_id}/bac-a-sable", Role.EDITOR),
+    ("editor-conformance-run", "{conformance_run_path}", Role.EDITOR),
+    ("editor-dossier-conformance", "/editeur/dossiers/{conformance_dossier_id}", Role.EDITOR),
     ("agent-home", "/agent", Role.AGENT),
+    (
+        "agent-evaluation-conformance",
+        "/agent/dossiers/{conformance_dossier_id}/evaluation/security",
+        Role.AGENT,
+    ),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
     ("agent-double-dossier", "/agent/dossiers/{double_dossier_id}", Role.AGENT),
     ("agent-double-area", "/agent/dossiers/{double_dossier_id}/evaluation/security", Role.AGENT),
@@ -165,6 +176,7 @@ def catalogue_data(app, live_server):
             {"SEC-02": Verdict.NON_COMPLIANT, "ETH-01": Verdict.NOT_APPLICABLE},
             service=make_service(org, name="Mind Balance"),
         )
+        run, dossier = _conformance_run(service, users[Role.EDITOR], users[Role.AGENT])
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         session, item = _open_agenda_item(org, member, users[Role.AGENT])
         # A decided dossier with its clock (public timeline, /statistiques), and a change
@@ -184,6 +196,8 @@ def catalogue_data(app, live_server):
             "editor_service_id": service.id,
             "double_dossier_id": double_dossier.id,
             "listing_change_id": proposal.id,
+            "conformance_run_path": f"/editeur/services/{service.id}/bac-a-sable/essais/{run.id}",
+            "conformance_dossier_id": dossier.id,
         }
         db.session.commit()
     return seed
@@ -202,6 +216,25 @@ def _open_agenda_item(org, member, agent):
     commission.record_attendance(agent, session, {member.id})
     commission.open_deliberation(agent, item)
     return session, item
+def _conformance_run(service, editor, agent):
+    """A finished sandbox conformance run of ``service``, attached to an evaluated dossier."""
+    sandbox = client_for(service, sandbox=True, scopes="patient/Observation.rs")
+    run = conformance.start_run(editor, sandbox, declared_scopes=["patient/Observation.rs"])
+    db.session.add(
+        ConformanceEvent(
+            run_id=run.id,
+            kind="fhir",
+            method="GET",
+            path="/fhir/Observation",
+            query={"_count": "10", "access_token": "[masqué]"},
+            status=200,
+            details={"search": True, "count": 10, "secret_in_query": True},
+        )
+    )
+    conformance.stop_run(editor, run)
+    dossier = make_evaluated_dossier(service, actor=agent)
+    attach_conformance_run(editor, dossier, run.id)
+    return run, dossier
 
 
 @pytest.fixture(scope="module")
