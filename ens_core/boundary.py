@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
 from ens_core.db import WRITER_FLAG, DatabaseBusy, db
@@ -59,6 +60,7 @@ class _UnitOfWork:
     writes: bool
     refused: bool = False
     survivors: list[Callable[[], object]] = field(default_factory=list)
+    best_effort: list[Callable[[], object]] = field(default_factory=list)
     after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
@@ -91,12 +93,28 @@ def _finish(unit: _UnitOfWork, keep: bool) -> None:
         raise
     finally:
         setattr(g, WRITER_FLAG, False)  # what may follow (an error page) only reads
+    if unit.best_effort:
+        _write_best_effort(unit.best_effort)
     if keep:
         for action in unit.after_commit:
             try:
                 action()
             except Exception:  # committed already: report, do not turn it into an error
                 current_app.logger.exception("after-commit action failed")
+
+
+def _write_best_effort(writes: list[Callable[[], object]]) -> None:
+    session = db.session
+    setattr(g, WRITER_FLAG, True)
+    try:
+        for write in writes:
+            write()
+        session.commit()
+    except SQLAlchemyError:  # a busy database: the bookkeeping waits for the next request
+        session.rollback()
+        current_app.logger.warning("best-effort bookkeeping not written", exc_info=True)
+    finally:
+        setattr(g, WRITER_FLAG, False)
 
 
 # --- what views and services may call ----------------------------------------------------
@@ -134,6 +152,18 @@ def record_even_if_refused(write: Callable[[], T]) -> T:
     if unit is not None:
         unit.survivors.append(write)
     return result
+
+
+def record_best_effort(write: Callable[[], object]) -> None:
+    """Write once this request or command has ended (committed or rolled back), in a short
+    transaction of its own whose failure (a busy database) is logged and never answered:
+    for bookkeeping a page that only reads must not pay with an error, such as a
+    session's last activity. Outside a boundary it is written at once."""
+    unit = _current()
+    if unit is None:
+        write()
+    else:
+        unit.best_effort.append(write)
 
 
 def after_commit(action: Callable[[], object]) -> None:
