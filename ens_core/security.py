@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Flask, request
+from flask import Flask, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -56,5 +56,23 @@ def _set_security_headers(response):
     return response
 
 
+def carries_personal_data() -> bool:
+    """Whether this request is made by someone: a signed-in session (Flask-Login's key in
+    the cookie) or a bearer token. Its answer is then personal, whatever the page."""
+    if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
+        return False
+    return "_user_id" in session or "Authorization" in request.headers
+
+
+def _no_store_when_personal(response):
+    """Nothing personal in a browser's or a proxy's cache: every answer to a signed-in
+    session or a bearer token is ``no-store`` (a health page, a FHIR read, a download)."""
+    if carries_personal_data():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_set_security_headers)
+    app.after_request(_no_store_when_personal)

@@ -74,9 +74,12 @@ class Rule:
 LOGIN_ADDRESS = Rule("login-address", free=10, base=1, cap=15 * 60, forget=30 * 60)
 # Passwords for one account (known or not: the same for both, to reveal nothing).
 LOGIN_ACCOUNT = Rule("login-account", free=5, base=2, cap=15 * 60, forget=30 * 60)
-# E-mails sent (password reset, sign-in link): every request counts.
-MAIL_ADDRESS = Rule("mail-address", free=5, base=30, cap=60 * 60, forget=60 * 60)
-MAIL_ACCOUNT = Rule("mail-account", free=3, base=60, cap=60 * 60, forget=60 * 60)
+# E-mails sent (password reset, sign-in link): every request counts; 3 in a row per
+# account, 5 per address, then 1 min, 2 min… The account's wait stays under the 15 minutes
+# a sign-in link lives: someone asking links for her address to keep her out only fills
+# her mailbox with valid links (a few an hour).
+MAIL_ADDRESS = Rule("mail-address", free=4, base=30, cap=60 * 60, forget=60 * 60)
+MAIL_ACCOUNT = Rule("mail-account", free=2, base=60, cap=10 * 60, forget=60 * 60)
 # Unknown or used links (reset, sign-in) presented from one address.
 LINK_ADDRESS = Rule("link-address", free=10, base=1, cap=15 * 60, forget=30 * 60)
 # OAuth client authentication at /oauth/token, /oauth/revoke, /oauth/introspect.
