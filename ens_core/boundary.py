@@ -17,8 +17,9 @@ these places (each says why where it calls it):
 * the access-log entry of a refused FHIR call (``ens_core.fhir.services.perform``,
   ``ens_core.fhir.views.log_refused_call``): a refused attempt on a citizen's data is
   still an access the citizen must see;
-* a failed login attempt and the lock it may set (``ens_core.accounts.services.
-  authenticate``): otherwise the lockout would never count a failure;
+* a failed login attempt (``ens_core.accounts.services.authenticate``) and the throttle
+  counters a failure increments in the database (``ens_core.throttle.fail``: login, e-mailed
+  links, OAuth client authentication): otherwise the throttle would never count a failure;
 * at the token endpoint (``authz.grants``): the claim of an authorization code or refresh
   token (single use, whatever the outcome: a wrong PKCE verifier burns the code), and on
   reuse the revocation of what it yielded, its audit event and the citizen's alert;
@@ -27,6 +28,10 @@ these places (each says why where it calls it):
 * the access-log entry of a guardian viewing the ward's space
   (``ens_core.health.dashboard.log_delegate_view``): the page still shows data when it
   answers 400 for a bad filter.
+
+**Bookkeeping** that a page which only reads must not pay for with an error (a session's
+last activity) is written with :func:`record_best_effort`: after the unit of work, in a
+transaction of its own whose failure is logged, never answered.
 
 **SQLite writers.** A unit of work that writes begins with ``BEGIN IMMEDIATE`` (see
 ``ens_core.db``): it waits for the write lock first, at most ``ENS_DB_LOCK_TIMEOUT``

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, session
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from ens_core.accounts.devices import device_label
-from ens_core.accounts.models import Role, User, UserSession
+from ens_core.accounts.models import AccountToken, Role, User, UserSession
 from ens_core.boundary import record_best_effort
 from ens_core.db import db, utcnow
 from ens_core.security import hash_secret, new_secret
@@ -175,3 +175,21 @@ def end_all_sessions(user: User, *, now: datetime | None = None) -> int:
         .values(ended_at=now or utcnow())
     )
     return result.rowcount or 0
+
+
+def purge(*, days: int = 30, now: datetime | None = None) -> tuple[int, int]:
+    """Delete sessions ended (or past their absolute lifetime) more than ``days`` ago, and
+    e-mailed links used or expired as long ago; returns how many of each."""
+    now = now or utcnow()
+    before = now - timedelta(days=days)
+    old_sessions = db.session.execute(
+        delete(UserSession).where(
+            or_(UserSession.ended_at < before, UserSession.created_at < before - max_age())
+        )
+    )
+    old_links = db.session.execute(
+        delete(AccountToken).where(
+            or_(AccountToken.used_at < before, AccountToken.expires_at < before)
+        )
+    )
+    return old_sessions.rowcount or 0, old_links.rowcount or 0

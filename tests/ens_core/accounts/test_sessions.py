@@ -150,3 +150,24 @@ def test_a_new_password_ends_every_session(app, app_ctx):
     change_password(user, "another-long-passphrase")
     assert browser.get("/mon-compte").status_code == 302
     assert db.session.scalar(select(UserSession.ended_at)) is not None
+
+
+def test_purge_command_deletes_old_sessions_links_and_counters(app, app_ctx):
+    from ens_core import throttle
+
+    user = make_user(Role.CITIZEN)
+    old = utcnow() - timedelta(days=40)
+    db.session.add_all(
+        [
+            UserSession(
+                user_id=user.id, token_hash="a" * 64, created_at=old, last_seen_at=old, ended_at=old
+            ),
+            UserSession(user_id=user.id, token_hash="b" * 64),
+        ]
+    )
+    throttle.fail([(throttle.LOGIN_ADDRESS, "10.0.0.1")], now=old)
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["users", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 throttle counters, 1 sessions" in result.output
+    assert db.session.scalar(select(UserSession.token_hash)) == "b" * 64
