@@ -77,6 +77,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # with Retry-After (seconds; PostgreSQL waits for its row locks as always).
         "ENS_DB_LOCK_TIMEOUT": float(os.environ.get("ENS_DB_LOCK_TIMEOUT", "5")),
         "ENS_RETRY_AFTER_SECONDS": 1,
+        # How many reverse proxies stand in front and append to X-Forwarded-For (0: none;
+        # then the socket's address is the client's, as throttling needs).
+        "ENS_PROXY_HOPS": int(os.environ.get("ENS_PROXY_HOPS", "0")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from flask import Flask, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -74,5 +75,10 @@ def _no_store_when_personal(response):
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config.get("ENS_PROXY_HOPS", 0)
+    if hops:
+        # Behind reverse proxies, the client's address (throttling, access logs) is the one
+        # they add to X-Forwarded-For; the Host header is never trusted (links use ENS_ISSUER).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.after_request(_set_security_headers)
     app.after_request(_no_store_when_personal)

@@ -152,7 +152,7 @@ def home():
     )
 
 
-@bp.route("/mon-compte/sessions/<int:session_id>/terminer", methods=["POST"])
+@bp.route("/mon-compte/sessions/<int(max=2147483647):session_id>/terminer", methods=["POST"])
 @login_required
 def end_session(session_id: int):
     if session_id == sessions.current_session_id():

@@ -171,3 +171,13 @@ def test_purge_command_deletes_old_sessions_links_and_counters(app, app_ctx):
     assert result.exit_code == 0, result.output
     assert "1 throttle counters, 1 sessions" in result.output
     assert db.session.scalar(select(UserSession.token_hash)) == "b" * 64
+
+
+def test_a_session_id_beyond_the_column_is_not_found(app, app_ctx):
+    user = make_user(Role.CITIZEN)
+    browser = _browser(app)
+    login(browser, user.email, PASSWORD)
+    response = submit(
+        browser, "/mon-compte/sessions/99999999999999999999/terminer", {}, form_url="/mon-compte"
+    )
+    assert response.status_code == 404

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from ens_core import throttle
 from ens_core.accounts.services import authenticate
 from ens_core.db import db, utcnow
 from ens_core.throttle import ThrottleCounter
+from tests.conftest import make_test_app
 from tests.factories import PASSWORD, make_user
 from tests.helpers import login
+from tests.serving import empty_all_tables
 
 
 def test_backoff_doubles_after_the_free_failures_up_to_the_cap():
@@ -103,3 +106,20 @@ def test_purge_deletes_old_database_counters(app_ctx):
     throttle.fail([(throttle.LOGIN_ADDRESS, "10.9.9.8")], now=now)
     assert throttle.purge(now=now) == 1
     assert db.session.scalar(select(func.count()).select_from(ThrottleCounter)) == 1
+
+
+@pytest.mark.own_database
+def test_behind_a_proxy_each_client_address_has_its_own_count(database_url, tmp_path):
+    proxied = make_test_app(database_url, tmp_path, ENS_PROXY_HOPS=1)
+    try:
+        statuses = {}
+        for forwarded in ("203.0.113.1", "203.0.113.2"):
+            browser = proxied.test_client()
+            browser.environ_base["HTTP_X_FORWARDED_FOR"] = forwarded
+            statuses[forwarded] = [
+                login(browser, f"nobody{i}@test.ens", "guess").status_code for i in range(12)
+            ]
+        # Each address gets its 10 free failures; the 11th slows that address only.
+        assert statuses["203.0.113.1"] == statuses["203.0.113.2"] == [401] * 10 + [429] * 2
+    finally:
+        empty_all_tables(proxied)
