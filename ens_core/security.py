@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -62,7 +62,11 @@ def carries_personal_data() -> bool:
     the cookie) or a bearer token. Its answer is then personal, whatever the page."""
     if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
         return False
-    return "_user_id" in session or "Authorization" in request.headers
+    if "Authorization" in request.headers:
+        return True
+    # Without a session cookie there is no one to look for (and the session stays untouched:
+    # no "Vary: Cookie" on the answers of the API).
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies and "_user_id" in session
 
 
 def _no_store_when_personal(response):

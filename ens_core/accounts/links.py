@@ -111,8 +111,18 @@ def link_wait(ip: str | None, *, now: datetime | None = None) -> throttle.Wait:
 
 
 def _use(record: AccountToken, now: datetime) -> User:
-    record.used_at = now
     user = db.session.get(User, record.user_id)
+    if not user.is_active:  # closed since the link was sent
+        raise LinkInvalid(record.id)
+    # Used once even when two requests present it at the same instant: the row's update
+    # is the claim (the second waits for the first's row lock, then finds it used).
+    claimed = db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.id == record.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:
+        raise LinkInvalid(record.id)
     throttle.forget([(throttle.LOGIN_ACCOUNT, user.email)])
     db.session.flush()
     return user

@@ -238,16 +238,16 @@ def reset_password(token: str):
     # GET only shows the form (a mail scanner opening the link uses nothing up).
     try:
         account = links.valid_link(TokenPurpose.PASSWORD_RESET, token, ip=request.remote_addr)
+        if request.method == "GET":
+            return _reset_page(token)
+        user = services.get_user(account.user_id)
+        form = request.form.copy()
+        form.update({"email": user.email, "name": user.name})
+        with refusals_shown_on(lambda errors: _reset_page(token, errors)):
+            data = validated(ResetPasswordSchema(), form)
+        links.reset_password(token, data["password"], ip=request.remote_addr)
     except links.LinkInvalid:
         return _link_refused(TokenPurpose.PASSWORD_RESET)
-    if request.method == "GET":
-        return _reset_page(token)
-    user = services.get_user(account.user_id)
-    form = request.form.copy()
-    form.update({"email": user.email, "name": user.name})
-    with refusals_shown_on(lambda errors: _reset_page(token, errors)):
-        data = validated(ResetPasswordSchema(), form)
-    links.reset_password(token, data["password"], ip=request.remote_addr)
     _leave_browser_session()
     return saved(
         _("Votre mot de passe est changé. Connectez-vous avec le nouveau."),

@@ -111,3 +111,53 @@ def test_the_owner_gets_in_with_a_sign_in_link_while_an_attacker_keeps_her_accou
     assert submit(client, link, {}, form_url="/mon-compte").status_code == 400  # single use
     # The account's throttle is forgotten: her password works again on another device.
     assert login(app.test_client(), owner.email, PASSWORD).status_code == 302
+
+
+def test_a_link_sent_twice_at_the_same_instant_signs_in_once(app, live_server, monkeypatch):
+    """Both requests pass the "is it still unused?" check (held by a barrier); the claim of
+    the row decides (on PostgreSQL the second waits for the first's row lock)."""
+    import contextlib
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from ens_core.accounts import links
+    from ens_core.accounts.models import TokenPurpose
+    from ens_core.security import hash_secret
+
+    secret = "s" * 43
+    with app.app_context():
+        owner = make_user(Role.CITIZEN)
+        db.session.add(
+            AccountToken(
+                user_id=owner.id,
+                purpose=TokenPurpose.SIGN_IN,
+                token_hash=hash_secret(secret),
+                expires_at=utcnow() + timedelta(minutes=15),
+            )
+        )
+        db.session.commit()
+    barrier = threading.Barrier(2, timeout=2)
+    check = links.valid_link
+
+    def held(*args, **kwargs):
+        record = check(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return record
+
+    url = f"{live_server}/connexion/lien/{secret}"
+    browsers = [requests.Session(), requests.Session()]
+    tokens = [
+        re.search(r'name="csrf_token" value="([^"]+)"', b.get(url).text).group(1) for b in browsers
+    ]
+    monkeypatch.setattr(links, "valid_link", held)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: pair[0].post(url, data={"csrf_token": pair[1]}, allow_redirects=False),
+                zip(browsers, tokens, strict=True),
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [302, 400]
