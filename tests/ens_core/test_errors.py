@@ -7,6 +7,7 @@ import logging
 
 import pytest
 
+from ens_core.db import db
 from tests.conftest import make_test_app
 
 
@@ -26,7 +27,9 @@ def failing_app(app, database_url, tmp_path_factory):
     )
     for path in ("/_boom", "/api/_boom", "/fhir/_boom"):
         failing.add_url_rule(path, f"boom{path.replace('/', '_')}", _raise)
-    return failing
+    yield failing
+    with failing.app_context():
+        db.engine.dispose()  # no pooled connection left for the garbage collector
 
 
 def _logged(caplog, rid: str):

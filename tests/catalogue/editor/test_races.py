@@ -56,8 +56,18 @@ def _editors(app, n=2):
         return people
 
 
-def _browser(base: str, email: str) -> requests.Session:
+@pytest.fixture
+def opened():
+    """Browsers opened by the test, closed at its end."""
+    sessions: list[requests.Session] = []
+    yield sessions
+    for browser in sessions:
+        browser.close()
+
+
+def _browser(base: str, email: str, opened: list) -> requests.Session:
     browser = requests.Session()
+    opened.append(browser)
     token = _CSRF.search(browser.get(f"{base}/login").text).group(1)
     answer = browser.post(
         f"{base}/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
@@ -76,11 +86,11 @@ def _at_once(calls):
         return [f.result() for f in [pool.submit(call) for call in calls]]
 
 
-def test_same_siren_at_once_answers_the_form_message(app, live_server, held_after_check):
+def test_same_siren_at_once_answers_the_form_message(app, live_server, held_after_check, opened):
     people = _editors(app)
 
     def send(email, org_id):
-        browser = _browser(live_server, email)
+        browser = _browser(live_server, email, opened)
         url = f"{live_server}/editeur/organisations/{org_id}/modifier"
         form = {
             "legal_name": f"Org {org_id}",
@@ -98,11 +108,11 @@ def test_same_siren_at_once_answers_the_form_message(app, live_server, held_afte
     assert "déjà inscrite avec ce SIREN" in refused.text
 
 
-def test_same_slug_at_once_answers_the_form_message(app, live_server, held_after_check):
+def test_same_slug_at_once_answers_the_form_message(app, live_server, held_after_check, opened):
     people = _editors(app)
 
     def send(email, org_id):
-        browser = _browser(live_server, email)
+        browser = _browser(live_server, email, opened)
         url = f"{live_server}/editeur/services/nouveau"
         form = {**FORM, "slug": "course-au-slug", "organisation_id": str(org_id)}
         return lambda: _post(browser, url, url, form)

@@ -160,4 +160,6 @@ def test_a_link_sent_twice_at_the_same_instant_signs_in_once(app, live_server, m
                 zip(browsers, tokens, strict=True),
             )
         )
+    for browser in browsers:
+        browser.close()
     assert sorted(a.status_code for a in answers) == [302, 400]

@@ -123,3 +123,5 @@ def test_behind_a_proxy_each_client_address_has_its_own_count(database_url, tmp_
         assert statuses["203.0.113.1"] == statuses["203.0.113.2"] == [401] * 10 + [429] * 2
     finally:
         empty_all_tables(proxied)
+        with proxied.app_context():
+            db.engine.dispose()
