@@ -33,6 +33,7 @@ from authz.grants import (
 from authz.models import AuthMethod, Client, ClientAssertion, Grant, Token
 from authz.policies import client_is_live
 from authz.services import get_client
+from authz.throttling import count_failure
 from ens_core.boundary import record_even_if_refused, roll_back
 from ens_core.db import db, utcnow
 from ens_core.scopes import ALL_SCOPES, CONTEXT_SCOPES, parse_scopes
@@ -273,6 +274,14 @@ class ENSIssuerParameter(IssuerParameter):
 
 
 class ENSAuthorizationServer(AuthorizationServer):
+    def authenticate_client(self, request, methods, endpoint="token"):
+        """Authlib's client authentication, with failures throttled (``authz.throttling``)."""
+        try:
+            return super().authenticate_client(request, methods, endpoint)
+        except InvalidClientError:
+            count_failure(request)
+            raise
+
     def handle_error_response(self, request, error):
         """An OAuth error answer is a refusal, even when it is a 302 to the client: the
         request keeps nothing but what was recorded to survive (``authz.grants``)."""

@@ -17,8 +17,9 @@ these places (each says why where it calls it):
 * the access-log entry of a refused FHIR call (``ens_core.fhir.services.perform``,
   ``ens_core.fhir.views.log_refused_call``): a refused attempt on a citizen's data is
   still an access the citizen must see;
-* a failed login attempt and the lock it may set (``ens_core.accounts.services.
-  authenticate``): otherwise the lockout would never count a failure;
+* a failed login attempt (``ens_core.accounts.services.authenticate``) and the throttle
+  counters a failure increments in the database (``ens_core.throttle.fail``: login, e-mailed
+  links, OAuth client authentication): otherwise the throttle would never count a failure;
 * at the token endpoint (``authz.grants``): the claim of an authorization code or refresh
   token (single use, whatever the outcome: a wrong PKCE verifier burns the code), and on
   reuse the revocation of what it yielded, its audit event and the citizen's alert;
@@ -27,6 +28,10 @@ these places (each says why where it calls it):
 * the access-log entry of a guardian viewing the ward's space
   (``ens_core.health.dashboard.log_delegate_view``): the page still shows data when it
   answers 400 for a bad filter.
+
+**Bookkeeping** that a page which only reads must not pay for with an error (a session's
+last activity) is written with :func:`record_best_effort`: after the unit of work, in a
+transaction of its own whose failure is logged, never answered.
 
 **SQLite writers.** A unit of work that writes begins with ``BEGIN IMMEDIATE`` (see
 ``ens_core.db``): it waits for the write lock first, at most ``ENS_DB_LOCK_TIMEOUT``
@@ -44,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ServiceUnavailable
 
 from ens_core.db import WRITER_FLAG, DatabaseBusy, db
@@ -59,6 +65,7 @@ class _UnitOfWork:
     writes: bool
     refused: bool = False
     survivors: list[Callable[[], object]] = field(default_factory=list)
+    best_effort: list[Callable[[], object]] = field(default_factory=list)
     after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
@@ -91,12 +98,28 @@ def _finish(unit: _UnitOfWork, keep: bool) -> None:
         raise
     finally:
         setattr(g, WRITER_FLAG, False)  # what may follow (an error page) only reads
+    if unit.best_effort:
+        _write_best_effort(unit.best_effort)
     if keep:
         for action in unit.after_commit:
             try:
                 action()
             except Exception:  # committed already: report, do not turn it into an error
                 current_app.logger.exception("after-commit action failed")
+
+
+def _write_best_effort(writes: list[Callable[[], object]]) -> None:
+    session = db.session
+    setattr(g, WRITER_FLAG, True)
+    try:
+        for write in writes:
+            write()
+        session.commit()
+    except SQLAlchemyError:  # a busy database: the bookkeeping waits for the next request
+        session.rollback()
+        current_app.logger.warning("best-effort bookkeeping not written", exc_info=True)
+    finally:
+        setattr(g, WRITER_FLAG, False)
 
 
 # --- what views and services may call ----------------------------------------------------
@@ -134,6 +157,18 @@ def record_even_if_refused(write: Callable[[], T]) -> T:
     if unit is not None:
         unit.survivors.append(write)
     return result
+
+
+def record_best_effort(write: Callable[[], object]) -> None:
+    """Write once this request or command has ended (committed or rolled back), in a short
+    transaction of its own whose failure (a busy database) is logged and never answered:
+    for bookkeeping a page that only reads must not pay with an error, such as a
+    session's last activity. Outside a boundary it is written at once."""
+    unit = _current()
+    if unit is None:
+        write()
+    else:
+        unit.best_effort.append(write)
 
 
 def after_commit(action: Callable[[], object]) -> None:

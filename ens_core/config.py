@@ -60,19 +60,26 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": issuer.startswith("https://"),
         "SESSION_COOKIE_NAME": "ens_session",
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": 3600,
         "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "ENS_LANGUAGES": ("fr", "en"),
-        "ENS_LOGIN_MAX_FAILURES": 10,
-        "ENS_LOGIN_WINDOW_SECONDS": 15 * 60,
-        "ENS_LOGIN_LOCK_SECONDS": 15 * 60,
+        # Sessions end after this long without a request (citizens; other accounts), and
+        # in any case this long after the login (see ens_core.accounts.sessions).
+        "ENS_SESSION_IDLE_SECONDS": int(os.environ.get("ENS_SESSION_IDLE_SECONDS", "1800")),
+        "ENS_SESSION_IDLE_SECONDS_STAFF": int(
+            os.environ.get("ENS_SESSION_IDLE_SECONDS_STAFF", "3600")
+        ),
+        "ENS_SESSION_MAX_SECONDS": int(os.environ.get("ENS_SESSION_MAX_SECONDS", "43200")),
         # SQLite: how long a writer waits for the write lock before the answer is 503
         # with Retry-After (seconds; PostgreSQL waits for its row locks as always).
         "ENS_DB_LOCK_TIMEOUT": float(os.environ.get("ENS_DB_LOCK_TIMEOUT", "5")),
         "ENS_RETRY_AFTER_SECONDS": 1,
+        # How many reverse proxies stand in front and append to X-Forwarded-For (0: none;
+        # then the socket's address is the client's, as throttling needs).
+        "ENS_PROXY_HOPS": int(os.environ.get("ENS_PROXY_HOPS", "0")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -127,3 +129,17 @@ def _sqlite_busy(context):
     ):
         return DatabaseBusy(context.statement, context.parameters, context.original_exception)
     return None
+
+
+@contextmanager
+def unique_or_refused(refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Write the block's changes in a savepoint and flush them; if a unique constraint
+    refuses them — another request committed the same SIREN or slug between our check
+    and our write — raise ``refusal()`` (a service's refusal, shown on its form) instead
+    of an ``IntegrityError`` that would end as a 500. The transaction stays usable."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as error:
+        raise refusal() from error

@@ -6,7 +6,8 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Flask, request
+from flask import Flask, current_app, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -56,5 +57,32 @@ def _set_security_headers(response):
     return response
 
 
+def carries_personal_data() -> bool:
+    """Whether this request is made by someone: a signed-in session (Flask-Login's key in
+    the cookie) or a bearer token. Its answer is then personal, whatever the page."""
+    if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
+        return False
+    if "Authorization" in request.headers:
+        return True
+    # Without a session cookie there is no one to look for (and the session stays untouched:
+    # no "Vary: Cookie" on the answers of the API).
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies and "_user_id" in session
+
+
+def _no_store_when_personal(response):
+    """Nothing personal in a browser's or a proxy's cache: every answer to a signed-in
+    session or a bearer token is ``no-store`` (a health page, a FHIR read, a download)."""
+    if carries_personal_data():
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("Pragma", "no-cache")
+    return response
+
+
 def init_app(app: Flask) -> None:
+    hops = app.config.get("ENS_PROXY_HOPS", 0)
+    if hops:
+        # Behind reverse proxies, the client's address (throttling, access logs) is the one
+        # they add to X-Forwarded-For; the Host header is never trusted (links use ENS_ISSUER).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.after_request(_set_security_headers)
+    app.after_request(_no_store_when_personal)

@@ -41,7 +41,7 @@ from ens_core import signals
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.services import find_user_by_email, grant_role
 from ens_core.audit.services import record_event
-from ens_core.db import db, utcnow
+from ens_core.db import db, unique_or_refused, utcnow
 from ens_core.notifications.services import notify
 from ens_core.providers import Slot
 from ens_core.security import hash_secret, new_secret
@@ -93,27 +93,38 @@ class EditorError(ValueError):
 # --- organisation -----------------------------------------------------------------------
 
 
+def _siren_taken(siren: str, exclude_id: int | None = None) -> bool:
+    query = select(Organisation.id).where(Organisation.siren == siren)
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _siren_refused() -> EditorError:
+    return EditorError("siren", _("Une autre organisation est déjà inscrite avec ce SIREN."))
+
+
+def _slug_refused() -> EditorError:
+    return EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
+
+
 def update_organisation(editor: User, organisation: Organisation, data: dict) -> None:
     siren = data.get("siren")
-    if siren:
-        taken = db.session.scalar(
-            select(Organisation.id).where(
-                Organisation.siren == siren, Organisation.id != organisation.id
-            )
-        )
-        if taken is not None:
-            raise EditorError("siren", _("Une autre organisation est déjà inscrite avec ce SIREN."))
-    for key in (
-        "legal_name",
-        "siren",
-        "foreign_registration",
-        "country",
-        "address",
-        "contact_name",
-        "contact_email",
-        "contact_phone",
-    ):
-        setattr(organisation, key, data.get(key))
+    if siren and _siren_taken(siren, exclude_id=organisation.id):
+        raise _siren_refused()
+    # Two editors may send the same SIREN at once: the unique constraint decides.
+    with unique_or_refused(_siren_refused):
+        for key in (
+            "legal_name",
+            "siren",
+            "foreign_registration",
+            "country",
+            "address",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ):
+            setattr(organisation, key, data.get(key))
     record_event(editor, "organisation.update", "organisation", organisation.id)
     db.session.flush()
 
@@ -319,15 +330,16 @@ def create_service(
     :func:`create_sandbox_client` (the demo data gives documented credentials)."""
     slug = data.get("slug")
     if slug and _slug_taken(slug):
-        raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
+        raise _slug_refused()
     service = Service(
         organisation_id=organisation.id,
         slug=slug or unique_slug(data["name"]),
         status=ServiceStatus.DRAFT,
         **{key: data.get(key) for key in SERVICE_FIELDS},
     )
-    db.session.add(service)
-    db.session.flush()
+    # Two services of the same slug (or name) may be sent at once: the constraint decides.
+    with unique_or_refused(_slug_refused):
+        db.session.add(service)
     record_event(editor, "service.create", "service", service.id, slug=service.slug)
     client, secret = create_sandbox_client(editor, service, **(sandbox_client or {}))
     return service, client, secret
@@ -348,8 +360,9 @@ def update_service(
                 ),
             )
         if _slug_taken(slug, exclude_id=service.id):
-            raise EditorError("slug", _("Cet identifiant d'adresse est déjà pris."))
-        service.slug = slug
+            raise _slug_refused()
+        with unique_or_refused(_slug_refused):
+            service.slug = slug
     if listing_changes.is_reviewed(service):
         # Published: harmless fields at once, the rest once an agent accepts them.
         return listing_changes.propose_listing_change(editor, service, data)

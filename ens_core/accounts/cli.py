@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ens_core.accounts import services
+from ens_core import throttle
+from ens_core.accounts import services, sessions
 from ens_core.accounts.models import Role
 from ens_core.accounts.passwords import password_problems
 from ens_core.boundary import one_transaction
@@ -38,3 +39,14 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
     except services.EmailTaken as exc:
         raise click.ClickException(f"An account already uses {email}.") from exc
     click.echo(f"Created user {user.id} <{user.email}> with roles: {', '.join(sorted(roles))}")
+
+
+@users_cli.command("purge")
+@click.option("--days", default=30, show_default=True, help="Keep ended sessions this long.")
+@one_transaction
+def purge_command(days: int) -> None:
+    """Daily: delete stale throttle counters, sessions ended or expired more than DAYS ago,
+    and used or expired e-mailed links."""
+    counters = throttle.purge()
+    old_sessions, old_links = sessions.purge(days=days)
+    click.echo(f"Deleted {counters} throttle counters, {old_sessions} sessions, {old_links} links.")

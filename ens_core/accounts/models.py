@@ -1,4 +1,5 @@
-"""Accounts: one User with several roles, and the login attempts that drive lockout."""
+"""Accounts: one User with several roles, the login attempts, the server-side sessions
+and the single-use links sent by e-mail (password reset, sign-in link)."""
 
 from __future__ import annotations
 
@@ -73,11 +74,8 @@ class UserRole(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """One failed or successful login, keyed by the normalised email typed.
-
-    Keyed by email rather than user so that unknown emails are throttled exactly like
-    known ones: the lockout must not reveal which addresses have an account.
-    """
+    """One failed or successful login, keyed by the normalised email typed: the record
+    of who tried what from where. Throttling counts elsewhere (``ens_core.throttle``)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
@@ -89,10 +87,38 @@ class LoginAttempt(db.Model):
     ip: Mapped[str | None] = mapped_column(String(45))
 
 
-class LoginLock(db.Model):
-    """An account (by email) locked after too many failures, until ``locked_until``."""
+class UserSession(db.Model):
+    """A signed-in browser. The session cookie carries a random id; only its SHA-256 is
+    kept here, so a copy of the table opens no session. Logging out, "log out
+    everywhere", inactivity and the absolute lifetime end it for good: a cookie saved
+    before is refused afterwards."""
 
-    __tablename__ = "login_locks"
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user_ended", "user_id", "ended_at"),)
 
-    email: Mapped[str] = mapped_column(String(254), primary_key=True)
-    locked_until: Mapped[datetime]
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class TokenPurpose(LabelledEnum):
+    PASSWORD_RESET = "password_reset", _l("Réinitialisation du mot de passe")
+    SIGN_IN = "sign_in", _l("Lien de connexion")
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by e-mail (only the SHA-256 of its secret is kept)."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(stored_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -25,9 +25,10 @@ class LoginSchema(Schema):
             raise ValidationError(str(_l("Ce champ est obligatoire.")))
 
 
-class SignupSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+class NewPasswordSchema(Schema):
+    """Choosing a password: the rules, checked against the account's name and e-mail
+    (``name`` and ``email`` in the data), and the confirmation."""
+
     password = fields.String(required=True, validate=validate.Length(max=1024))
     password_confirm = fields.String(required=True)
 
@@ -46,6 +47,24 @@ class SignupSchema(Schema):
                 str(_l("Les deux mots de passe ne sont pas identiques.")),
                 field_name="password_confirm",
             )
+
+
+class SignupSchema(NewPasswordSchema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class ResetPasswordSchema(NewPasswordSchema):
+    """The view adds the account's ``name`` and ``email`` (never taken from the form)."""
+
+    name = fields.String(load_default="")
+    email = fields.String(load_default="")
+
+
+class EmailSchema(Schema):
+    """Asking for a password reset or a sign-in link."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class CitizenSignupSchema(SignupSchema):

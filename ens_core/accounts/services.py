@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from ens_core.accounts.models import LoginAttempt, LoginLock, Role, User, UserRole
+from ens_core import throttle
+from ens_core.accounts.models import LoginAttempt, Role, User, UserRole
 from ens_core.accounts.passwords import hash_password, verify_password
 from ens_core.accounts.schemas import normalise_email
+from ens_core.accounts.sessions import end_all_sessions
 from ens_core.boundary import record_even_if_refused
 from ens_core.db import db, utcnow
 
@@ -22,7 +23,8 @@ class EmailTaken(ValueError):
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    locked_until: datetime | None = None
+    # Set when the attempt was refused unchecked, or made the caller wait from now on.
+    wait: throttle.Wait = throttle.NO_WAIT
 
 
 def get_user(user_id: int) -> User | None:
@@ -95,69 +97,51 @@ def register_citizen(data: dict) -> User:
     )
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(user: User, new_password: str, *, now: datetime | None = None) -> None:
+    """A new password ends every session of the account (the session version changes too)."""
     user.password_hash = hash_password(new_password)
     user.session_version += 1
+    end_all_sessions(user, now=now)
     db.session.flush()
 
 
-def _lock_for(email: str, now: datetime) -> LoginLock | None:
-    lock = db.session.get(LoginLock, email)
-    if lock is not None and lock.locked_until > now:
-        return lock
-    return None
+def login_keys(email: str, ip: str | None) -> list[throttle.Keyed]:
+    """The throttle keys of a password tried for ``email`` from ``ip``."""
+    return [
+        (throttle.LOGIN_ADDRESS, ip or "unknown"),
+        (throttle.LOGIN_ACCOUNT, normalise_email(email)),
+    ]
 
 
 def authenticate(
     email: str, password: str, *, ip: str | None = None, now: datetime | None = None
 ) -> LoginResult:
-    """Check credentials, with a per-account lock after repeated failures.
+    """Check credentials, throttled per address and per account (``ens_core.throttle``).
 
-    The same work is done for unknown and known emails, and a locked account is not
-    told whether the password was right: both would let an attacker enumerate accounts.
+    A throttled attempt is not checked at all, and unknown e-mails are counted exactly like
+    known ones: neither the answer nor the wait tells whether an account exists. The owner
+    of a throttled account gets in with an e-mailed sign-in link (``links``).
     """
     now = now or utcnow()
     email = normalise_email(email)
-    lock = _lock_for(email, now)
-    if lock is not None:
-        return LoginResult(user=None, locked_until=lock.locked_until)
-
+    keys = login_keys(email, ip)
+    wait = throttle.wait(keys, now=now)
+    if wait:
+        return LoginResult(user=None, wait=wait)
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
     if ok:
         db.session.add(LoginAttempt(email=email, at=now, succeeded=True, ip=ip))
+        throttle.forget(keys[1:])  # the account's count; the address keeps its own
         db.session.flush()
         return LoginResult(user=user)
     # The login answers 401 and the boundary rolls the request back; the failure is kept
-    # all the same, or the lockout would never count it.
-    until = record_even_if_refused(lambda: _record_failure(email, ip, now))
-    return LoginResult(user=None, locked_until=until)
+    # all the same (the throttle counts it, the attempt stays on record).
+    record_even_if_refused(lambda: _record_failure(email, ip, now))
+    return LoginResult(user=None, wait=throttle.fail(keys, now=now))
 
 
-def _record_failure(email: str, ip: str | None, now: datetime) -> datetime | None:
-    """Record a failed attempt; lock the account (returns until when) at too many."""
-    config = current_app.config
+def _record_failure(email: str, ip: str | None, now: datetime) -> None:
     db.session.add(LoginAttempt(email=email, at=now, succeeded=False, ip=ip))
-    window_start = now - timedelta(seconds=config["ENS_LOGIN_WINDOW_SECONDS"])
-    failures = db.session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.email == email,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > window_start,
-        )
-    )
-    # The attempt just added is autoflushed into the count.
-    if failures < config["ENS_LOGIN_MAX_FAILURES"]:
-        db.session.flush()
-        return None
-    until = now + timedelta(seconds=config["ENS_LOGIN_LOCK_SECONDS"])
-    existing = db.session.get(LoginLock, email)
-    if existing is None:
-        db.session.add(LoginLock(email=email, locked_until=until))
-    else:
-        existing.locked_until = until
     db.session.flush()
-    return until

@@ -20,6 +20,7 @@ from ens_core.fhir.access import AUTHORIZATION, CALLS, AccessContext, require_sc
 from ens_core.fhir.capability import capability_statement
 from ens_core.fhir.errors import FhirError, error_response, fhir_response, operation_outcome
 from ens_core.health.access_log import record_access
+from ens_core.web.errors import log_unexpected
 
 bp = Blueprint("fhir", __name__, url_prefix="/fhir")
 log = logging.getLogger("ens.fhir")
@@ -268,11 +269,10 @@ def fhir_http_error(error: HTTPException):
 
 
 def fhir_unexpected_error(error: Exception):
-    log.exception("Unexpected error in the FHIR API")
+    rid = log_unexpected(error, "the FHIR API")
+    diagnostics = f"Unexpected server error (request id {rid})."
     return fhir_response(
-        operation_outcome(
-            [{"severity": "fatal", "code": "exception", "diagnostics": "Unexpected server error."}]
-        ),
+        operation_outcome([{"severity": "fatal", "code": "exception", "diagnostics": diagnostics}]),
         500,
     )
 

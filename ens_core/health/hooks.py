@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import user_logged_in
 from sqlalchemy import select
 
+from ens_core.accounts.devices import device_label
 from ens_core.db import db, utcnow
 from ens_core.health.models import KnownDevice
 from ens_core.health.notifications import on_grant_changed
@@ -24,38 +25,6 @@ from ens_core.signals import grant_changed
 
 DEVICE_COOKIE = "ens_device"
 DEVICE_COOKIE_AGE = 400 * 24 * 3600
-
-
-def _device_label(user_agent: str) -> str:
-    ua = user_agent.lower()
-    browser = next(
-        (
-            name
-            for key, name in (
-                ("edg", "Edge"),
-                ("firefox", "Firefox"),
-                ("chrome", "Chrome"),
-                ("safari", "Safari"),
-            )
-            if key in ua
-        ),
-        _("navigateur inconnu"),
-    )
-    system = next(
-        (
-            name
-            for key, name in (
-                ("android", "Android"),
-                ("iphone", "iOS"),
-                ("windows", "Windows"),
-                ("mac os", "macOS"),
-                ("linux", "Linux"),
-            )
-            if key in ua
-        ),
-        _("système inconnu"),
-    )
-    return f"{browser} / {system}"
 
 
 def check_device(user, token: str | None, user_agent: str, now=None) -> tuple[str, bool]:
@@ -93,7 +62,7 @@ def check_device(user, token: str | None, user_agent: str, now=None) -> tuple[st
         notify(
             user,
             "unknown_device",
-            _("Connexion depuis un nouvel appareil (%(device)s)", device=_device_label(user_agent)),
+            _("Connexion depuis un nouvel appareil (%(device)s)", device=device_label(user_agent)),
             _(
                 "Une connexion à votre compte a eu lieu le %(date)s depuis un appareil inconnu. "
                 "Si ce n'était pas vous, changez votre mot de passe.",

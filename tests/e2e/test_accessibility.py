@@ -62,6 +62,8 @@ PAGES = [
     ("service", "/catalogue/tension-suivi", None),
     ("suspended-service", "/catalogue/nordic-move", None),
     ("login", "/login", None),
+    ("forgot-password", "/mot-de-passe-oublie", None),
+    ("sign-in-link", "/connexion/lien", None),
     ("account", "/mon-compte", Role.CITIZEN),
     ("consent", "{consent_path}", Role.CITIZEN),
     ("dashboard", "/espace", Role.CITIZEN),

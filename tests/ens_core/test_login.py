@@ -1,8 +1,4 @@
-from datetime import timedelta
-
-from ens_core.accounts.models import LoginAttempt, Role
-from ens_core.accounts.services import authenticate
-from ens_core.db import db, utcnow
+from ens_core.accounts.models import Role
 from tests.factories import PASSWORD, make_user
 from tests.helpers import login, submit
 
@@ -43,45 +39,6 @@ def test_post_without_csrf_token_is_refused(client, app_ctx):
     assert response.status_code == 400
     assert "Rechargez la page" in response.get_data(as_text=True)
     assert client.get("/mon-compte").status_code == 302  # still anonymous
-
-
-def test_ten_failures_lock_the_account_for_fifteen_minutes(app_ctx):
-    user = make_user(Role.CITIZEN)
-    start = utcnow()
-    for i in range(10):
-        assert authenticate(user.email, "wrong", now=start + timedelta(seconds=i)).user is None
-    locked = authenticate(user.email, PASSWORD, now=start + timedelta(minutes=1))
-    assert locked.user is None
-    assert locked.locked_until is not None
-    still = authenticate(user.email, PASSWORD, now=start + timedelta(minutes=14))
-    assert still.user is None
-    after = authenticate(user.email, PASSWORD, now=start + timedelta(minutes=16))
-    assert after.user == user
-
-
-def test_failures_spread_beyond_the_window_do_not_lock(app_ctx):
-    user = make_user(Role.CITIZEN)
-    start = utcnow()
-    for i in range(12):
-        authenticate(user.email, "wrong", now=start + timedelta(minutes=2 * i))
-    assert authenticate(user.email, PASSWORD, now=start + timedelta(minutes=25)).user == user
-
-
-def test_unknown_emails_are_locked_too_so_lockout_reveals_nothing(client, app_ctx):
-    for _ in range(10):
-        login(client, "ghost@test.ens", "wrong-password")
-    response = login(client, "ghost@test.ens", "wrong-password")
-    assert response.status_code == 429
-    assert "bloqué" in response.get_data(as_text=True)
-
-
-def test_locked_account_rejects_the_right_password_through_the_form(client, app_ctx):
-    user = make_user(Role.CITIZEN)
-    for _ in range(10):
-        login(client, user.email, "wrong-password")
-    response = login(client, user.email, PASSWORD)
-    assert response.status_code == 429
-    assert db.session.query(LoginAttempt).filter_by(email=user.email, succeeded=True).count() == 0
 
 
 def test_next_parameter_only_redirects_within_the_site(client, app_ctx):
