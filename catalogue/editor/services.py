@@ -25,6 +25,7 @@ from sqlalchemy import select
 from authz import services as authz
 from authz.models import AuthMethod, Client, ClientKind
 from catalogue.editor.models import Invitation
+from catalogue.logos import LOGO_TYPES, logo_file  # noqa: F401 (logo_file: re-exported)
 from catalogue.models import (
     HostingDeclaration,
     MemberRole,
@@ -53,7 +54,6 @@ SANDBOX_SCOPE_CEILING = (
 INVITATION_LIFETIME = timedelta(days=7)
 LOGO_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-LOGO_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
 @runtime_checkable
@@ -540,18 +540,6 @@ def store_logo(editor: User, service: Service, filename: str, data: bytes) -> st
     record_event(editor, "service.logo", "service", service.id, kind=kind, size=len(data))
     db.session.flush()
     return previous
-
-
-def logo_file(service: Service) -> tuple[Path, str] | None:
-    """The stored logo of ``service`` and its content type, or None."""
-    if not service.logo_path:
-        return None
-    base = Path(current_app.config["ENS_DATA_DIR"]).resolve()
-    path = (base / service.logo_path).resolve()
-    kind = path.suffix.lstrip(".")
-    if base not in path.parents or kind not in LOGO_TYPES or not path.is_file():
-        return None
-    return path, LOGO_TYPES[kind]
 
 
 def delete_logo_file(relative: str | None) -> None:

@@ -8,7 +8,6 @@ from functools import partial
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -36,6 +35,7 @@ from catalogue.editor.schemas import (
     country_choices,
     country_name,
 )
+from catalogue.logos import logo_is_public, logo_response
 from catalogue.models import (
     Audience,
     Category,
@@ -45,7 +45,6 @@ from catalogue.models import (
     Platform,
     PriceModel,
     Service,
-    ServiceStatus,
 )
 from catalogue.services import create_organisation, hosting_on, organisations_of, owners_on
 from ens_core.accounts import services as accounts
@@ -535,21 +534,12 @@ def logo_image(service_id: int):
     service = db.session.get(Service, service_id)
     if service is None:
         abort(404)
-    public = service.status in (ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED)
+    public = logo_is_public(service)
     if not public and not policies.can_view_service_internals(current_user, service):
         abort(404)
-    found = services.logo_file(service)
-    if found is None:
+    response = logo_response(service, public=public)
+    if response is None:
         abort(404)
-    path, mimetype = found
-    # Logos are small (512 KB at most): read at once rather than streamed.
-    response = Response(path.read_bytes(), mimetype=mimetype)
-    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    if mimetype == "image/svg+xml":
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'"
-        )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -599,13 +589,36 @@ def sandbox(service_id: int):
     return redirect(url_for(".sandbox", service_id=service.id))
 
 
-@bp.route("/services/<int:service_id>/bac-a-sable/secret", methods=["POST"])
+def _confirm_secret_page(service, back: str):
+    """Ask before a secret is replaced: the application in use stops working at once."""
+    return _no_store(
+        render_template(
+            "catalogue/editor/confirm_secret.html",
+            service=service,
+            action=request.path,
+            back=back,
+            confirm_label=_("Générer un nouveau secret"),
+            consequences=[
+                _("Le secret actuel cesse de fonctionner immédiatement."),
+                _(
+                    "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
+                    "aurez pas enregistré le nouveau secret."
+                ),
+                _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
+            ],
+        )
+    )
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/secret", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def regenerate_secret(service_id: int):
     service = _service_or_404(service_id)
     client = services.sandbox_client(service)
     if client is None:
         abort(404)
+    if request.method == "GET":
+        return _confirm_secret_page(service, url_for(".sandbox", service_id=service.id))
     with _shown_on(lambda errors: _sandbox_page(service, client, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
     flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
@@ -638,13 +651,17 @@ def production(service_id: int):
     return _production_page(_service_or_404(service_id))
 
 
-@bp.route("/services/<int:service_id>/production/<int:client_pk>/secret", methods=["POST"])
+@bp.route(
+    "/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"]
+)
 @requires(can_use_editor_portal)
 def regenerate_production_secret(service_id: int, client_pk: int):
     service = _service_or_404(service_id)
     client = services.production_client(service, client_pk)
     if client is None:
         abort(404)
+    if request.method == "GET":
+        return _confirm_secret_page(service, url_for(".production", service_id=service.id))
     with _shown_on(lambda errors: _production_page(service, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
     flash(_("Nouveau secret de production généré : l'ancien ne fonctionne plus."), "success")

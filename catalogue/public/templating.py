@@ -7,6 +7,7 @@ from datetime import date
 from flask import Flask
 from flask_babel import format_date
 
+from catalogue.logos import public_logo_url
 from catalogue.models import Audience, Category, Platform, PriceModel
 from catalogue.public.vocabulary import country_name
 
@@ -36,3 +37,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(_label(Audience), "audience_label")
     app.add_template_filter(iso_date, "iso_date")
     app.add_template_global(country_name, "country_label")
+    app.add_template_global(public_logo_url, "public_logo_url")

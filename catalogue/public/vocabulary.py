@@ -9,6 +9,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ens_core.i18n import number
 from ens_core.scopes import ResourceScope
 
 # FHIR resource types a service may read or write, in plain words (the filter options too).
@@ -27,6 +28,8 @@ RESOURCE_LABELS = {
 }
 
 SCORE_AREA_LABELS = {
+    "urbanisation": _l("Urbanisation"),
+    "environment": _l("Environnement"),
     "security": _l("Sécurité"),
     "interoperability": _l("Interopérabilité"),
     "ethics": _l("Éthique"),
@@ -36,8 +39,12 @@ SCORE_AREA_LABELS = {
     "medical": _l("Qualité médicale"),
 }
 
+# What the review publishes with an écoscore (``review.scoring.services.ecoscore_for``):
+# the method, the device or tool, the journey's steps and their grades, the mean grade of
+# each metric and the EcoIndex of the web steps. Older listings carry flat EcoIndex figures.
 ECOSCORE_MEASURE_LABELS = {
     "method": _l("Méthode"),
+    "measured_on": _l("Appareil ou outil de mesure"),
     "dom_elements": _l("Éléments de la page (DOM)"),
     "dom": _l("Éléments de la page (DOM)"),
     "requests": _l("Requêtes HTTP"),
@@ -49,8 +56,20 @@ ECOSCORE_MEASURE_LABELS = {
     "pages": _l("Pages mesurées"),
     "url": _l("Page mesurée"),
 }
+# Keys shown in their own rows or table rather than as one value; ``thresholds`` are the
+# method's constants (the same for every service), documented rather than repeated.
+ECOSCORE_STRUCTURED = frozenset({"steps", "step_grades", "metric_means", "ecoindex"})
+ECOSCORE_HIDDEN = frozenset({"thresholds"})
+# The method of the national écoscore, as the review names it when it publishes.
+NATIONAL_METHOD_PREFIX = "ENS écoscore"
+METRIC_LABELS = {
+    "energy_ratio": _l("Énergie consommée (rapport à l'appareil au repos)"),
+    "display_time_s": _l("Temps d'affichage (secondes)"),
+    "data_kb": _l("Données échangées (ko)"),
+}
 
 ECOSCORE_GRADES = ("A", "B", "C", "D", "E", "F", "G")
+
 
 @dataclass(frozen=True)
 class ScopeAccess:
@@ -103,3 +122,91 @@ def score_area_label(area: str) -> str:
 
 def ecoscore_measure_label(key: str) -> str:
     return str(ECOSCORE_MEASURE_LABELS.get(key, key.replace("_", " ").capitalize()))
+
+
+@dataclass(frozen=True)
+class EcoscoreMeasures:
+    """An écoscore's published measurements, ready to show: ``facts`` as (label, value)
+    rows, ``steps`` as one row per step of the measured journey."""
+
+    facts: list[tuple[str, str]]
+    steps: list[dict]
+
+
+def _method_text(value) -> str:
+    if str(value).startswith(NATIONAL_METHOD_PREFIX):
+        return _(
+            "Écoscore national : énergie, temps d'affichage et données échangées à chaque "
+            "étape du parcours, chacune notée de 5 (sobre) à 1, poids égaux"
+        )
+    return str(value)
+
+
+def _ecoindex_facts(ecoindex: dict) -> list[tuple[str, str]]:
+    facts = [
+        (
+            _("EcoIndex des pages web du parcours"),
+            _(
+                "%(score)s sur 100 (classe %(grade)s)",
+                score=number(ecoindex.get("score")),
+                grade=ecoindex.get("grade", "—"),
+            ),
+        )
+    ]
+    if ecoindex.get("ghg") is not None:
+        facts.append(
+            (_("Gaz à effet de serre (g éq. CO2, total des pages)"), number(ecoindex["ghg"]))
+        )
+    if ecoindex.get("water") is not None:
+        facts.append((_("Eau (cl, total des pages)"), number(ecoindex["water"])))
+    return facts
+
+
+def _journey_rows(details: dict) -> list[dict]:
+    """One row per measured step: its figures, the grade of each metric (5 to 1) and, for a
+    web page, its EcoIndex class."""
+    grades = {g.get("label"): g.get("grades", {}) for g in details.get("step_grades") or []}
+    pages = {p.get("label"): p for p in (details.get("ecoindex") or {}).get("pages", [])}
+    rows = []
+    for step in details.get("steps") or []:
+        label = step.get("label", "")
+        page = pages.get(label)
+        rows.append(
+            {
+                "label": label,
+                "metrics": [
+                    (number(step.get(metric)), grades.get(label, {}).get(metric))
+                    for metric in METRIC_LABELS
+                ],
+                "ecoindex": f"{number(page['score'])} ({page['grade']})" if page else "—",
+            }
+        )
+    return rows
+
+
+def ecoscore_measurements(details: dict | None) -> EcoscoreMeasures:
+    """Every published measurement of an écoscore, labelled in the page's language: flat
+    values, the mean grade of each metric, the EcoIndex, and the journey's steps."""
+    details = details or {}
+    facts = []
+    for key, value in details.items():
+        if key in ECOSCORE_STRUCTURED or key in ECOSCORE_HIDDEN or value in (None, ""):
+            continue
+        text = _method_text(value) if key == "method" else value
+        facts.append((ecoscore_measure_label(key), number(text) if _is_number(text) else str(text)))
+    for metric, mean in (details.get("metric_means") or {}).items():
+        label = METRIC_LABELS.get(metric, metric)
+        facts.append(
+            (_("Note moyenne : %(metric)s", metric=label), _("%(grade)s sur 5", grade=number(mean)))
+        )
+    if details.get("ecoindex"):
+        facts.extend(_ecoindex_facts(details["ecoindex"]))
+    return EcoscoreMeasures(facts, _journey_rows(details))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def metric_labels() -> list[str]:
+    return [str(label) for label in METRIC_LABELS.values()]

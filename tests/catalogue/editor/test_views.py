@@ -380,7 +380,7 @@ def test_logo_upload_and_serving(client, world):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert response.headers["Content-Security-Policy"] == (
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     )
     token = csrf_token(client, f"/editeur/services/{service_id}")
     import io
