@@ -5,7 +5,10 @@ those of listed services at ``/catalogue/<slug>/logo`` so that pages, the open d
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from flask import Response, current_app, url_for
 
@@ -63,3 +66,57 @@ def logo_response(service: Service, *, public: bool) -> Response | None:
     response.headers["Content-Disposition"] = f'inline; filename="{service.slug}{path.suffix}"'
     response.set_etag(path.stem)
     return response
+
+
+# --- generated logos ---------------------------------------------------------------------
+
+# Background colours of generated logos: each keeps white initials at a contrast of 4.5:1
+# or more (WCAG AA for text; ``contrast_with_white`` checks it).
+LOGO_COLOURS = (
+    "#1d4ed8",  # blue
+    "#0f766e",  # teal
+    "#7c3aed",  # violet
+    "#b91c1c",  # red
+    "#a21caf",  # magenta
+    "#15803d",  # green
+    "#c2410c",  # orange
+    "#374151",  # grey
+    "#0e7490",  # cyan
+    "#9d174d",  # rose
+)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio between white and ``colour`` (``#rrggbb``)."""
+    return 1.05 / (_luminance(colour) + 0.05)
+
+
+def initials(name: str) -> str:
+    """One or two capital letters: the first letters of the first two words."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    letters = "".join(w[0] for w in words[:2]) or "?"
+    return unicodedata.normalize("NFC", letters.upper())
+
+
+def generated_logo_svg(name: str, key: str | None = None) -> bytes:
+    """A square SVG logo: the service's initials in white on a colour chosen by ``key``
+    (default: the name). Same input, same bytes; no script, no external resource."""
+    digest = hashlib.sha256((key or name).encode()).digest()
+    colour = LOGO_COLOURS[digest[0] % len(LOGO_COLOURS)]
+    text = initials(name)
+    size = 40 if len(text) == 2 else 48
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96" width="96" height="96">'
+        f"<title>{escape(name)}</title>"
+        f'<rect width="96" height="96" rx="20" fill="{colour}"/>'
+        f'<text x="48" y="{48 + size * 0.36:.0f}" text-anchor="middle" '
+        f'font-family="Marianne, Arial, sans-serif" font-size="{size}" font-weight="700" '
+        f'fill="#ffffff">{escape(text)}</text></svg>'
+    )
+    return svg.encode()

@@ -158,16 +158,23 @@ def _signup_page(errors=None):
 @bp.route("")
 @requires(can_use_editor_portal)
 def home():
-    """The editor's home: organisations, services, next steps."""
+    """The editor's home, a to-do list: information requests to answer first (by due
+    date), then per service where its dossier stands and what to do next."""
     organisations = organisations_of(current_user)
     rows = {
         organisation.id: [
-            (service, services.next_steps(service))
+            services.service_todo(service)
             for service in sorted(organisation.services, key=lambda s: s.name)
         ]
         for organisation in organisations
     }
-    return render_template("catalogue/editor/home.html", organisations=organisations, rows=rows)
+    requests = sorted(
+        (r for todos in rows.values() for todo in todos for r in todo.progress.requests),
+        key=lambda r: r.deadline,
+    )
+    return render_template(
+        "catalogue/editor/home.html", organisations=organisations, rows=rows, requests=requests
+    )
 
 
 # --- organisation -----------------------------------------------------------------------
@@ -493,7 +500,7 @@ def _service_page(service, *, errors=None, status=200):
         client=services.sandbox_client(service),
         production_clients=services.production_clients(service),
         hosting=hosting_on(service),
-        steps=services.next_steps(service),
+        todo=services.service_todo(service),
         errors=errors or {},
         Category=Category,
         Platform=Platform,

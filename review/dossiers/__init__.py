@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     from ens_core.accounts.policies import can_use_editor_portal
     from ens_core.web.nav import register_nav
     from review.dossiers import demo_records
-    from review.dossiers.services import referencing_step
+    from review.dossiers.progress import referencing_progress
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
@@ -23,4 +23,4 @@ def init_app(app: Flask) -> None:
         can_use_editor_portal,
     )
     # The editor portal's next step towards referencing is the dossier.
-    REFERENCING_STEP.provide(app, referencing_step)
+    REFERENCING_STEP.provide(app, referencing_progress)

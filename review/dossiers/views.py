@@ -28,7 +28,7 @@ from ens_core.forms import (
     validated,
 )
 from review.dossiers import evidence as evidence_files
-from review.dossiers import services
+from review.dossiers import progress, services
 from review.dossiers.lifecycle import IllegalTransition
 from review.dossiers.models import ANSWER_LABELS, VERDICT_LABELS, Answer, DossierState, Verdict
 from review.dossiers.policies import can_download_evidence, can_manage_dossier, can_review_dossier
@@ -176,6 +176,7 @@ def show(dossier_id: int):
         services.admissibility_findings(dossier) if dossier.state is S.DRAFT else []
     )
     context["errors"] = {}
+    context["stages"] = progress.dossier_stages(dossier)
     return render_template("review/dossiers/editor_show.html", **context)
 
 
@@ -378,10 +379,14 @@ def submit(dossier_id: int):
     return _saved_show(dossier, _("Dossier déposé. L'autorité vérifie sa recevabilité."))
 
 
-@editor_bp.route("/<int:dossier_id>/retirer", methods=["POST"])
+@editor_bp.route("/<int:dossier_id>/retirer", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def withdraw(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
+    if request.method == "GET":
+        if dossier.state in services.FINAL_STATES:
+            return redirect(_to_show(dossier), 303)
+        return _withdraw_page(dossier)
     data, _errors = parse_form(CommentSchema(), request.form)
     if data is None:
         abort(400)
@@ -390,9 +395,32 @@ def withdraw(dossier_id: int):
     return _saved_show(dossier, _("Dossier retiré."))
 
 
+def _withdraw_page(dossier):
+    """Ask before a dossier is withdrawn: it cannot be taken back."""
+    return render_template(
+        "review/dossiers/editor_withdraw.html",
+        dossier=dossier,
+        action=url_for(".withdraw", dossier_id=dossier.id),
+        back=_to_show(dossier),
+        confirm_label=_("Retirer définitivement"),
+        consequences=[
+            _(
+                "L'instruction du dossier s'arrête : l'autorité et la commission ne l'examinent plus."
+            ),
+            _(
+                "Le dossier ne peut pas être rouvert ; pour demander à nouveau le référencement, il faudra en déposer un nouveau et recommencer les étapes."
+            ),
+            _("Vos réponses et pièces restent consultables dans l'historique du dossier."),
+        ],
+        errors={},
+    )
+
+
 def _editor_show_with(dossier, errors):
     context = _context(dossier)
-    context.update(show_scores=False, problems=[], errors=errors)
+    context.update(
+        show_scores=False, problems=[], errors=errors, stages=progress.dossier_stages(dossier)
+    )
     return render_template("review/dossiers/editor_show.html", **context)
 
 
@@ -400,15 +428,26 @@ def _editor_show_with(dossier, errors):
 @requires(can_use_editor_portal)
 def answer_information(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    with refusals_shown_on(partial(_editor_show_with, dossier)):
+    uploads = request.files.getlist("attachments")
+    with refusals_shown_on(
+        partial(_editor_show_with, dossier), services.AttachmentRejected, field="attachments"
+    ):
         answer = validated(InformationAnswerSchema())["answer"].strip()
-    with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
-        services.answer_information_request(current_user, dossier, answer)
+        with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
+            services.answer_information_request(current_user, dossier, answer, uploads)
     return _saved_show(dossier, _("Réponse envoyée ; l'évaluation reprend."))
 
 
 def _send_evidence(dossier, evidence_id: int):
-    item = services.find_evidence(dossier, evidence_id)
+    return _send_stored(services.find_evidence(dossier, evidence_id))
+
+
+def _send_attachment(dossier, attachment_id: int):
+    return _send_stored(services.find_attachment(dossier, attachment_id))
+
+
+def _send_stored(item):
+    """A stored file (evidence, an answer's attachment) as a download, or 404."""
     if item is None:
         abort(404)
     path = evidence_files.path_of(item.stored_name)
@@ -438,6 +477,12 @@ def remove_evidence(dossier_id: int, evidence_id: int):
 @requires(can_use_editor_portal)
 def evidence(dossier_id: int, evidence_id: int):
     return _send_evidence(_load(dossier_id, can_download_evidence), evidence_id)
+
+
+@editor_bp.route("/<int:dossier_id>/complements/pieces/<int:attachment_id>")
+@requires(can_use_editor_portal)
+def attachment(dossier_id: int, attachment_id: int):
+    return _send_attachment(_load(dossier_id, can_download_evidence), attachment_id)
 
 
 # --- agent ----------------------------------------------------------------------------
@@ -603,3 +648,9 @@ def close(dossier_id: int):
 @requires(can_use_agent_portal)
 def agent_evidence(dossier_id: int, evidence_id: int):
     return _send_evidence(_load(dossier_id, can_download_evidence), evidence_id)
+
+
+@agent_bp.route("/<int:dossier_id>/complements/pieces/<int:attachment_id>")
+@requires(can_use_agent_portal)
+def agent_attachment(dossier_id: int, attachment_id: int):
+    return _send_attachment(_load(dossier_id, can_download_evidence), attachment_id)
