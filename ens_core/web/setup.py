@@ -5,13 +5,14 @@ from flask import Flask
 from ens_core.demo import demo_cli
 from ens_core.extensions import csrf
 from ens_core.i18n_catalogs import i18n_cli
-from ens_core.web import context, errors, nav
+from ens_core.web import context, errors, help, nav
 from ens_core.web.views import bp
 
 
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.register_blueprint(bp)
+    help.init_app(app)  # contact, legal notice, personal data, cookies
     errors.init_app(app)
     context.init_app(app)
     nav.init_app(app)

@@ -63,6 +63,20 @@ PAGES = [
     ("agent-home", "/agent", Role.AGENT),
     ("agent-dossiers", "/agent/dossiers", Role.AGENT),
     ("commission-home", "/commission", Role.COMMISSIONER),
+    ("accessibility", "/accessibilite", None),
+    ("contact", "/contact", None),
+    ("legal-notice", "/mentions-legales", None),
+    ("personal-data", "/donnees-personnelles", None),
+    ("cookies", "/cookies", None),
+    ("editor-sandbox", "/editeur/services/{editor_service_id}/bac-a-sable", Role.EDITOR),
+    (
+        "editor-secret-confirm",
+        "/editeur/services/{editor_service_id}/bac-a-sable/secret",
+        Role.EDITOR,
+    ),
+    ("editor-dossier", "/editeur/dossiers/{editor_dossier_id}", Role.EDITOR),
+    ("editor-answers", "/editeur/dossiers/{editor_dossier_id}/reponses/security", Role.EDITOR),
+    ("editor-withdraw-confirm", "/editeur/dossiers/{editor_dossier_id}/retirer", Role.EDITOR),
 ]
 BLOCKING = ("serious", "critical")
 DESKTOP = {"width": 1280, "height": 720}
@@ -131,13 +145,17 @@ def catalogue_data(app, live_server):
             citizen, journal, AbuseCategory.ADVERTISING, "Publicité dans l'application."
         )
         # The portals: a dossier for the agents, a planned session for the commission.
-        make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        dossier = make_evaluated_dossier(
+            make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT]
+        )
+        client_for(service, sandbox=True, scopes="patient/Observation.rs")
         member = make_member(College.CO_CHAIR, user=users[Role.COMMISSIONER])
         make_commission_session(member, agent=users[Role.AGENT])
         seed = {
             "emails": {role: user.email for role, user in users.items()},
             "consent_path": authorize_path(consent_client.client_id, CONSENT_SCOPES, challenge),
             "editor_service_id": service.id,
+            "editor_dossier_id": dossier.id,
         }
         db.session.commit()
     return seed

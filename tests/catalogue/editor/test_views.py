@@ -426,7 +426,7 @@ def test_hosting_declaration_over_http_keeps_history(client, world):
     )
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "Green Mountain AS" in page and "OVHcloud" in page and "01/06/2025" in page
+    assert "Green Mountain AS" in page and "OVHcloud" in page and "1 juin 2025" in page
     db.session.expire_all()
     assert db.session.get(HostingDeclaration, world["hosting_a"].id).effective_to == date(
         2025, 6, 1
