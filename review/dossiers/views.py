@@ -196,8 +196,19 @@ def _criterion_rows(criteria, schema, fields: tuple[str, str], values: dict):
     return rows, errors
 
 
-def _answer_inputs(dossier, area: Area):
+def _area_criteria(dossier, area: Area, only: str | None = None):
+    """The area's criteria, or only the one coded ``only`` (404 when it is not there)."""
     criteria = [c for c in services.criteria_of(dossier) if c.area is area]
+    if only is None:
+        return criteria
+    chosen = [c for c in criteria if c.code == only]
+    if not chosen:
+        abort(404)
+    return chosen
+
+
+def _answer_inputs(dossier, area: Area, only: str | None = None):
+    criteria = _area_criteria(dossier, area, only)
     values: dict = {}
     rows, errors = _criterion_rows(criteria, AnswerSchema(), ("answer", "justification"), values)
     inputs = {}
@@ -218,17 +229,34 @@ def _answer_inputs(dossier, area: Area):
 def answers(dossier_id: int, area: str):
     dossier = _load(dossier_id, can_manage_dossier)
     area_ = _area_or_404(area)
+    stored = _stored_answers(dossier, area_)
     if request.method == "GET":
-        return _answers_page(dossier, area_, _stored_answers(dossier, area_))
-    _criteria, inputs, errors, values = _answer_inputs(dossier, area_)
-    with refusals_shown_on(partial(_answers_page, dossier, area_, values)):
+        return _answers_page(dossier, area_, stored)
+    # One criterion's form (each has its own button), or the whole area at once.
+    only = request.form.get("criterion") or None
+    _criteria, inputs, errors, values = _answer_inputs(dossier, area_, only)
+    with refusals_shown_on(partial(_answers_page, dossier, area_, {**stored, **values})):
         if errors:
             raise InvalidForm(errors)
         with _refusals(dossier, _to_show(dossier), services.DossierError):
             problems = services.save_answers(current_user, dossier, inputs)
         if problems:
             raise InvalidForm(problems)
-    return _saved_show(dossier, _("Réponses enregistrées."))
+    if only is None:
+        return _saved_show(dossier, _("Réponses enregistrées."))
+    return saved(
+        _("Réponse au critère %(code)s enregistrée.", code=only),
+        _next_criterion_url(dossier, area_, only),
+        303,
+    )
+
+
+def _next_criterion_url(dossier, area: Area, code: str) -> str:
+    """The area's page at the criterion after ``code`` (at its summary after the last)."""
+    codes = [c.code for c in _area_criteria(dossier, area)]
+    following = codes[codes.index(code) + 1 :]
+    anchor = f"criterion-{following[0]}" if following else "answers-summary"
+    return url_for(".answers", dossier_id=dossier.id, area=area.value, _anchor=anchor)
 
 
 def _stored_answers(dossier, area: Area) -> dict:

@@ -221,3 +221,39 @@ def test_service_page_of_a_ready_draft_still_offers_to_file(app, app_ctx):
     with app.test_request_context():
         todo = editor_services.service_todo(service)
     assert todo.follow is None and todo.actions
+
+
+def test_answers_are_saved_one_criterion_at_a_time(app, world):
+    client = _client(app, world["editor"])
+    with app.app_context():
+        dossier = db.session.get(Dossier, world["waiting"])
+        codes = [c.code for c in services.criteria_of(dossier) if c.area.value == "security"]
+        before = {a.criterion.code: a.justification for a in dossier.answers}
+    url = f"/editeur/dossiers/{world['waiting']}/reponses/security"
+    page = _main(client.get(url))
+    # One form, and one button, per criterion: no single save at the bottom of the page.
+    assert page.count('name="criterion"') == len(codes) == page.count('type="submit">')
+    first, second = codes[0], codes[1]
+    response = submit(
+        client,
+        url,
+        {
+            "criterion": first,
+            f"answer-{first}": "no",
+            f"justification-{first}": "Pas encore.",
+            # another criterion's fields are ignored by this criterion's form
+            f"answer-{second}": "no",
+            f"justification-{second}": "Ignoré.",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{url}#criterion-{second}")
+    with app.app_context():
+        answers = {
+            a.criterion.code: a.justification
+            for a in db.session.get(Dossier, world["waiting"]).answers
+        }
+    assert answers[first] == "Pas encore." and answers.get(second) == before.get(second)
+    bad = submit(client, url, {"criterion": first, f"answer-{first}": "maybe"})
+    assert bad.status_code == 400 and f'id="error-answer-{first}"' in _main(bad)
+    assert submit(client, url, {"criterion": "NOPE-99", "answer-NOPE-99": "yes"}).status_code == 404
