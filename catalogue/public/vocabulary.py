@@ -60,6 +60,8 @@ ECOSCORE_MEASURE_LABELS = {
 # method's constants (the same for every service), documented rather than repeated.
 ECOSCORE_STRUCTURED = frozenset({"steps", "step_grades", "metric_means", "ecoindex"})
 ECOSCORE_HIDDEN = frozenset({"thresholds"})
+# Values written by the editor, in French: marked as such on English pages.
+EDITOR_WORDS = frozenset({"measured_on", "url"})
 # The method of the national écoscore, as the review names it when it publishes.
 NATIONAL_METHOD_PREFIX = "ENS écoscore"
 METRIC_LABELS = {
@@ -126,10 +128,11 @@ def ecoscore_measure_label(key: str) -> str:
 
 @dataclass(frozen=True)
 class EcoscoreMeasures:
-    """An écoscore's published measurements, ready to show: ``facts`` as (label, value)
-    rows, ``steps`` as one row per step of the measured journey."""
+    """An écoscore's published measurements, ready to show: ``facts`` as (label, value,
+    language of the value: "fr" for the editor's own words, else None) rows, ``steps`` as
+    one row per step of the measured journey (its label in the editor's words)."""
 
-    facts: list[tuple[str, str]]
+    facts: list[tuple[str, str, str | None]]
     steps: list[dict]
 
 
@@ -142,7 +145,7 @@ def _method_text(value) -> str:
     return str(value)
 
 
-def _ecoindex_facts(ecoindex: dict) -> list[tuple[str, str]]:
+def _ecoindex_facts(ecoindex: dict) -> list[tuple[str, str, None]]:
     facts = [
         (
             _("EcoIndex des pages web du parcours"),
@@ -151,14 +154,15 @@ def _ecoindex_facts(ecoindex: dict) -> list[tuple[str, str]]:
                 score=number(ecoindex.get("score")),
                 grade=ecoindex.get("grade", "—"),
             ),
+            None,
         )
     ]
     if ecoindex.get("ghg") is not None:
         facts.append(
-            (_("Gaz à effet de serre (g éq. CO2, total des pages)"), number(ecoindex["ghg"]))
+            (_("Gaz à effet de serre (g éq. CO2, total des pages)"), number(ecoindex["ghg"]), None)
         )
     if ecoindex.get("water") is not None:
-        facts.append((_("Eau (cl, total des pages)"), number(ecoindex["water"])))
+        facts.append((_("Eau (cl, total des pages)"), number(ecoindex["water"]), None))
     return facts
 
 
@@ -193,11 +197,16 @@ def ecoscore_measurements(details: dict | None) -> EcoscoreMeasures:
         if key in ECOSCORE_STRUCTURED or key in ECOSCORE_HIDDEN or value in (None, ""):
             continue
         text = _method_text(value) if key == "method" else value
-        facts.append((ecoscore_measure_label(key), number(text) if _is_number(text) else str(text)))
+        shown = number(text) if _is_number(text) else str(text)
+        facts.append((ecoscore_measure_label(key), shown, "fr" if key in EDITOR_WORDS else None))
     for metric, mean in (details.get("metric_means") or {}).items():
         label = METRIC_LABELS.get(metric, metric)
         facts.append(
-            (_("Note moyenne : %(metric)s", metric=label), _("%(grade)s sur 5", grade=number(mean)))
+            (
+                _("Note moyenne : %(metric)s", metric=label),
+                _("%(grade)s sur 5", grade=number(mean)),
+                None,
+            )
         )
     if details.get("ecoindex"):
         facts.extend(_ecoindex_facts(details["ecoindex"]))

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -362,9 +363,10 @@ def completeness_problems(dossier: Dossier) -> list[str]:
     missing = [c.code for c in criteria_of(dossier) if c.id not in answered]
     if missing:
         problems.append(
-            _(
-                "%(n)s critère(s) sans réponse : %(codes)s.",
-                n=len(missing),
+            ngettext(
+                "%(num)d critère sans réponse : %(codes)s.",
+                "%(num)d critères sans réponse : %(codes)s.",
+                len(missing),
                 codes=", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""),
             )
         )
@@ -589,7 +591,13 @@ def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
     if dossier.state is S.UNDER_EVALUATION:
         missing = unevaluated_criteria(dossier)
         if missing:
-            raise DossierError(_("%(n)s critère(s) ne sont pas encore évalués.", n=len(missing)))
+            raise DossierError(
+                ngettext(
+                    "%(num)d critère n'est pas encore évalué.",
+                    "%(num)d critères ne sont pas encore évalués.",
+                    len(missing),
+                )
+            )
         blocking = blocking_criteria(dossier)
         if blocking:
             raise DossierError(

@@ -53,7 +53,7 @@ def test_measurements_show_journey_steps_and_ecoindex(app_ctx):
     _value, _grade, details = ecoscore_of_journey(JOURNEY, "Pixel 7")
     with force_locale("en"):
         measures = ecoscore_measurements(details)
-    labels = [label for label, _value in measures.facts]
+    labels = [label for label, _value, _lang in measures.facts]
     assert "Measured on (device or tool)" in labels
     assert any(label.startswith("EcoIndex") for label in labels)
     assert [row["label"] for row in measures.steps] == ["Connexion", "Tableau de bord"]
