@@ -456,8 +456,11 @@ def _form_values(form) -> dict:
 @bp.route("/services")
 @requires(can_use_editor_portal)
 def service_list():
+    listed = services.services_of(current_user)
     return render_template(
-        "catalogue/editor/services.html", services=services.services_of(current_user)
+        "catalogue/editor/services.html",
+        services=listed,
+        progress={s.id: services.referencing_progress(s) for s in listed},
     )
 
 
