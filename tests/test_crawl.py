@@ -34,6 +34,8 @@ def _crawl(client, start: str, limit: int) -> dict[str, int]:
         for href in LINK.findall(response.get_data(as_text=True)):
             href = href.replace("&amp;", "&")
             url = urlsplit(urljoin(path, href))
+            if url.scheme not in ("", "http", "https"):  # mailto:, tel:
+                continue
             if url.netloc and url.netloc != "localhost":
                 continue
             target = url.path + (f"?{url.query}" if url.query else "")

@@ -808,20 +808,11 @@ def listing_steps(service: Service, *, today: date | None = None) -> list[NextSt
     return steps
 
 
-def next_steps(
-    service: Service, *, today: date | None = None, progress: ReferencingProgress | None = None
-) -> list[NextStep]:
-    """What the editor should do next for ``service``, most urgent first: an information
-    request to answer, the dossier under way, then what the listing still needs. A draft
-    without a dossier is filed once its listing is complete."""
-    listing = listing_steps(service, today=today)
-    if service.status is not ServiceStatus.DRAFT:
-        return listing
-    progress = progress or referencing_progress(service)
-    answers = [NextStep(request_label(r), r.url) for r in progress.requests]
-    if progress.state is None:  # no dossier yet
-        return answers + (listing or [progress.step])
-    return [*answers, progress.step, *listing]
+def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]:
+    """What the editor should do next for ``service``, most urgent first, then the dossier
+    to follow and what the listing lacks (one list: see :func:`service_todo`)."""
+    todo = service_todo(service, today=today)
+    return [*todo.actions, *([todo.follow] if todo.follow else []), *todo.listing]
 
 
 @dataclass(frozen=True)
