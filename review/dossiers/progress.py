@@ -36,7 +36,7 @@ EVALUATION_DAYS = 60
 SCHEDULING_DAYS = 45
 DECISION_DAYS = 30
 
-# (label, the states in which the stage is the current one, the states that end it)
+# (key, the states in which the stage is the current one, the states that end it)
 STAGES = (
     ("prepare", {S.DRAFT}, {S.SUBMITTED}),
     ("admissibility", {S.SUBMITTED}, {S.ADMISSIBLE, S.INADMISSIBLE}),
