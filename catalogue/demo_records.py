@@ -1,5 +1,5 @@
-"""Demo records of the catalogue: ``organisation``, ``owner`` and ``service`` (with its
-hosting, sandbox client and logo), loaded through the editor portal's services. See
+"""Demo records of the catalogue: ``organisation``, ``owner``, ``service`` (with its
+hosting, sandbox client and logo) and ``logo`` (a generated one), loaded through the editor portal's services. See
 ``ens_core/demo/data/README.md``."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from catalogue.editor.services import (
     owner_history,
     store_logo,
 )
+from catalogue.logos import generated_logo_svg
 from catalogue.services import create_organisation, find_organisation, get_service_by_slug
 from ens_core.demo import DemoContext, register_kind, register_lookup
 
@@ -68,8 +69,28 @@ def load_service(ctx: DemoContext, fields: dict) -> bool:
     )
     for hosting in fields.get("hosting", []):
         declare_hosting(editor, service, hosting)
-    if fields.get("logo"):
+    if fields.get("logo") == "generated":
+        _store_generated_logo(editor, service)
+    elif fields.get("logo"):
         store_logo(editor, service, fields["logo"], ctx.read(fields["logo"]))
+    return True
+
+
+def _store_generated_logo(editor, service) -> None:
+    """The service's initials on a colour of its own (``catalogue.logos``), stored as an
+    editor's upload would be."""
+    store_logo(
+        editor, service, f"{service.slug}.svg", generated_logo_svg(service.name, service.slug)
+    )
+
+
+def load_logo(ctx: DemoContext, fields: dict) -> bool:
+    """A generated logo for a service declared earlier in the story (skipped when it has
+    one)."""
+    service = ctx.get("service", fields["service"])
+    if service.logo_path:
+        return False
+    _store_generated_logo(ctx.get("user", fields["by"]), service)
     return True
 
 
@@ -86,6 +107,7 @@ def register(app: Flask) -> None:
     register_kind(app, "organisation", load_organisation)
     register_kind(app, "owner", load_owner)
     register_kind(app, "service", load_service)
+    register_kind(app, "logo", load_logo)
     register_lookup(app, "organisation", find_organisation)
     register_lookup(app, "service", get_service_by_slug)
     register_lookup(app, "production_client", production_client_of)

@@ -27,6 +27,7 @@ from authz.conformance import services as conformance
 from authz.models import AuthMethod, Client, ClientKind
 from catalogue import listing_changes
 from catalogue.editor.models import Invitation
+from catalogue.logos import LOGO_TYPES, logo_file  # noqa: F401 (logo_file: re-exported)
 from catalogue.models import (
     HostingDeclaration,
     MemberRole,
@@ -42,6 +43,7 @@ from ens_core.accounts.models import Role, User
 from ens_core.accounts.services import find_user_by_email, grant_role
 from ens_core.audit.services import record_event
 from ens_core.db import db, unique_or_refused, utcnow
+from ens_core.i18n import local_date
 from ens_core.notifications.services import notify
 from ens_core.providers import Slot
 from ens_core.security import hash_secret, new_secret
@@ -55,16 +57,57 @@ SANDBOX_SCOPE_CEILING = (
 INVITATION_LIFETIME = timedelta(days=7)
 LOGO_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-LOGO_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class DossierStage:
+    """One stage of a dossier's way to a decision: ``status`` is "done", "current" or
+    "upcoming"; ``on`` is when it ended (done) or when it should end (otherwise)."""
+
+    label: str
+    status: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """An information request the editor must answer, by ``deadline``."""
+
+    service_name: str
+    questions: str
+    deadline: date
+    url: str
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class ReferencingProgress:
+    """Where a service stands towards referencing: the editor's next ``step``; with a
+    dossier, its ``state`` (in words), whether it is ``under_way`` (open), whether the
+    editor has something to do
+    (``editor_acts``), the open information ``requests`` and the ``stages`` with dates."""
+
+    step: NextStep
+    state: str | None = None
+    under_way: bool = False
+    editor_acts: bool = True
+    requests: tuple[OpenRequest, ...] = ()
+    stages: tuple[DossierStage, ...] = ()
 
 
 @runtime_checkable
 class ReferencingStep(Protocol):
-    """Where the editor files or follows the referencing dossier of a service: ``(label,
-    url)``. Dossiers belong to review (a higher layer), which provides this in its
-    ``init_app``; the catalogue never reads review's tables."""
+    """Where the editor files or follows the referencing dossier of a service, and where
+    that dossier stands. Dossiers belong to review (a higher layer), which provides this
+    in its ``init_app``; the catalogue never reads review's tables."""
 
-    def __call__(self, service: Service) -> tuple[str, str]: ...
+    def __call__(self, service: Service) -> ReferencingProgress: ...
 
 
 REFERENCING_STEP = Slot("referencing step", ReferencingStep)
@@ -578,18 +621,6 @@ def store_logo(editor: User, service: Service, filename: str, data: bytes) -> st
     return previous
 
 
-def logo_file(service: Service) -> tuple[Path, str] | None:
-    """The stored logo of ``service`` and its content type, or None."""
-    if not service.logo_path:
-        return None
-    base = Path(current_app.config["ENS_DATA_DIR"]).resolve()
-    path = (base / service.logo_path).resolve()
-    kind = path.suffix.lstrip(".")
-    if base not in path.parents or kind not in LOGO_TYPES or not path.is_file():
-        return None
-    return path, LOGO_TYPES[kind]
-
-
 def delete_logo_file(relative: str | None) -> None:
     if not relative:
         return
@@ -770,14 +801,8 @@ def open_declarations(rows) -> list:
 # --- home -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NextStep:
-    label: str
-    url: str
-
-
-def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]:
-    """What the editor should do next for ``service``, most urgent first."""
+def listing_steps(service: Service, *, today: date | None = None) -> list[NextStep]:
+    """What the listing itself still needs (hosting, certificate, logo, redirect URIs)."""
     today = today or date.today()
     steps = []
     hosting = hosting_on(service, today)
@@ -796,7 +821,7 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
                         _l(
                             "Renouveler le certificat HDS de %(provider)s (expire le %(date)s)",
                             provider=row.provider,
-                            date=row.hds_certificate_expiry.strftime("%d/%m/%Y"),
+                            date=local_date(row.hds_certificate_expiry),
                         )
                     ),
                     url_for("editor_portal.hosting", service_id=service.id),
@@ -816,14 +841,65 @@ def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]
                 url_for("editor_portal.sandbox", service_id=service.id),
             )
         )
-    if service.status is ServiceStatus.DRAFT and not steps:
-        steps.append(referencing_step(service))
     return steps
+
+
+def next_steps(service: Service, *, today: date | None = None) -> list[NextStep]:
+    """What the editor should do next for ``service``, most urgent first, then the dossier
+    to follow and what the listing lacks (one list: see :func:`service_todo`)."""
+    todo = service_todo(service, today=today)
+    return [*todo.actions, *([todo.follow] if todo.follow else []), *todo.listing]
+
+
+@dataclass(frozen=True)
+class ServiceTodo:
+    """A service on the editor's home: where its referencing stands, what the editor must
+    do (``actions``, most urgent first), what the listing still lacks (``listing``) and,
+    while the authority acts, the dossier to follow (``follow``)."""
+
+    service: Service
+    progress: ReferencingProgress
+    actions: list[NextStep]
+    listing: list[NextStep]
+    follow: NextStep | None
+
+
+def service_todo(service: Service, *, today: date | None = None) -> ServiceTodo:
+    progress = referencing_progress(service)
+    listing = listing_steps(service, today=today)
+    answers = [NextStep(request_label(r), r.url) for r in progress.requests]
+    follow = None
+    if service.status is not ServiceStatus.DRAFT:
+        actions, listing = [*answers, *listing], []
+    elif not progress.under_way:  # complete the listing, then file a dossier
+        actions, listing = [*answers, *(listing or [progress.step])], []
+    elif progress.editor_acts:
+        actions = [*answers, progress.step]
+    else:
+        actions, follow = answers, progress.step
+    return ServiceTodo(service, progress, actions, listing, follow)
+
+
+def request_label(request: OpenRequest) -> str:
+    return str(
+        _l(
+            "Répondre à la demande de compléments avant le %(date)s",
+            date=local_date(request.deadline),
+        )
+    )
+
+
+def referencing_progress(service: Service) -> ReferencingProgress:
+    """Where ``service`` stands towards referencing (review answers)."""
+    found = REFERENCING_STEP.get()(service)
+    if isinstance(found, tuple):  # a provider that only knows the next step
+        return ReferencingProgress(NextStep(*found))
+    return found
 
 
 def referencing_step(service: Service) -> NextStep:
     """The step towards referencing: the open dossier, or the page that opens one."""
-    return NextStep(*REFERENCING_STEP.get()(service))
+    return referencing_progress(service).step
 
 
 # --- sandbox conformance runs ---------------------------------------------------------------

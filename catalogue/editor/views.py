@@ -8,7 +8,6 @@ from functools import partial
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     make_response,
@@ -37,6 +36,7 @@ from catalogue.editor.schemas import (
     country_choices,
     country_name,
 )
+from catalogue.logos import logo_is_public, logo_response
 from catalogue.models import (
     Audience,
     Category,
@@ -46,7 +46,6 @@ from catalogue.models import (
     Platform,
     PriceModel,
     Service,
-    ServiceStatus,
 )
 from catalogue.services import create_organisation, hosting_on, organisations_of, owners_on
 from ens_core.accounts import services as accounts
@@ -160,16 +159,23 @@ def _signup_page(errors=None):
 @bp.route("")
 @requires(can_use_editor_portal)
 def home():
-    """The editor's home: organisations, services, next steps."""
+    """The editor's home, a to-do list: information requests to answer first (by due
+    date), then per service where its dossier stands and what to do next."""
     organisations = organisations_of(current_user)
     rows = {
         organisation.id: [
-            (service, services.next_steps(service))
+            services.service_todo(service)
             for service in sorted(organisation.services, key=lambda s: s.name)
         ]
         for organisation in organisations
     }
-    return render_template("catalogue/editor/home.html", organisations=organisations, rows=rows)
+    requests = sorted(
+        (r for todos in rows.values() for todo in todos for r in todo.progress.requests),
+        key=lambda r: r.deadline,
+    )
+    return render_template(
+        "catalogue/editor/home.html", organisations=organisations, rows=rows, requests=requests
+    )
 
 
 # --- organisation -----------------------------------------------------------------------
@@ -463,8 +469,11 @@ def _form_values(form) -> dict:
 @bp.route("/services")
 @requires(can_use_editor_portal)
 def service_list():
+    listed = services.services_of(current_user)
     return render_template(
-        "catalogue/editor/services.html", services=services.services_of(current_user)
+        "catalogue/editor/services.html",
+        services=listed,
+        progress={s.id: services.referencing_progress(s) for s in listed},
     )
 
 
@@ -507,7 +516,7 @@ def _service_page(service, *, errors=None, status=200):
         client=services.sandbox_client(service),
         production_clients=services.production_clients(service),
         hosting=hosting_on(service),
-        steps=services.next_steps(service),
+        todo=services.service_todo(service),
         listing_review=_listing_review(service),
         errors=errors or {},
         Category=Category,
@@ -555,21 +564,12 @@ def logo_image(service_id: int):
     service = db.session.get(Service, service_id)
     if service is None:
         abort(404)
-    public = service.status in (ServiceStatus.REFERENCED, ServiceStatus.SUSPENDED)
+    public = logo_is_public(service)
     if not public and not policies.can_view_service_internals(current_user, service):
         abort(404)
-    found = services.logo_file(service)
-    if found is None:
+    response = logo_response(service, public=public)
+    if response is None:
         abort(404)
-    path, mimetype = found
-    # Logos are small (512 KB at most): read at once rather than streamed.
-    response = Response(path.read_bytes(), mimetype=mimetype)
-    response.headers["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
-    if mimetype == "image/svg+xml":
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'"
-        )
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -621,13 +621,36 @@ def sandbox(service_id: int):
     return redirect(url_for(".sandbox", service_id=service.id))
 
 
-@bp.route("/services/<int:service_id>/bac-a-sable/secret", methods=["POST"])
+def _confirm_secret_page(service, back: str):
+    """Ask before a secret is replaced: the application in use stops working at once."""
+    return _no_store(
+        render_template(
+            "catalogue/editor/confirm_secret.html",
+            service=service,
+            action=request.path,
+            back=back,
+            confirm_label=_("Générer un nouveau secret"),
+            consequences=[
+                _("Le secret actuel cesse de fonctionner immédiatement."),
+                _(
+                    "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
+                    "aurez pas enregistré le nouveau secret."
+                ),
+                _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
+            ],
+        )
+    )
+
+
+@bp.route("/services/<int:service_id>/bac-a-sable/secret", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def regenerate_secret(service_id: int):
     service = _service_or_404(service_id)
     client = services.sandbox_client(service)
     if client is None:
         abort(404)
+    if request.method == "GET":
+        return _confirm_secret_page(service, url_for(".sandbox", service_id=service.id))
     with _shown_on(lambda errors: _sandbox_page(service, client, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
     flash(_("Nouveau secret généré : l'ancien ne fonctionne plus."), "success")
@@ -737,13 +760,17 @@ def production(service_id: int):
     return _production_page(_service_or_404(service_id))
 
 
-@bp.route("/services/<int:service_id>/production/<int:client_pk>/secret", methods=["POST"])
+@bp.route(
+    "/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"]
+)
 @requires(can_use_editor_portal)
 def regenerate_production_secret(service_id: int, client_pk: int):
     service = _service_or_404(service_id)
     client = services.production_client(service, client_pk)
     if client is None:
         abort(404)
+    if request.method == "GET":
+        return _confirm_secret_page(service, url_for(".production", service_id=service.id))
     with _shown_on(lambda errors: _production_page(service, errors=errors)):
         secret = services.regenerate_secret(current_user, client)
     flash(_("Nouveau secret de production généré : l'ancien ne fonctionne plus."), "success")

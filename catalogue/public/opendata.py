@@ -6,15 +6,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 from xml.etree import ElementTree as ET
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, url_for
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from authz.services import production_clients
+from catalogue.logos import public_logo_url
 from catalogue.models import Service, ServiceEvent, ServiceEventKind, ServiceStatus
 from catalogue.public.vocabulary import scope_access
 from catalogue.services import hosting_countries
@@ -207,7 +207,6 @@ def production_applications() -> list[dict]:
     rows = [(client, service) for service in services for client in clients_of[service.id]]
     applications = []
     for client, service in rows:
-        logo = service.logo_path
         applications.append(
             {
                 "client_id": client.client_id,
@@ -215,7 +214,7 @@ def production_applications() -> list[dict]:
                 "service": service.slug,
                 "service_name": service.name,
                 "editor": service.organisation.legal_name,
-                "logo_uri": urljoin(request.host_url, logo) if logo else None,
+                "logo_uri": public_logo_url(service, external=True),
                 "website_url": service.website_url,
                 "listing_url": url_for(
                     "catalogue_public.service", slug=service.slug, _external=True

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_date
 
 from catalogue.listing_changes import field_label
+from catalogue.logos import public_logo_url
 from catalogue.models import Audience, Category, Platform, PriceModel
 from catalogue.public.vocabulary import country_name
 
@@ -58,3 +59,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(listing_value, "listing_value")
     app.add_template_filter(field_label, "listing_field_label")
     app.add_template_global(country_name, "country_label")
+    app.add_template_global(public_logo_url, "public_logo_url")

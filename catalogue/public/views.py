@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from authz.conformance.services import latest_attached_run
+from catalogue.logos import logo_is_public, logo_response
 from catalogue.models import (
     Audience,
     Category,
@@ -106,6 +107,18 @@ def _description(service: Service) -> tuple[str, str, str]:
     return service.short_description, service.long_description, "fr"
 
 
+@bp.route("/catalogue/<slug>/logo")
+def logo(slug: str):
+    """A listed service's logo, for anyone (pages, open data, other stores)."""
+    service = db.session.scalar(select(Service).where(Service.slug == slug))
+    if service is None or not logo_is_public(service):
+        abort(404)
+    response = logo_response(service, public=True)
+    if response is None:
+        abort(404)
+    return response.make_conditional(request)
+
+
 @bp.route("/catalogue/<slug>")
 def service(slug: str):
     service = db.session.scalar(
@@ -137,11 +150,7 @@ def service(slug: str):
         for area, value in (service.scores or {}).items()
         if isinstance(value, int | float)
     ]
-    measures = [
-        (vocabulary.ecoscore_measure_label(k), v)
-        for k, v in (service.ecoscore_details or {}).items()
-        if not isinstance(v, dict | list)
-    ]
+    measures = vocabulary.ecoscore_measurements(service.ecoscore_details)
     countries = [(code, vocabulary.country_name(code)) for code in hosting_countries(service)]
     status = 410 if service.status == ServiceStatus.DELISTED else 200
     return render_template(
@@ -154,6 +163,7 @@ def service(slug: str):
         description_lang=lang,
         scores=scores,
         measures=measures,
+        metric_labels=vocabulary.metric_labels(),
         countries=countries,
         events=list(reversed(service.events)),
         timelines=DOSSIER_TIMELINES.get()(service),

@@ -5,7 +5,7 @@ from flask import Flask
 from ens_core.demo import demo_cli
 from ens_core.extensions import csrf
 from ens_core.i18n_catalogs import i18n_cli
-from ens_core.web import cells, context, cors, edge, errors, nav
+from ens_core.web import cells, context, cors, edge, errors, help, nav
 from ens_core.web.views import bp
 
 
@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     cors.init_app(app)  # preflights answered before any other check
     csrf.init_app(app)
     app.register_blueprint(bp)
+    help.init_app(app)  # contact, legal notice, personal data, cookies
     errors.init_app(app)
     context.init_app(app)
     cells.init_app(app)

@@ -6,7 +6,7 @@ both build on this module, so neither needs the other's.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -72,3 +72,18 @@ def is_on_agenda(dossier_id: int) -> bool:
 
 def present_member_ids(session: CommissionSession) -> set[int]:
     return {a.member_id for a in session.attendance if a.present}
+
+
+def session_date_of(dossier_id: int) -> datetime | None:
+    """When the session that will deliberate on the dossier meets (its agenda item is still
+    to be deliberated), or None."""
+    return db.session.scalar(
+        select(CommissionSession.held_at)
+        .join(AgendaItem, AgendaItem.session_id == CommissionSession.id)
+        .where(
+            AgendaItem.dossier_id == dossier_id,
+            AgendaItem.status.in_((ItemStatus.PENDING, ItemStatus.VOTING)),
+        )
+        .order_by(CommissionSession.held_at.desc())
+        .limit(1)
+    )

@@ -10,6 +10,7 @@ from catalogue.models import DataPurpose
 from ens_core.demo import DemoContext, register_kind
 from ens_core.demo.dates import as_datetime
 from review.decisions import sources
+from review.decisions.demo_catalogue import load_listing
 from review.decisions.models import Outcome, Permission
 from review.decisions.services import decision_of, grant_permission, has_permission, record_decision
 
@@ -52,3 +53,4 @@ def load_decision(ctx: DemoContext, fields: dict) -> bool:
 def register(app: Flask) -> None:
     register_kind(app, "permission", load_permission)
     register_kind(app, "decision", load_decision)
+    register_kind(app, "listing", load_listing)

@@ -10,7 +10,8 @@ def init_app(app: Flask) -> None:
     from ens_core.web.nav import register_nav
     from review.dossiers import demo_records, quality_views
     from review.dossiers.conformance import attached_report
-    from review.dossiers.services import declared_scopes, referencing_step
+    from review.dossiers.progress import referencing_progress
+    from review.dossiers.services import declared_scopes
     from review.dossiers.views import agent_bp, editor_bp
 
     app.register_blueprint(editor_bp)
@@ -25,7 +26,7 @@ def init_app(app: Flask) -> None:
         can_use_editor_portal,
     )
     # The editor portal's next step towards referencing is the dossier.
-    REFERENCING_STEP.provide(app, referencing_step)
+    REFERENCING_STEP.provide(app, referencing_progress)
     # A sandbox conformance run checks the app asks only for the scopes declared here.
     DECLARED_SCOPES.provide(app, declared_scopes)
     # The attached sandbox conformance report, for the dossier views of every portal.

@@ -140,14 +140,10 @@ class CriterionAnswer(_PerCriterion, db.Model):
     )
 
 
-class Evidence(db.Model):
-    """A PDF or PNG file supporting an answer, stored under ``ENS_DATA_DIR/evidence``
-    (outside the web root) under a random name."""
+class _StoredFile:
+    """A PDF or PNG file stored under ``ENS_DATA_DIR/evidence`` (outside the web root)
+    under a random name; the original name is kept for the download only."""
 
-    __tablename__ = "dossier_evidence"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = ref("dossier_answers", ondelete="CASCADE", index=True)
     original_name: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     content_type: Mapped[str] = mapped_column(String(40))
@@ -155,6 +151,15 @@ class Evidence(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     uploaded_by_id: Mapped[int | None] = ref("users")
+
+
+class Evidence(_StoredFile, db.Model):
+    """A file supporting an answer."""
+
+    __tablename__ = "dossier_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = ref("dossier_answers", ondelete="CASCADE", index=True)
 
     answer: Mapped[CriterionAnswer] = relationship(back_populates="evidence")
 
@@ -191,6 +196,9 @@ class InformationRequest(db.Model):
     answered_by_id: Mapped[int | None] = ref("users")
 
     dossier: Mapped[Dossier] = relationship(back_populates="information_requests")
+    attachments: Mapped[list[InformationAttachment]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="InformationAttachment.id"
+    )
 
     @property
     def is_open(self) -> bool:
@@ -283,3 +291,14 @@ class DossierConformanceRun(db.Model):
     attached_by_id: Mapped[int] = ref("users")
     attached_at: Mapped[datetime] = mapped_column(default=utcnow)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class InformationAttachment(_StoredFile, db.Model):
+    """A file the editor sent with the answer to an information request."""
+
+    __tablename__ = "dossier_information_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = ref("dossier_information_requests", ondelete="CASCADE", index=True)
+
+    request: Mapped[InformationRequest] = relationship(back_populates="attachments")

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -36,6 +37,7 @@ from review.dossiers.models import (
     Dossier,
     DossierState,
     Evidence,
+    InformationAttachment,
     InformationRequest,
     Verdict,
 )
@@ -186,6 +188,13 @@ def evaluations_by_criterion(dossier: Dossier) -> dict[int, CriterionEvaluation]
     return {e.criterion_id: e for e in dossier.evaluations}
 
 
+def find_attachment(dossier: Dossier, attachment_id: int) -> InformationAttachment | None:
+    item = db.session.get(InformationAttachment, attachment_id)
+    if item is None or item.request.dossier_id != dossier.id:
+        return None
+    return item
+
+
 def find_evidence(dossier: Dossier, evidence_id: int) -> Evidence | None:
     item = db.session.get(Evidence, evidence_id)
     if item is None or item.answer.dossier_id != dossier.id:
@@ -334,9 +343,11 @@ def _check_answers(criteria: dict, inputs: dict[str, AnswerInput]) -> tuple[dict
     return errors, checked_files
 
 
-def _stored_evidence(checked, editor) -> Evidence:
+def _stored_evidence(checked, editor, model=Evidence):
+    """A row of ``model`` (evidence, an information request's attachment) for a checked
+    file, written to storage."""
     stored_name, digest = evidence_files.store(checked)
-    return Evidence(
+    return model(
         original_name=checked.original_name,
         stored_name=stored_name,
         content_type=checked.content_type,
@@ -400,9 +411,10 @@ def completeness_problems(dossier: Dossier) -> list[str]:
     missing = [c.code for c in criteria_of(dossier) if c.id not in answered]
     if missing:
         problems.append(
-            _(
-                "%(n)s critère(s) sans réponse : %(codes)s.",
-                n=len(missing),
+            ngettext(
+                "%(num)d critère sans réponse : %(codes)s.",
+                "%(num)d critères sans réponse : %(codes)s.",
+                len(missing),
                 codes=", ".join(missing[:12]) + (" …" if len(missing) > 12 else ""),
             )
         )
@@ -423,12 +435,39 @@ def withdraw_dossier(editor, dossier: Dossier, comment: str = "") -> None:
     transition(dossier, S.WITHDRAWN, actor=editor, comment=comment)
 
 
-def answer_information_request(editor, dossier: Dossier, answer: str) -> None:
-    """The editor answers: the clock restarts (paused days recorded) and the dossier goes
-    back to evaluation."""
+MAX_ATTACHMENTS = 5
+
+
+class AttachmentRejected(ValueError):
+    """A file attached to an answer is refused (type, size, count)."""
+
+
+def check_attachments(uploads: list) -> list:
+    """Check the files attached to an answer (the evidence rules: PDF or PNG by content,
+    10 MB at most each); raises :class:`AttachmentRejected`."""
+    uploads = [u for u in uploads if u is not None and u.filename]
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise AttachmentRejected(
+            _("Joignez au plus %(n)s fichiers à une réponse.", n=MAX_ATTACHMENTS)
+        )
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append(evidence_files.check_upload(upload))
+        except evidence_files.EvidenceRejected as error:
+            raise AttachmentRejected(f"{upload.filename} : {error}") from None
+    return checked
+
+
+def answer_information_request(editor, dossier: Dossier, answer: str, uploads=()) -> None:
+    """The editor answers, with files if any (checked before anything is written): the
+    clock restarts (paused days recorded) and the dossier goes back to evaluation."""
     waiting = open_information_request(dossier)
     if dossier.state is not S.INFORMATION_REQUESTED or waiting is None:
         raise DossierError(_("Aucune demande de compléments n'attend de réponse."))
+    checked = check_attachments(list(uploads))
+    for item in checked:
+        waiting.attachments.append(_stored_evidence(item, editor, InformationAttachment))
     now = utcnow()
     transition(dossier, S.UNDER_EVALUATION, actor=editor, comment=_("Réponse aux compléments"))
     waiting.answer = answer
@@ -608,7 +647,13 @@ def complete_evaluation(agent, dossier: Dossier, comment: str = "") -> None:
             raise DossierError(" ".join(problems))
         missing = unevaluated_criteria(dossier)
         if missing:
-            raise DossierError(_("%(n)s critère(s) ne sont pas encore évalués.", n=len(missing)))
+            raise DossierError(
+                ngettext(
+                    "%(num)d critère n'est pas encore évalué.",
+                    "%(num)d critères ne sont pas encore évalués.",
+                    len(missing),
+                )
+            )
         blocking = blocking_criteria(dossier)
         if blocking:
             raise DossierError(

@@ -29,7 +29,7 @@ from ens_core.forms import (
     saved,
     validated,
 )
-from review.dossiers import conformance, double, services
+from review.dossiers import conformance, double, progress, services
 from review.dossiers import evidence as evidence_files
 from review.dossiers.lifecycle import IllegalTransition
 from review.dossiers.models import (
@@ -188,6 +188,7 @@ def show(dossier_id: int):
     context["errors"] = {}
     if dossier.state not in services.FINAL_STATES:
         context["conformance_attachable"] = conformance.attachable_choices(dossier)
+    context["stages"] = progress.dossier_stages(dossier)
     return render_template("review/dossiers/editor_show.html", **context)
 
 
@@ -219,8 +220,19 @@ def _criterion_rows(criteria, schema, fields: tuple[str, str], values: dict):
     return rows, errors
 
 
-def _answer_inputs(dossier, area: Area):
+def _area_criteria(dossier, area: Area, only: str | None = None):
+    """The area's criteria, or only the one coded ``only`` (404 when it is not there)."""
     criteria = [c for c in services.criteria_of(dossier) if c.area is area]
+    if only is None:
+        return criteria
+    chosen = [c for c in criteria if c.code == only]
+    if not chosen:
+        abort(404)
+    return chosen
+
+
+def _answer_inputs(dossier, area: Area, only: str | None = None):
+    criteria = _area_criteria(dossier, area, only)
     values: dict = {}
     rows, errors = _criterion_rows(criteria, AnswerSchema(), ("answer", "justification"), values)
     inputs = {}
@@ -241,17 +253,34 @@ def _answer_inputs(dossier, area: Area):
 def answers(dossier_id: int, area: str):
     dossier = _load(dossier_id, can_manage_dossier)
     area_ = _area_or_404(area)
+    stored = _stored_answers(dossier, area_)
     if request.method == "GET":
-        return _answers_page(dossier, area_, _stored_answers(dossier, area_))
-    _criteria, inputs, errors, values = _answer_inputs(dossier, area_)
-    with refusals_shown_on(partial(_answers_page, dossier, area_, values)):
+        return _answers_page(dossier, area_, stored)
+    # One criterion's form (each has its own button), or the whole area at once.
+    only = request.form.get("criterion") or None
+    _criteria, inputs, errors, values = _answer_inputs(dossier, area_, only)
+    with refusals_shown_on(partial(_answers_page, dossier, area_, {**stored, **values})):
         if errors:
             raise InvalidForm(errors)
         with _refusals(dossier, _to_show(dossier), services.DossierError):
             problems = services.save_answers(current_user, dossier, inputs)
         if problems:
             raise InvalidForm(problems)
-    return _saved_show(dossier, _("Réponses enregistrées."))
+    if only is None:
+        return _saved_show(dossier, _("Réponses enregistrées."))
+    return saved(
+        _("Réponse au critère %(code)s enregistrée.", code=only),
+        _next_criterion_url(dossier, area_, only),
+        303,
+    )
+
+
+def _next_criterion_url(dossier, area: Area, code: str) -> str:
+    """The area's page at the criterion after ``code`` (at its summary after the last)."""
+    codes = [c.code for c in _area_criteria(dossier, area)]
+    following = codes[codes.index(code) + 1 :]
+    anchor = f"criterion-{following[0]}" if following else "answers-summary"
+    return url_for(".answers", dossier_id=dossier.id, area=area.value, _anchor=anchor)
 
 
 def _stored_answers(dossier, area: Area) -> dict:
@@ -402,10 +431,14 @@ def submit(dossier_id: int):
     return _saved_show(dossier, _("Dossier déposé. L'autorité vérifie sa recevabilité."))
 
 
-@editor_bp.route("/<int:dossier_id>/retirer", methods=["POST"])
+@editor_bp.route("/<int:dossier_id>/retirer", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def withdraw(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
+    if request.method == "GET":
+        if dossier.state in services.FINAL_STATES:
+            return redirect(_to_show(dossier), 303)
+        return _withdraw_page(dossier)
     data, _errors = parse_form(CommentSchema(), request.form)
     if data is None:
         abort(400)
@@ -414,9 +447,32 @@ def withdraw(dossier_id: int):
     return _saved_show(dossier, _("Dossier retiré."))
 
 
+def _withdraw_page(dossier):
+    """Ask before a dossier is withdrawn: it cannot be taken back."""
+    return render_template(
+        "review/dossiers/editor_withdraw.html",
+        dossier=dossier,
+        action=url_for(".withdraw", dossier_id=dossier.id),
+        back=_to_show(dossier),
+        confirm_label=_("Retirer définitivement"),
+        consequences=[
+            _(
+                "L'instruction du dossier s'arrête : l'autorité et la commission ne l'examinent plus."
+            ),
+            _(
+                "Le dossier ne peut pas être rouvert ; pour demander à nouveau le référencement, il faudra en déposer un nouveau et recommencer les étapes."
+            ),
+            _("Vos réponses et pièces restent consultables dans l'historique du dossier."),
+        ],
+        errors={},
+    )
+
+
 def _editor_show_with(dossier, errors):
     context = _context(dossier)
-    context.update(show_scores=False, problems=[], errors=errors)
+    context.update(
+        show_scores=False, problems=[], errors=errors, stages=progress.dossier_stages(dossier)
+    )
     return render_template("review/dossiers/editor_show.html", **context)
 
 
@@ -424,15 +480,26 @@ def _editor_show_with(dossier, errors):
 @requires(can_use_editor_portal)
 def answer_information(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
-    with refusals_shown_on(partial(_editor_show_with, dossier)):
+    uploads = request.files.getlist("attachments")
+    with refusals_shown_on(
+        partial(_editor_show_with, dossier), services.AttachmentRejected, field="attachments"
+    ):
         answer = validated(InformationAnswerSchema())["answer"].strip()
-    with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
-        services.answer_information_request(current_user, dossier, answer)
+        with _refusals(dossier, _to_show(dossier), services.DossierError, IllegalTransition):
+            services.answer_information_request(current_user, dossier, answer, uploads)
     return _saved_show(dossier, _("Réponse envoyée ; l'évaluation reprend."))
 
 
 def _send_evidence(dossier, evidence_id: int):
-    item = services.find_evidence(dossier, evidence_id)
+    return _send_stored(services.find_evidence(dossier, evidence_id))
+
+
+def _send_attachment(dossier, attachment_id: int):
+    return _send_stored(services.find_attachment(dossier, attachment_id))
+
+
+def _send_stored(item):
+    """A stored file (evidence, an answer's attachment) as a download, or 404."""
     response = evidence_files.download(item) if item is not None else None
     if response is None:
         abort(404)
@@ -452,6 +519,12 @@ def remove_evidence(dossier_id: int, evidence_id: int):
 @requires(can_use_editor_portal)
 def evidence(dossier_id: int, evidence_id: int):
     return _send_evidence(_load(dossier_id, can_download_evidence), evidence_id)
+
+
+@editor_bp.route("/<int:dossier_id>/complements/pieces/<int:attachment_id>")
+@requires(can_use_editor_portal)
+def attachment(dossier_id: int, attachment_id: int):
+    return _send_attachment(_load(dossier_id, can_download_evidence), attachment_id)
 
 
 # --- agent ----------------------------------------------------------------------------
@@ -753,3 +826,9 @@ def _prefixed(page, code: str):
         return page(errors={f"{field}-{code}": messages for field, messages in errors.items()})
 
     return render
+
+
+@agent_bp.route("/<int:dossier_id>/complements/pieces/<int:attachment_id>")
+@requires(can_use_agent_portal)
+def agent_attachment(dossier_id: int, attachment_id: int):
+    return _send_attachment(_load(dossier_id, can_download_evidence), attachment_id)

@@ -118,15 +118,20 @@ def ecoscore_for(dossier: Dossier) -> tuple[float, str, dict] | None:
     measurement = measurement_of(dossier)
     if measurement is None or not measurement.steps:
         return None
-    national = ecoscore.national_ecoscore(measurement.steps)
+    return ecoscore_of_journey(measurement.steps, measurement.measured_on)
+
+
+def ecoscore_of_journey(steps: list[dict], measured_on: str = "") -> tuple[float, str, dict]:
+    """``(value, grade, details)`` of a measured journey, as a listing publishes them."""
+    national = ecoscore.national_ecoscore(steps)
     details = {
         "method": "ENS écoscore (énergie, performance, données ; notes 5→1, poids égaux)",
         "thresholds": {k: list(v) for k, v in ecoscore.NATIONAL_THRESHOLDS.items()},
-        "measured_on": measurement.measured_on,
-        "steps": measurement.steps,
+        "measured_on": measured_on,
+        "steps": steps,
         "step_grades": national["steps"],
         "metric_means": national["metric_means"],
-        "ecoindex": ecoscore.journey_ecoindex(measurement.steps),
+        "ecoindex": ecoscore.journey_ecoindex(steps),
     }
     return national["value"], national["grade"], details
 

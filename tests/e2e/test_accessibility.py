@@ -101,6 +101,20 @@ PAGES = [
     ("editor-service-edit", "/editeur/services/{editor_service_id}/modifier", Role.EDITOR),
     ("agent-surveillance", "/agent/surveillance", Role.AGENT),
     ("agent-listing-change", "/agent/surveillance/fiches/{listing_change_id}", Role.AGENT),
+    ("accessibility", "/accessibilite", None),
+    ("contact", "/contact", None),
+    ("legal-notice", "/mentions-legales", None),
+    ("personal-data", "/donnees-personnelles", None),
+    ("cookies", "/cookies", None),
+    ("editor-sandbox", "/editeur/services/{editor_service_id}/bac-a-sable", Role.EDITOR),
+    (
+        "editor-secret-confirm",
+        "/editeur/services/{editor_service_id}/bac-a-sable/secret",
+        Role.EDITOR,
+    ),
+    ("editor-dossier", "/editeur/dossiers/{editor_dossier_id}", Role.EDITOR),
+    ("editor-answers", "/editeur/dossiers/{editor_dossier_id}/reponses/security", Role.EDITOR),
+    ("editor-withdraw-confirm", "/editeur/dossiers/{editor_dossier_id}/retirer", Role.EDITOR),
 ]
 BLOCKING = ("serious", "critical")
 DESKTOP = {"width": 1280, "height": 720}
@@ -170,7 +184,10 @@ def catalogue_data(app, live_server):
         )
         # The portals: a dossier for the agents, a planned session for the commission whose
         # vote is open on a dossier answered criterion by criterion, with evidence.
-        make_evaluated_dossier(make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT])
+        editor_dossier = make_evaluated_dossier(
+            make_service(org, name="Glyco Carnet"), actor=users[Role.AGENT]
+        )
+        client_for(service, sandbox=True, scopes="patient/Observation.rs")
         # Double evaluation: two divergences await the agent (the lead) on Mind Balance.
         double_dossier = make_double_evaluated_dossier(
             users[Role.AGENT],
@@ -200,6 +217,7 @@ def catalogue_data(app, live_server):
             "listing_change_id": proposal.id,
             "conformance_run_path": f"/editeur/services/{service.id}/bac-a-sable/essais/{run.id}",
             "conformance_dossier_id": dossier.id,
+            "editor_dossier_id": editor_dossier.id,
         }
         db.session.commit()
     return seed

@@ -380,7 +380,7 @@ def test_logo_upload_and_serving(client, world):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert response.headers["Content-Security-Policy"] == (
-        "default-src 'none'; style-src 'unsafe-inline'"
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     )
     token = csrf_token(client, f"/editeur/services/{service_id}")
     import io
@@ -426,7 +426,7 @@ def test_hosting_declaration_over_http_keeps_history(client, world):
     )
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "Green Mountain AS" in page and "OVHcloud" in page and "01/06/2025" in page
+    assert "Green Mountain AS" in page and "OVHcloud" in page and "1 juin 2025" in page
     db.session.expire_all()
     assert db.session.get(HostingDeclaration, world["hosting_a"].id).effective_to == date(
         2025, 6, 1

@@ -143,5 +143,5 @@ def test_well_known_applications_lists_enabled_production_clients_of_referenced_
     assert app["client_id"] == "client-tension-suivi-production-1"
     assert app["editor"] == 'Santé "Connect", SAS'
     assert app["scopes"] == ["launch/patient", "openid", "patient/Observation.rs"]
-    assert app["logo_uri"] == "http://localhost/static/logos/tension.png"
+    assert app["logo_uri"] == "http://localhost/catalogue/tension-suivi/logo?v=tension"
     assert "secret_hash" not in app and "redirect_uris" not in app

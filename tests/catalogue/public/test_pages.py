@@ -138,7 +138,7 @@ def test_service_page_explains_data_hosting_scores_and_decision(client, listed):
     assert 'role="img" aria-labelledby="score-chart-title"' in body
     assert '<th scope="row">Sécurité</th><td>92</td>' in body
     # écoscore and its measurements
-    assert "Écoscore B" in body and "71.4 sur 100" in body
+    assert "Écoscore B" in body and "71,4 sur 100" in body
     assert "Éléments de la page (DOM)" in body and "512" in body
     # decision, validity, history
     assert "1 janvier 2029" in body and "Référencé pour 3 ans." in body

@@ -79,7 +79,7 @@ def test_renewal_dossier_is_prefilled_against_the_current_version(world):
     assert set(answers) == {"URB-01", "SEC-01", "SEC-02", "INT-01"}
     # the editor still has to answer exactly those two
     (problem,) = services.completeness_problems(dossier)
-    assert problem.startswith("2 critère(s) sans réponse")
+    assert problem.startswith("2 critères sans réponse")
     assert "ETH-01" in problem and "ENV-02" in problem
     # data requests and journey measurements carried over
     assert [(r.scope, r.purpose, r.retention_days) for r in dossier.data_requests] == [

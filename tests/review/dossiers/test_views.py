@@ -369,7 +369,7 @@ def test_editor_deletes_an_evidence_file_from_the_answers_page(app, world):
     a = _client(app, emails["a"])
     base = f"/editeur/dossiers/{ids['dossier']}"
     page = a.get(base + "/reponses/urbanisation").get_data(as_text=True)
-    assert f'form="remove-evidence-{ids["evidence"]}"' in page
+    assert f'action="{base}/preuves/{ids["evidence"]}/supprimer"' in page
     response = submit(
         a,
         f"{base}/preuves/{ids['evidence']}/supprimer",
