@@ -72,7 +72,7 @@ def carries_personal_data() -> bool:
 def _no_store_when_personal(response):
     """Nothing personal in a browser's or a proxy's cache: every answer to a signed-in
     session or a bearer token is ``no-store`` (a health page, a FHIR read, a download)."""
-    if carries_personal_data():
+    if carries_personal_data() and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Pragma", "no-cache")
     return response

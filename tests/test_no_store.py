@@ -17,7 +17,6 @@ PAGES = {
         "/espace",
         "/espace/donnees",
         "/espace/historique",
-        "/oauth/consentements",
     ],
     Role.EDITOR: ["/editeur"],
     Role.AGENT: ["/agent"],

@@ -74,6 +74,9 @@ class ProblemSchema(Schema):
         keys=fields.String(),
         metadata={"description": "422: the messages of each invalid query parameter."},
     )
+    request_id = fields.String(
+        metadata={"description": "This request's id (also in the X-Request-ID header)."}
+    )
 
 
 def query_args(args) -> dict:
