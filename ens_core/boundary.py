@@ -34,6 +34,14 @@ seconds. A wait beyond that raises :class:`~ens_core.db.DatabaseBusy`, answered 
 503 and ``Retry-After`` in the format of the URL (HTML page, problem+json under /api,
 OperationOutcome under /fhir, OAuth JSON at the token endpoints) — never 500. PostgreSQL
 is unchanged (READ COMMITTED; it waits on row locks).
+
+**Reads that write last.** A FHIR read or search writes one thing, its access-log entry,
+at the very end. Holding the write lock for the whole request would serialise every
+such call on SQLite; such a view is marked :func:`writes_last` instead: it reads in an
+ordinary (deferred) transaction, and :func:`begin_writing`, called by the access log
+before its first write, ends that read snapshot and begins again as a writer — the lock
+is held for the three statements of the entry and the commit only. The entry is still
+committed before the answer leaves (no data served without its entry).
 """
 
 from __future__ import annotations
@@ -62,10 +70,10 @@ class _UnitOfWork:
     after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
-def _start(writes: bool) -> _UnitOfWork:
+def _start(writes: bool, *, writer: bool | None = None) -> _UnitOfWork:
     unit = _UnitOfWork(writes=writes)
     setattr(g, _UNIT, unit)
-    setattr(g, WRITER_FLAG, writes)
+    setattr(g, WRITER_FLAG, writes if writer is None else writer)
     return unit
 
 
@@ -107,6 +115,25 @@ def writes(view: Callable[..., T]) -> Callable[..., T]:
     it begins as a writer on SQLite and its writes are committed."""
     view.ens_writes = True  # type: ignore[attr-defined]
     return view
+
+
+def writes_last(view: Callable[..., T]) -> Callable[..., T]:
+    """Mark a view answering GET that reads, then writes at its end only (the access-log
+    entry of a FHIR read): it begins as a reader; :func:`begin_writing` makes it a writer."""
+    view.ens_writes = "last"  # type: ignore[attr-defined]
+    return view
+
+
+def begin_writing() -> None:
+    """Say that the unit of work is about to write. In a :func:`writes_last` request on
+    SQLite that has only read so far, end the read transaction (objects loaded are
+    expired) so that the next statement begins as a writer; elsewhere nothing happens."""
+    unit = _current()
+    if unit is None or not unit.writes or g.get(WRITER_FLAG, False):
+        return
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.rollback()  # a reader that wrote nothing: its snapshot ends here
+    setattr(g, WRITER_FLAG, True)
 
 
 def roll_back() -> None:
@@ -181,7 +208,9 @@ def request_writes() -> bool:
 
 
 def _begin_request() -> None:
-    _start(writes=request_writes())
+    view = current_app.view_functions.get(request.endpoint or "")
+    late = request.method in READ_METHODS and getattr(view, "ens_writes", None) == "last"
+    _start(writes=request_writes(), writer=False if late else None)
 
 
 def _end_request(response: Response) -> Response:
