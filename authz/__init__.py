@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 def init_app(app: Flask) -> None:
     import authz.models  # noqa: F401  (tables known to the metadata)
     from authz import demo_records
-    from authz.cli import keys_cli
+    from authz.cli import authz_cli, keys_cli
     from authz.connections import HealthSpaceConsents
     from authz.protector import FhirAuthorization
     from authz.server import create_server
@@ -25,5 +25,6 @@ def init_app(app: Flask) -> None:
     service_status_changed.connect(on_service_status_changed, app)
     app.register_blueprint(bp)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(authz_cli)
     demo_records.register(app)
     register_nav(app, "grants", "authz.my_grants", _l("Services autorisés"), can_use_health_space)
