@@ -38,7 +38,7 @@ from authz.tokens import fhir_base_url, issuer
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.policies import can_use_health_space
 from ens_core.accounts.services import get_user, users_by_ids
-from ens_core.boundary import roll_back, writes
+from ens_core.boundary import roll_back, writes, writes_last
 from ens_core.db import db, utcnow
 from ens_core.extensions import csrf
 from ens_core.forms import field_error, parse_form, saved
@@ -273,6 +273,7 @@ def _record_decision(consent: ConsentRequest):
 
 @bp.route("/oauth/token", methods=["POST"])
 @csrf.exempt
+@writes_last  # reads (client, code or token) first; writes from the claim on
 def token():
     # A refusal keeps what authz.grants records to survive it: the claim of the code or
     # refresh token, and what a reuse revokes.

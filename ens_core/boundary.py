@@ -35,13 +35,16 @@ seconds. A wait beyond that raises :class:`~ens_core.db.DatabaseBusy`, answered 
 OperationOutcome under /fhir, OAuth JSON at the token endpoints) — never 500. PostgreSQL
 is unchanged (READ COMMITTED; it waits on row locks).
 
-**Reads that write last.** A FHIR read or search writes one thing, its access-log entry,
-at the very end. Holding the write lock for the whole request would serialise every
-such call on SQLite; such a view is marked :func:`writes_last` instead: it reads in an
-ordinary (deferred) transaction, and :func:`begin_writing`, called by the access log
-before its first write, ends that read snapshot and begins again as a writer — the lock
-is held for the three statements of the entry and the commit only. The entry is still
-committed before the answer leaves (no data served without its entry).
+**Views that write last.** A FHIR read or search writes one thing, its access-log entry,
+at the very end; the token endpoint reads (client, code or refresh token) before it claims
+the code or token. Holding the write lock for the whole request would serialise every
+such call on SQLite; such a view is marked :func:`writes_last` instead: it begins as a
+reader (a deferred transaction), and :func:`begin_writing` — called by the access log
+and by :func:`record_even_if_refused` before they write — ends that read snapshot and
+begins again as a writer: the lock is held from the first write to the commit only. The
+answer still leaves after the commit (no data served without its access-log entry).
+A flush in such a view before :func:`begin_writing` is logged as a warning (on SQLite it
+could fail as busy: a 503).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import ServiceUnavailable
 
 from ens_core.db import WRITER_FLAG, DatabaseBusy, db
@@ -118,8 +123,9 @@ def writes(view: Callable[..., T]) -> Callable[..., T]:
 
 
 def writes_last(view: Callable[..., T]) -> Callable[..., T]:
-    """Mark a view answering GET that reads, then writes at its end only (the access-log
-    entry of a FHIR read): it begins as a reader; :func:`begin_writing` makes it a writer."""
+    """Mark a view that reads first and writes last (a FHIR read and its access-log entry,
+    the token endpoint): it begins as a reader; :func:`begin_writing` (which
+    :func:`record_even_if_refused` calls) makes it a writer before its first write."""
     view.ens_writes = "last"  # type: ignore[attr-defined]
     return view
 
@@ -156,6 +162,7 @@ def record_even_if_refused(write: Callable[[], T]) -> T:
     the rollback, objects it created are gone). Outside a boundary (a test calling a
     service) it is just called. The places that use it are listed in this module's doc.
     """
+    begin_writing()
     result = write()
     unit = _current()
     if unit is not None:
@@ -209,8 +216,22 @@ def request_writes() -> bool:
 
 def _begin_request() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
-    late = request.method in READ_METHODS and getattr(view, "ens_writes", None) == "last"
+    late = getattr(view, "ens_writes", None) == "last"
     _start(writes=request_writes(), writer=False if late else None)
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_before_writing(session, flush_context, instances):
+    """A write in a :func:`writes_last` unit that did not call :func:`begin_writing`."""
+    unit = _current()
+    if unit is None or not unit.writes or unit.refused or g.get(WRITER_FLAG, False):
+        return
+    if not (session.new or session.dirty or session.deleted):
+        return
+    if session.in_transaction():
+        current_app.logger.warning("write before begin_writing() in %s", request.endpoint)
+    else:
+        setattr(g, WRITER_FLAG, True)  # nothing read yet: this transaction begins as writer
 
 
 def _end_request(response: Response) -> Response:

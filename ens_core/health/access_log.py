@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
@@ -66,20 +66,28 @@ def compute_hash(prev_hash: str, entry: AccessLogEntry) -> str:
 
 _ENTRIES = AccessLogEntry.__table__
 _HEADS = AccessLogHead.__table__
+# Built once: this runs on every FHIR call (three Core statements on the transaction's
+# connection, no ORM unit of work).
+_LOCK_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.citizen_id == bindparam("citizen"))
+    .with_for_update()
+)
+_NEW_HEAD = insert(_HEADS)
+_APPEND = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.citizen_id == bindparam("citizen"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
-def _lock_head(citizen_id: int) -> tuple[int, str]:
+def _lock_head(connection, citizen_id: int) -> tuple[int, str]:
     """The citizen's chain head (seq, hash), locked until the transaction ends (``SELECT …
-    FOR UPDATE`` on PostgreSQL; on SQLite the writer holds the database's write lock).
-    Core statements: this runs on every FHIR call."""
-    session = db.session
-    row = session.execute(
-        select(_HEADS.c.seq, _HEADS.c.hash)
-        .where(_HEADS.c.citizen_id == citizen_id)
-        .with_for_update()
-    ).first()
+    FOR UPDATE`` on PostgreSQL; on SQLite the writer holds the database's write lock)."""
+    row = connection.execute(_LOCK_HEAD, {"citizen": citizen_id}).first()
     if row is None:
-        session.execute(insert(_HEADS).values(citizen_id=citizen_id, seq=0, hash=GENESIS))
+        connection.execute(_NEW_HEAD, {"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
         return 0, GENESIS
     return row.seq, row.hash
 
@@ -135,14 +143,13 @@ def record_access(
     }
     begin_writing()  # the values are read: a SQLite reader may end its snapshot now
     session = db.session
-    seq, prev_hash = _lock_head(citizen_id)
+    connection = session.connection()
+    seq, prev_hash = _lock_head(connection, citizen_id)
     values["seq"], values["prev_hash"] = seq + 1, prev_hash
     values["hash"] = hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
-    entry_id = session.execute(insert(_ENTRIES).values(values).returning(_ENTRIES.c.id)).scalar()
-    session.execute(
-        update(_HEADS)
-        .where(_HEADS.c.citizen_id == citizen_id)
-        .values(seq=values["seq"], hash=values["hash"])
+    entry_id = connection.execute(_APPEND, values).scalar()
+    connection.execute(
+        _MOVE_HEAD, {"citizen": citizen_id, "new_seq": values["seq"], "new_hash": values["hash"]}
     )
     loaded = session.identity_map.get(session.identity_key(AccessLogHead, citizen_id))
     if loaded is not None:  # an ORM copy of the head read earlier: no longer current
