@@ -73,6 +73,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # with Retry-After (seconds; PostgreSQL waits for its row locks as always).
         "ENS_DB_LOCK_TIMEOUT": float(os.environ.get("ENS_DB_LOCK_TIMEOUT", "5")),
         "ENS_RETRY_AFTER_SECONDS": 1,
+        # Per-process caches of the API (DESIGN.md, "Caches and revocation") and how long
+        # the token tables keep what ended (``ens authz purge``).
+        "ENS_KEY_CACHE_SECONDS": float(os.environ.get("ENS_KEY_CACHE_SECONDS", "30")),
+        "ENS_TOKEN_CACHE_SIZE": int(os.environ.get("ENS_TOKEN_CACHE_SIZE", "10000")),
+        "ENS_AUTHZ_RETENTION_DAYS": int(os.environ.get("ENS_AUTHZ_RETENTION_DAYS", "30")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:
