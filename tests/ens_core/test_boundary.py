@@ -211,6 +211,23 @@ def test_on_sqlite_writers_begin_immediate_and_readers_deferred(boundary_app, da
     assert seen == ["BEGIN IMMEDIATE"]
 
 
+def test_on_sqlite_a_fhir_read_and_the_token_endpoint_take_the_write_lock_last(
+    boundary_app, database_url
+):
+    _sqlite_path(database_url)
+    token = _fhir_token(boundary_app)
+    refresh, credentials = _refresh_request(boundary_app)
+    client = boundary_app.test_client()
+    with _begins(boundary_app) as seen:
+        response = client.get("/fhir/Observation", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert seen == ["BEGIN", "BEGIN IMMEDIATE"]  # reads, then the access-log entry
+    with _begins(boundary_app) as seen:
+        response = client.post("/oauth/token", data=refresh, auth=credentials)
+    assert response.status_code == 200
+    assert seen == ["BEGIN", "BEGIN IMMEDIATE"]  # client and token lookups, then the claim
+
+
 @contextmanager
 def _write_lock_held(path: str):
     """Another connection holds SQLite's write lock (as a long write elsewhere would)."""
