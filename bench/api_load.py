@@ -51,6 +51,7 @@ from bench.load_procs import (  # noqa: E402
     CpuMeter,
     DatabaseProcesses,
     Gunicorn,
+    rss_mb,
     wait_for_quiet,
     wrk_cpu_ticks,
 )
@@ -621,6 +622,16 @@ def measure_rounds(bench, rounds: int, concurrencies: list[int], scenarios) -> l
     return runs
 
 
+def report_memory(server: Gunicorn, access_log: Path) -> None:
+    """Resident memory of each ENS worker at the end, with the requests served so far
+    (the lines of gunicorn's access log, when it is on)."""
+    served = sum(1 for _ in access_log.open()) if access_log.exists() else None
+    workers = [pid for pid in server.pids() if pid != server.process.pid]
+    sizes = ", ".join(f"{rss_mb(pid):.0f} MB" for pid in workers)
+    after = f" after {served:,} requests in all" if served is not None else ""
+    log(f"ENS workers' resident memory: {sizes}{after}")
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.report:
@@ -705,6 +716,7 @@ def main(argv=None) -> None:
             profile(bench, scenario, args.profile_concurrency, args.profile_dir, tag)
         if args.keep:
             log(f"kept {workdir}")
+        report_memory(servers["ens"], workdir / "ens-access.log")
         locked = servers["ens"].stderr_log.read_text().count("database is locked")
         if locked:
             log(f"server log: {locked} 'database is locked' ({servers['ens'].stderr_log})")
