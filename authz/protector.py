@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import time
 
 import orjson
@@ -111,6 +112,7 @@ class _ClaimsCache:
     def __init__(self, size: int):
         self.size = size
         self.entries: dict[bytes, tuple[float, JWTAccessTokenClaims]] = {}
+        self.lock = threading.Lock()  # gthread workers: one writer at a time
 
     def get(self, digest: bytes) -> JWTAccessTokenClaims | None:
         entry = self.entries.get(digest)
@@ -122,12 +124,12 @@ class _ClaimsCache:
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or self.size <= 0:
             return
-        if len(self.entries) >= self.size:
-            now = time.time()
-            self.entries = {k: v for k, v in self.entries.items() if v[0] > now}
+        with self.lock:
             if len(self.entries) >= self.size:
-                self.entries = {}
-        self.entries[digest] = (float(expires), claims)
+                now = time.time()
+                kept = {k: v for k, v in list(self.entries.items()) if v[0] > now}
+                self.entries = kept if len(kept) < self.size else {}
+            self.entries[digest] = (float(expires), claims)
 
 
 def _claims_cache() -> _ClaimsCache:
