@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from flask import g, has_app_context
@@ -99,8 +100,41 @@ def _sqlite_begin(connection):
     that has read and then writes cannot wait: SQLite refuses it at once if another
     connection wrote in between. Readers keep the deferred ``BEGIN`` and never wait."""
     if connection.dialect.name == "sqlite":
-        writer = has_app_context() and g.get(WRITER_FLAG, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if has_app_context() and g.get(WRITER_FLAG, False):
+            _begin_immediate(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+_LOCK_TIMEOUT = "ens_lock_timeout_ms"
+
+
+def _begin_immediate(connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in short steps (0.2 ms doubling to
+    2 ms) up to the connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then
+    :class:`DatabaseBusy`. SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms: with
+    writes held for a fraction of a millisecond, a waiting worker would sit idle most of
+    the time."""
+    raw = connection.connection.driver_connection
+    timeout_ms = connection.info.get(_LOCK_TIMEOUT)
+    if timeout_ms is None:
+        (timeout_ms,) = raw.execute("PRAGMA busy_timeout").fetchone()
+        connection.info[_LOCK_TIMEOUT] = timeout_ms
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + timeout_ms / 1000
+        pause = 0.0002
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except DatabaseBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
 
 
 class DatabaseBusy(OperationalError):
