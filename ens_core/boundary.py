@@ -59,7 +59,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import ServiceUnavailable
 
-from ens_core.db import WRITER_FLAG, DatabaseBusy, db
+from ens_core.db import WRITER_FLAG, DatabaseBusy, become_writer, db
 
 T = TypeVar("T")
 
@@ -132,14 +132,18 @@ def writes_last(view: Callable[..., T]) -> Callable[..., T]:
 
 def begin_writing() -> None:
     """Say that the unit of work is about to write. In a :func:`writes_last` request on
-    SQLite that has only read so far, end the read transaction (objects loaded are
-    expired) so that the next statement begins as a writer; elsewhere nothing happens."""
+    SQLite that has only read so far, end the read transaction and begin a writer's
+    (``BEGIN IMMEDIATE``, waiting for the lock) in its place; what the session loaded stays
+    loaded (it was read a moment before). Elsewhere nothing happens."""
     unit = _current()
     if unit is None or not unit.writes or g.get(WRITER_FLAG, False):
         return
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.rollback()  # a reader that wrote nothing: its snapshot ends here
-    setattr(g, WRITER_FLAG, True)
+    setattr(g, WRITER_FLAG, True)  # the next BEGIN, if any, is a writer's
+    session = db.session()
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return
+    if not become_writer(session.connection()):
+        session.rollback()  # a reader that wrote nothing: its snapshot ends here
 
 
 def roll_back() -> None:

@@ -109,6 +109,19 @@ def _sqlite_begin(connection):
 _LOCK_TIMEOUT = "ens_lock_timeout_ms"
 
 
+def become_writer(connection) -> bool:
+    """End the deferred (read) transaction of ``connection`` and begin a writer's in its
+    place (:func:`_begin_immediate`), under SQLAlchemy's unchanged transaction: objects the
+    session loaded stay loaded, the session's commit or rollback ends the new transaction.
+    Only when the transaction is the connection's own (not a savepoint inside another, as
+    in tests); returns whether it did."""
+    if connection.dialect.name != "sqlite" or connection.in_nested_transaction():
+        return False
+    connection.connection.driver_connection.commit()  # nothing was written: a read ends
+    _begin_immediate(connection)
+    return True
+
+
 def _begin_immediate(connection) -> None:
     """``BEGIN IMMEDIATE``, waiting for the write lock in short steps (0.2 ms doubling to
     2 ms) up to the connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then
