@@ -7,7 +7,7 @@ def init_app(app: Flask) -> None:
     import authz.conformance.models
     import authz.models  # noqa: F401  (tables known to the metadata)
     from authz import demo_records
-    from authz.cli import keys_cli
+    from authz.cli import authz_cli, keys_cli
     from authz.conformance.recorder import FhirCallRecorder
     from authz.connections import HealthSpaceConsents
     from authz.origins import ClientOrigins
@@ -28,4 +28,5 @@ def init_app(app: Flask) -> None:
     service_status_changed.connect(on_service_status_changed, app)
     app.register_blueprint(bp)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(authz_cli)
     demo_records.register(app)

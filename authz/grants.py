@@ -306,7 +306,7 @@ class OpenIDCode(oidc_grants.OpenIDCode):
         alg = client.id_token_signed_response_alg or "RS256"
         if alg not in keys.ID_TOKEN_ALGS:
             alg = "RS256"
-        record = keys.current_key(alg)
+        kid, private = keys.signing_key(alg)
         now = int(time.time())
         code = request.authorization_code
         subject = tokens.pairwise_id(consent.citizen_id, consent.service_id)
@@ -325,8 +325,8 @@ class OpenIDCode(oidc_grants.OpenIDCode):
             claims["at_hash"] = at_hash.decode()
         if "fhirUser" in parse_scopes(token.get("scope")):
             claims["fhirUser"] = f"{tokens.fhir_base_url()}/Patient/{subject}"
-        header = {"alg": alg, "kid": record.kid, "typ": "JWT"}
-        return jwt.encode(header, claims, keys.private_key(record), algorithms=[alg])
+        header = {"alg": alg, "kid": kid, "typ": "JWT"}
+        return jwt.encode(header, claims, private, algorithms=[alg])
 
 
 __all__ = [

@@ -148,7 +148,7 @@ class Token(db.Model):
     grant_id: Mapped[int] = ref("oauth_grants", index=True)
     client_id: Mapped[int] = ref("oauth_clients", index=True)
     code_id: Mapped[int | None] = ref("oauth_codes", index=True)
-    parent_id: Mapped[int | None] = ref("oauth_tokens")
+    parent_id: Mapped[int | None] = ref("oauth_tokens", index=True)
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     scope: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)

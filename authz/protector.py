@@ -11,15 +11,22 @@ provides to the FHIR API (``ens_core.fhir.access.AUTHORIZATION``): the API's
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import threading
+import time
+
+import orjson
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
 from authlib.oauth2 import OAuth2Error, ResourceProtector
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
-from flask import request
+from flask import current_app, request
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import lazyload
 
 from authz import keys
 from authz.models import Client, Grant, Token
@@ -41,10 +48,23 @@ class AccessTokenValidator(JWTBearerTokenValidator):
     def __init__(self):
         super().__init__(issuer=None, resource_server=None)
 
-    def get_jwks(self):
-        return keys.verification_keys(keys.ACCESS_TOKEN_ALG)
+    def get_jwks(self, kid: str | None = None):
+        return keys.cached_verification_keys(keys.ACCESS_TOKEN_ALG, kid)
 
     def authenticate_token(self, token_string):
+        """The token's verified claims, from this process's cache when the same token was
+        verified before (a JWT cannot change: its signature and claims were checked
+        then; expiry is checked again on every request by :meth:`validate_token`)."""
+        cache = _claims_cache()
+        digest = hashlib.sha256(token_string.encode()).digest()
+        cached = cache.get(digest)
+        if cached is not None:
+            return cached
+        claims = self._verify(token_string)
+        cache.put(digest, claims)
+        return claims
+
+    def _verify(self, token_string):
         options = {
             "iss": {"essential": True, "value": issuer()},
             "exp": {"essential": True},
@@ -57,7 +77,8 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             "scope": {"essential": True},
         }
         try:
-            token = jwt.decode(token_string, self.get_jwks(), algorithms=[keys.ACCESS_TOKEN_ALG])
+            key_set = self.get_jwks(_kid(token_string))
+            token = jwt.decode(token_string, key_set, algorithms=[keys.ACCESS_TOKEN_ALG])
         except (JoseError, ValueError) as exc:
             raise InvalidTokenError(description="The access token is invalid.") from exc
         if token.header.get("typ", "").lower() not in ("at+jwt", "application/at+jwt"):
@@ -73,8 +94,66 @@ class AccessTokenValidator(JWTBearerTokenValidator):
             ) from exc
 
 
+def _kid(token_string: str) -> str | None:
+    """The ``kid`` of a compact JWS's header, unverified (to pick the key set)."""
+    try:
+        segment = token_string.split(".", 1)[0]
+        header = orjson.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        kid = header.get("kid")
+    except (ValueError, AttributeError):
+        return None
+    return kid if isinstance(kid, str) else None
+
+
+class _ClaimsCache:
+    """Verified access-token claims by SHA-256 of the token, until the token expires;
+    bounded (expired entries go first, then everything)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: dict[bytes, tuple[float, JWTAccessTokenClaims]] = {}
+        self.lock = threading.Lock()  # gthread workers: one writer at a time
+
+    def get(self, digest: bytes) -> JWTAccessTokenClaims | None:
+        entry = self.entries.get(digest)
+        if entry is None or entry[0] <= time.time():
+            return None
+        return entry[1]
+
+    def put(self, digest: bytes, claims: JWTAccessTokenClaims) -> None:
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float) or self.size <= 0:
+            return
+        with self.lock:
+            if len(self.entries) >= self.size:
+                now = time.time()
+                kept = {k: v for k, v in list(self.entries.items()) if v[0] > now}
+                self.entries = kept if len(kept) < self.size else {}
+            self.entries[digest] = (float(expires), claims)
+
+
+def _claims_cache() -> _ClaimsCache:
+    cache = current_app.extensions.get("ens_claims_cache")
+    if cache is None:
+        size = int(current_app.config.get("ENS_TOKEN_CACHE_SIZE", 10_000))
+        cache = current_app.extensions.setdefault("ens_claims_cache", _ClaimsCache(size))
+    return cache
+
+
 protector = ResourceProtector()
 protector.register_token_validator(AccessTokenValidator())
+
+
+# One round trip on this hot path, built once: the token, its grant, its client and the
+# citizen (the citizen's roles are loaded only if something asks for them).
+_LIVE_STATE = (
+    select(Token, Grant, Client, User)
+    .outerjoin(Grant, Grant.id == Token.grant_id)
+    .outerjoin(Client, Client.id == Token.client_id)
+    .outerjoin(User, User.id == Grant.citizen_id)
+    .where(Token.jti == bindparam("jti"))
+    .options(lazyload(User.role_links))
+)
 
 
 def authenticate_request() -> AccessContext:
@@ -84,14 +163,7 @@ def authenticate_request() -> AccessContext:
     when anything is wrong with the token or the state behind it."""
     claims = protector.validate_request(scopes=None, request=FlaskJsonRequest(request))
     now = utcnow()
-    # One round trip on this hot path: the token, its grant, its client and the citizen.
-    row = db.session.execute(
-        select(Token, Grant, Client, User)
-        .outerjoin(Grant, Grant.id == Token.grant_id)
-        .outerjoin(Client, Client.id == Token.client_id)
-        .outerjoin(User, User.id == Grant.citizen_id)
-        .where(Token.jti == str(claims["jti"]))
-    ).first()
+    row = db.session.execute(_LIVE_STATE, {"jti": str(claims["jti"])}).first()
     record, grant, client, citizen = row if row is not None else (None, None, None, None)
     if record is None or record.revoked_at is not None:
         raise InvalidTokenError(description="The access token has been revoked.")

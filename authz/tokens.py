@@ -81,9 +81,9 @@ class IssuedTokens:
 
 
 def _sign_access_token(claims: dict) -> str:
-    record = keys.current_key(keys.ACCESS_TOKEN_ALG)
-    header = {"alg": keys.ACCESS_TOKEN_ALG, "typ": "at+jwt", "kid": record.kid}
-    return jwt.encode(header, claims, keys.private_key(record), algorithms=[keys.ACCESS_TOKEN_ALG])
+    kid, private = keys.signing_key(keys.ACCESS_TOKEN_ALG)
+    header = {"alg": keys.ACCESS_TOKEN_ALG, "typ": "at+jwt", "kid": kid}
+    return jwt.encode(header, claims, private, algorithms=[keys.ACCESS_TOKEN_ALG])
 
 
 def issue_tokens(

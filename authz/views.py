@@ -40,7 +40,7 @@ from authz.services import get_client
 from authz.tokens import fhir_base_url, issuer
 from ens_core.accounts.models import Role, User
 from ens_core.accounts.services import get_user
-from ens_core.boundary import roll_back, writes
+from ens_core.boundary import roll_back, writes, writes_last
 from ens_core.db import utcnow
 from ens_core.extensions import csrf
 from ens_core.forms import field_error, parse_form
@@ -332,6 +332,7 @@ def record_for_conformance(response):
 
 @bp.route("/oauth/token", methods=["POST"])
 @csrf.exempt
+@writes_last  # reads (client, code or token) first; writes from the claim on
 def token():
     # A refusal keeps what authz.grants records to survive it: the claim of the code or
     # refresh token, and what a reuse revokes.

@@ -51,6 +51,7 @@ from bench.load_procs import (  # noqa: E402
     CpuMeter,
     DatabaseProcesses,
     Gunicorn,
+    rss_mb,
     wait_for_quiet,
     wrk_cpu_ticks,
 )
@@ -217,7 +218,12 @@ class Requests:
                     basic,
                     form,
                 )
-                for code, verifier in load_fixture.authorization_codes(self.app, fixture, count)
+                # Newest first: wrk sends the file in order, and a code lives 60 s; when
+                # minting takes long (PostgreSQL on a busy machine), the first-minted codes
+                # would expire before they are sent.
+                for code, verifier in reversed(
+                    load_fixture.authorization_codes(self.app, fixture, count)
+                )
             ]
         raise ValueError(key)
 
@@ -621,6 +627,16 @@ def measure_rounds(bench, rounds: int, concurrencies: list[int], scenarios) -> l
     return runs
 
 
+def report_memory(server: Gunicorn, access_log: Path) -> None:
+    """Resident memory of each ENS worker at the end, with the requests served so far
+    (the lines of gunicorn's access log, when it is on)."""
+    served = sum(1 for _ in access_log.open()) if access_log.exists() else None
+    workers = [pid for pid in server.pids() if pid != server.process.pid]
+    sizes = ", ".join(f"{rss_mb(pid):.0f} MB" for pid in workers)
+    after = f" after {served:,} requests in all" if served is not None else ""
+    log(f"ENS workers' resident memory: {sizes}{after}")
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.report:
@@ -705,6 +721,7 @@ def main(argv=None) -> None:
             profile(bench, scenario, args.profile_concurrency, args.profile_dir, tag)
         if args.keep:
             log(f"kept {workdir}")
+        report_memory(servers["ens"], workdir / "ens-access.log")
         locked = servers["ens"].stderr_log.read_text().count("database is locked")
         if locked:
             log(f"server log: {locked} 'database is locked' ({servers['ens'].stderr_log})")

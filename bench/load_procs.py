@@ -46,6 +46,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, in MB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def machine_busy_ticks() -> int:
     with open("/proc/stat") as handle:
         values = [int(v) for v in handle.readline().split()[1:]]

@@ -39,6 +39,17 @@ seconds. A wait beyond that raises :class:`~ens_core.db.DatabaseBusy`, answered 
 503 and ``Retry-After`` in the format of the URL (HTML page, problem+json under /api,
 OperationOutcome under /fhir, OAuth JSON at the token endpoints) — never 500. PostgreSQL
 is unchanged (READ COMMITTED; it waits on row locks).
+
+**Views that write last.** A FHIR read or search writes one thing, its access-log entry,
+at the very end; the token endpoint reads (client, code or refresh token) before it claims
+the code or token. Holding the write lock for the whole request would serialise every
+such call on SQLite; such a view is marked :func:`writes_last` instead: it begins as a
+reader (a deferred transaction), and :func:`begin_writing` — called by the access log
+and by :func:`record_even_if_refused` before they write — ends that read snapshot and
+begins again as a writer: the lock is held from the first write to the commit only. The
+answer still leaves after the commit (no data served without its access-log entry).
+A flush in such a view before :func:`begin_writing` is logged as a warning (on SQLite it
+could fail as busy: a 503).
 """
 
 from __future__ import annotations
@@ -49,10 +60,12 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, request
+from sqlalchemy import event
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import ServiceUnavailable
 
-from ens_core.db import WRITER_FLAG, DatabaseBusy, db
+from ens_core.db import WRITER_FLAG, DatabaseBusy, become_writer, db
 
 T = TypeVar("T")
 
@@ -69,10 +82,10 @@ class _UnitOfWork:
     after_commit: list[Callable[[], object]] = field(default_factory=list)
 
 
-def _start(writes: bool) -> _UnitOfWork:
+def _start(writes: bool, *, writer: bool | None = None) -> _UnitOfWork:
     unit = _UnitOfWork(writes=writes)
     setattr(g, _UNIT, unit)
-    setattr(g, WRITER_FLAG, writes)
+    setattr(g, WRITER_FLAG, writes if writer is None else writer)
     return unit
 
 
@@ -132,6 +145,30 @@ def writes(view: Callable[..., T]) -> Callable[..., T]:
     return view
 
 
+def writes_last(view: Callable[..., T]) -> Callable[..., T]:
+    """Mark a view that reads first and writes last (a FHIR read and its access-log entry,
+    the token endpoint): it begins as a reader; :func:`begin_writing` (which
+    :func:`record_even_if_refused` calls) makes it a writer before its first write."""
+    view.ens_writes = "last"  # type: ignore[attr-defined]
+    return view
+
+
+def begin_writing() -> None:
+    """Say that the unit of work is about to write. In a :func:`writes_last` request on
+    SQLite that has only read so far, end the read transaction and begin a writer's
+    (``BEGIN IMMEDIATE``, waiting for the lock) in its place; what the session loaded stays
+    loaded (it was read a moment before). Elsewhere nothing happens."""
+    unit = _current()
+    if unit is None or not unit.writes or g.get(WRITER_FLAG, False):
+        return
+    setattr(g, WRITER_FLAG, True)  # the next BEGIN, if any, is a writer's
+    session = db.session()
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return
+    if not become_writer(session.connection()):
+        session.rollback()  # a reader that wrote nothing: its snapshot ends here
+
+
 def roll_back() -> None:
     """Drop what this request or command wrote so far and keep nothing it writes later
     (what :func:`record_even_if_refused` recorded survives). For a refusal answered with a
@@ -152,6 +189,7 @@ def record_even_if_refused(write: Callable[[], T]) -> T:
     the rollback, objects it created are gone). Outside a boundary (a test calling a
     service) it is just called. The places that use it are listed in this module's doc.
     """
+    begin_writing()
     result = write()
     unit = _current()
     if unit is not None:
@@ -216,7 +254,23 @@ def request_writes() -> bool:
 
 
 def _begin_request() -> None:
-    _start(writes=request_writes())
+    view = current_app.view_functions.get(request.endpoint or "")
+    late = getattr(view, "ens_writes", None) == "last"
+    _start(writes=request_writes(), writer=False if late else None)
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_before_writing(session, flush_context, instances):
+    """A write in a :func:`writes_last` unit that did not call :func:`begin_writing`."""
+    unit = _current()
+    if unit is None or not unit.writes or unit.refused or g.get(WRITER_FLAG, False):
+        return
+    if not (session.new or session.dirty or session.deleted):
+        return
+    if session.in_transaction():
+        current_app.logger.warning("write before begin_writing() in %s", request.endpoint)
+    else:
+        setattr(g, WRITER_FLAG, True)  # nothing read yet: this transaction begins as writer
 
 
 def _end_request(response: Response) -> Response:

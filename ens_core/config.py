@@ -80,6 +80,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies stand in front and append to X-Forwarded-For (0: none;
         # then the socket's address is the client's, as throttling needs).
         "ENS_PROXY_HOPS": int(os.environ.get("ENS_PROXY_HOPS", "0")),
+        # Per-process caches of the API (DESIGN.md, "Caches and revocation") and how long
+        # the token tables keep what ended (``ens authz purge``).
+        "ENS_KEY_CACHE_SECONDS": float(os.environ.get("ENS_KEY_CACHE_SECONDS", "30")),
+        "ENS_TOKEN_CACHE_SIZE": int(os.environ.get("ENS_TOKEN_CACHE_SIZE", "10000")),
+        "ENS_AUTHZ_RETENTION_DAYS": int(os.environ.get("ENS_AUTHZ_RETENTION_DAYS", "30")),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

@@ -27,11 +27,14 @@ def include_name(name, type_, parent_names) -> bool:
 
 def _sqlite_lock_timeout(app: Flask) -> None:
     """The driver's ``timeout`` is SQLite's busy timeout: how long a statement waits for a
-    lock held by another connection before failing (then the answer is a 503)."""
+    lock held by another connection before failing (then the answer is a 503). No
+    ``pool_pre_ping`` (kept for PostgreSQL, whose connections can drop)."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     connect_args.setdefault("timeout", app.config["ENS_DB_LOCK_TIMEOUT"])
     options["connect_args"] = connect_args
+    # A file never drops the connection: no liveness round trip on every checkout.
+    options["pool_pre_ping"] = False
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

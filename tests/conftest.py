@@ -8,6 +8,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import orm
 
+from authz.keys import forget_cached_keys
 from ens_core import create_app
 from ens_core.db import db
 from tests.db_setup import test_database
@@ -96,6 +97,7 @@ def db_session(request, app):
             db.session = original
             transaction.rollback()
             connection.close()
+            forget_cached_keys()  # keys the test created are gone with its transaction
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
+from authz.keys import forget_cached_keys
 from ens_core.db import db
 
 
@@ -35,3 +36,4 @@ def empty_all_tables(app) -> None:
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+    forget_cached_keys()  # the signing keys went with the tables

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask import Response
 
 FHIR_JSON = "application/fhir+json"
@@ -80,7 +79,7 @@ def operation_outcome(issues: list[dict]) -> dict:
 
 def fhir_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     response = Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS),
         status=status,
         mimetype=FHIR_JSON,
     )

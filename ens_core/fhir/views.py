@@ -1,7 +1,8 @@
 """HTTP layer of the FHIR API: parse the request, call ``ens_core.fhir.services``, answer
 FHIR JSON. The transaction boundary commits the data and its access-log entry together, or
 rolls a refusal back and keeps only its log entry. Every /fhir call writes (its log entry),
-reads included: they begin as writers (:func:`writes`). Errors of any kind under /fhir are
+reads included: reads and searches write it last (:func:`writes_last`: on SQLite the
+write lock is taken for the entry only), a Binary read begins as a writer (:func:`writes`). Errors of any kind under /fhir are
 OperationOutcomes."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fhir.resources.R4B.binary import Binary as BinaryModel
 from flask import Blueprint, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from ens_core.boundary import record_even_if_refused, writes
+from ens_core.boundary import record_even_if_refused, writes, writes_last
 from ens_core.fhir import edge, services
 from ens_core.fhir.access import AUTHORIZATION, CALLS, AccessContext, require_scope
 from ens_core.fhir.capability import capability_statement
@@ -77,7 +78,7 @@ def _dispatch(resource_type: str, interaction: str, func):
 
 
 @bp.get("/<resource_type>")
-@writes
+@writes_last
 def search_type(resource_type):
     return _dispatch(
         resource_type,
@@ -98,7 +99,7 @@ def search_post(resource_type):
 
 
 @bp.get("/<resource_type>/<resource_id>")
-@writes
+@writes_last
 def read(resource_type, resource_id):
     return _dispatch(
         resource_type,
@@ -130,7 +131,7 @@ def update(resource_type, resource_id):
 
 
 @bp.get("/Patient/<patient_id>")
-@writes
+@writes_last
 @require_scope("Patient", "read")
 def read_patient(patient_id):
     return _run(lambda: services.read_patient(_caller(), patient_id))

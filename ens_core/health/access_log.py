@@ -3,19 +3,22 @@
 Each entry stores ``hash = sha256(prev_hash + canonical JSON of the entry)``. Editing,
 deleting or reordering any entry breaks the chain at that point; :func:`verify_chain`
 reports the first broken entry. Appending locks the citizen's chain head (``SELECT …
-FOR UPDATE`` on PostgreSQL) so that concurrent requests cannot fork the chain, and the
-entry is written in the caller's transaction: no data is served without its entry.
+FOR UPDATE`` on PostgreSQL) so that concurrent requests cannot fork the chain — one head
+per citizen: citizens never wait on each other — and the entry is written in the caller's
+transaction: no data is served without its entry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
+from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
 from ens_core.health.models import AccessLogEntry, AccessLogHead
 
@@ -24,44 +27,77 @@ INTERACTIONS = ("read", "search", "create", "update", "delete", "export", "trans
 WRITES = ("create", "update", "delete", "transaction")
 
 
+_CANONICAL_FIELDS = (
+    "citizen_id",
+    "seq",
+    "actor_kind",
+    "service_id",
+    "client_id",
+    "service_name",
+    "editor_name",
+    "actor_user_id",
+    "actor_name",
+    "interaction",
+    "resource_type",
+    "outcome",
+    "status_code",
+    "detail",
+    "ip",
+)
+
+
+def _canonical(values: Mapping) -> str:
+    payload = {name: values[name] for name in _CANONICAL_FIELDS}
+    at: datetime = values["at"]
+    payload["at"] = at.astimezone(UTC).isoformat(timespec="microseconds")
+    payload["resource_ids"] = list(values["resource_ids"] or [])
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(entry: AccessLogEntry) -> str:
     """The entry's content as canonical JSON (sorted keys, no spaces, UTC microseconds)."""
-    at: datetime = entry.at
-    payload = {
-        "citizen_id": entry.citizen_id,
-        "seq": entry.seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor_kind": entry.actor_kind,
-        "service_id": entry.service_id,
-        "client_id": entry.client_id,
-        "service_name": entry.service_name,
-        "editor_name": entry.editor_name,
-        "actor_user_id": entry.actor_user_id,
-        "actor_name": entry.actor_name,
-        "interaction": entry.interaction,
-        "resource_type": entry.resource_type,
-        "resource_ids": list(entry.resource_ids or []),
-        "outcome": entry.outcome,
-        "status_code": entry.status_code,
-        "detail": entry.detail,
-        "ip": entry.ip,
-    }
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    names = (*_CANONICAL_FIELDS, "at", "resource_ids")
+    return _canonical({name: getattr(entry, name) for name in names})
 
 
 def compute_hash(prev_hash: str, entry: AccessLogEntry) -> str:
     return hashlib.sha256((prev_hash + canonical(entry)).encode()).hexdigest()
 
 
-def _head(citizen_id: int) -> AccessLogHead:
-    head = db.session.scalar(
-        select(AccessLogHead).where(AccessLogHead.citizen_id == citizen_id).with_for_update()
-    )
-    if head is None:
-        head = AccessLogHead(citizen_id=citizen_id, seq=0, hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    return head
+_ENTRIES = AccessLogEntry.__table__
+_HEADS = AccessLogHead.__table__
+# Built once: this runs on every FHIR call (three Core statements on the transaction's
+# connection, no ORM unit of work).
+_LOCK_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.citizen_id == bindparam("citizen"))
+    .with_for_update()
+)
+_NEW_HEAD = insert(_HEADS)
+_APPEND = insert(_ENTRIES).returning(_ENTRIES.c.id)
+_MOVE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.citizen_id == bindparam("citizen"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def _lock_head(connection, citizen_id: int) -> tuple[int, str]:
+    """The citizen's chain head (seq, hash), locked until the transaction ends (``SELECT …
+    FOR UPDATE`` on PostgreSQL; on SQLite the writer holds the database's write lock)."""
+    row = connection.execute(_LOCK_HEAD, {"citizen": citizen_id}).first()
+    if row is None:
+        connection.execute(_NEW_HEAD, {"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
+        return 0, GENESIS
+    return row.seq, row.hash
+
+
+def _actor_kind(citizen_id: int, service, actor) -> str:
+    if service is not None:
+        return "service"
+    if actor is not None and getattr(actor, "id", None) != citizen_id:
+        return "delegate"
+    return "citizen"
 
 
 def record_access(
@@ -79,46 +115,46 @@ def record_access(
     ip: str | None = None,
     at: datetime | None = None,
 ) -> AccessLogEntry:
-    """Append an entry to ``citizen``'s log.
+    """Append an entry to ``citizen``'s log (three Core statements: lock the head, insert
+    the entry, move the head); returns it as a transient object.
 
     The actor is a service (``service``/``client``), or a person acting for the citizen
     (``actor``: a guardian), or both (a guardian consented for the minor: the service acts,
     and ``actor`` records on whose consent)."""
     citizen_id = citizen if isinstance(citizen, int) else citizen.id
-    head = _head(citizen_id)
-    if service is not None:
-        actor_kind = "service"
-    elif actor is not None and getattr(actor, "id", None) != citizen_id:
-        actor_kind = "delegate"
-    else:
-        actor_kind = "citizen"
     organisation = getattr(service, "organisation", None) if service is not None else None
-    entry = AccessLogEntry(
-        citizen_id=citizen_id,
-        seq=head.seq + 1,
-        at=at or utcnow(),
-        actor_kind=actor_kind,
-        service_id=getattr(service, "id", None),
-        client_id=getattr(client, "client_id", None),
-        service_name=getattr(service, "name", None),
-        editor_name=getattr(organisation, "legal_name", None),
-        actor_user_id=getattr(actor, "id", None),
-        actor_name=getattr(actor, "name", None),
-        interaction=interaction,
-        resource_type=resource_type,
-        resource_ids=[str(i) for i in resource_ids][:200],
-        outcome=outcome,
-        status_code=status_code,
-        detail=(detail or None) and detail[:500],
-        ip=ip,
-        prev_hash=head.hash,
+    values = {
+        "citizen_id": citizen_id,
+        "at": at or utcnow(),
+        "actor_kind": _actor_kind(citizen_id, service, actor),
+        "service_id": getattr(service, "id", None),
+        "client_id": getattr(client, "client_id", None),
+        "service_name": getattr(service, "name", None),
+        "editor_name": getattr(organisation, "legal_name", None),
+        "actor_user_id": getattr(actor, "id", None),
+        "actor_name": getattr(actor, "name", None),
+        "interaction": interaction,
+        "resource_type": resource_type,
+        "resource_ids": [str(i) for i in resource_ids][:200],
+        "outcome": outcome,
+        "status_code": status_code,
+        "detail": (detail or None) and detail[:500],
+        "ip": ip,
+    }
+    begin_writing()  # the values are read: a SQLite reader may end its snapshot now
+    session = db.session
+    connection = session.connection()
+    seq, prev_hash = _lock_head(connection, citizen_id)
+    values["seq"], values["prev_hash"] = seq + 1, prev_hash
+    values["hash"] = hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
+    entry_id = connection.execute(_APPEND, values).scalar()
+    connection.execute(
+        _MOVE_HEAD, {"citizen": citizen_id, "new_seq": values["seq"], "new_hash": values["hash"]}
     )
-    entry.hash = compute_hash(head.hash, entry)
-    head.seq = entry.seq
-    head.hash = entry.hash
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    loaded = session.identity_map.get(session.identity_key(AccessLogHead, citizen_id))
+    if loaded is not None:  # an ORM copy of the head read earlier: no longer current
+        session.expire(loaded)
+    return AccessLogEntry(id=entry_id, **values)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from authz.purge import purge_authorizations
 from ens_core.boundary import one_transaction, roll_back
 from ens_core.db import utcnow
 from review.sovereignty import services
@@ -92,6 +93,10 @@ def sweep_command(at: str | None, dry_run: bool) -> None:
 
     now = services.at_noon(_on(at)) if at else utcnow()
     report = run_sweep(now=now, dry_run=dry_run, progress=True)
+    # The daily housekeeping of the authorization server (bounded token tables), on the
+    # real clock whatever --at says.
+    purged = purge_authorizations()
     if dry_run:
         roll_back()  # a dry run keeps nothing
     click.echo(report.table(dry_run=dry_run))
+    click.echo(("Would purge: " if dry_run else "Purged: ") + purged.summary())

@@ -17,6 +17,10 @@ import pytest
 from flask import redirect
 from sqlalchemy import event, func, select
 
+from authz.consent import record_consent
+from authz.models import ClientKind
+from authz.services import create_client
+from authz.tokens import issue_tokens
 from catalogue.models import ServiceStatus
 from ens_core.accounts.models import LoginAttempt, Role
 from ens_core.audit.models import AuditEvent
@@ -207,6 +211,23 @@ def test_on_sqlite_writers_begin_immediate_and_readers_deferred(boundary_app, da
     assert seen == ["BEGIN IMMEDIATE"]
 
 
+def test_on_sqlite_a_fhir_read_and_the_token_endpoint_take_the_write_lock_last(
+    boundary_app, database_url
+):
+    _sqlite_path(database_url)
+    token = _fhir_token(boundary_app)
+    refresh, credentials = _refresh_request(boundary_app)
+    client = boundary_app.test_client()
+    with _begins(boundary_app) as seen:
+        response = client.get("/fhir/Observation", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert seen == ["BEGIN", "BEGIN IMMEDIATE"]  # reads, then the access-log entry
+    with _begins(boundary_app) as seen:
+        response = client.post("/oauth/token", data=refresh, auth=credentials)
+    assert response.status_code == 200
+    assert seen == ["BEGIN", "BEGIN IMMEDIATE"]  # client and token lookups, then the claim
+
+
 @contextmanager
 def _write_lock_held(path: str):
     """Another connection holds SQLite's write lock (as a long write elsewhere would)."""
@@ -228,19 +249,42 @@ def _fhir_token(app) -> str:
         return token
 
 
+def _refresh_request(app) -> tuple[dict, tuple[str, str]]:
+    """A valid refresh-token request (form, basic auth) of a confidential client."""
+    scopes = ["patient/Observation.rs", "offline_access"]
+    with app.app_context():
+        citizen = make_user(Role.CITIZEN)
+        service = make_service(status=ServiceStatus.REFERENCED)
+        client, secret = create_client(
+            service,
+            kind=ClientKind.PRODUCTION,
+            name="Refresher",
+            redirect_uris=["http://127.0.0.1:8765/callback"],
+            scope_ceiling=" ".join(scopes),
+        )
+        grant, _ = record_consent(citizen, service, client, scopes)
+        issued = issue_tokens(grant, client, scopes, include_refresh=True)
+        db.session.commit()
+        form = {"grant_type": "refresh_token", "refresh_token": issued.refresh_token}
+        return form, (client.client_id, secret)
+
+
 def test_a_lock_wait_beyond_the_bound_answers_503_with_retry_after(boundary_app, database_url):
     path = _sqlite_path(database_url)
     token = _fhir_token(boundary_app)
+    refresh, credentials = _refresh_request(boundary_app)
     client = boundary_app.test_client()
     login = {"email": "nobody@test.ens", "password": "wrong-password"}
     with _write_lock_held(path):
         page = client.post("/login", data=login)
         problem = client.post("/login", data=login, headers={"Accept": "application/json"})
         fhir = client.get("/fhir/Observation", headers={"Authorization": f"Bearer {token}"})
-        oauth = client.post(
+        # The token endpoint reads first: a request refused before it writes never waits.
+        invalid = client.post(
             "/oauth/token",
             data={"grant_type": "authorization_code", "client_id": "demo", "code": "x"},
         )
+        oauth = client.post("/oauth/token", data=refresh, auth=credentials)
         reading = client.get("/catalogue")
 
     for response in (page, problem, fhir, oauth):
@@ -255,6 +299,7 @@ def test_a_lock_wait_beyond_the_bound_answers_503_with_retry_after(boundary_app,
     assert oauth.get_json()["error"] == "temporarily_unavailable"
     assert oauth.headers["Cache-Control"] == "no-store"
     assert reading.status_code == 200  # a page that only reads never waits
+    assert invalid.status_code in (400, 401)
 
     # Nothing was half-written while refused; once the lock is free the same login is
     # answered as usual and its failed attempt is recorded.

@@ -1,8 +1,9 @@
 """32 FHIR reads and writes at once against a live server (threads, real HTTP).
 
-Every answer is 2xx — no "database is locked" on SQLite, where every /fhir request begins
-as a writer (BEGIN IMMEDIATE) and waits its turn instead of failing when it needs to log —
-and every write is in the citizen's access log exactly once, in an unbroken chain.
+Every answer is 2xx — no "database is locked" on SQLite, where a create begins as a writer
+(BEGIN IMMEDIATE) and a read or search takes the write lock (BEGIN IMMEDIATE after its
+reads) for its access-log entry only, waiting its turn instead of failing — and every write
+is in the citizen's access log exactly once, in an unbroken chain.
 
 Runs on the test database of the run: SQLite, or PostgreSQL when ENS_TEST_DATABASE_URL is
 set. The server commits for real and the tables are emptied afterwards. It allows a long

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from ens_core.migrations.helpers import column, create_table, drop_tables, ref, timestamp
 
 # revision identifiers, used by Alembic.
-revision = "0013_conformance"
-down_revision = "0012_listing_changes"
+revision = "0014_conformance"
+down_revision = "0013_listing_changes"
 
 
 def upgrade():

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from ens_core.migrations.helpers import column, create_table, drop_tables, ref, timestamp
 
 # revision identifiers, used by Alembic.
-revision = "0015_editor_ux"
-down_revision = "0014_sessions"
+revision = "0016_editor_ux"
+down_revision = "0015_sessions"
 
 
 def upgrade():

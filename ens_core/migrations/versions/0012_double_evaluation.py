@@ -17,8 +17,8 @@ from ens_core.migrations.helpers import (
 )
 
 # revision identifiers, used by Alembic.
-revision = "0011_double_evaluation"
-down_revision = "0010_sovereignty"
+revision = "0012_double_evaluation"
+down_revision = "0011_perf"
 
 
 def upgrade():

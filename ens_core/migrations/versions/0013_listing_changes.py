@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from ens_core.migrations.helpers import column, create_table, drop_tables, enum, ref, timestamp
 
 # revision identifiers, used by Alembic.
-revision = "0012_listing_changes"
-down_revision = "0011_double_evaluation"
+revision = "0013_listing_changes"
+down_revision = "0012_double_evaluation"
 
 
 def upgrade():

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from ens_core.migrations.helpers import column, create_table, drop_tables, enum, ref, timestamp
 
 # revision identifiers, used by Alembic.
-revision = "0014_sessions"
-down_revision = "0013_conformance"
+revision = "0015_sessions"
+down_revision = "0014_conformance"
 
 
 def upgrade():
