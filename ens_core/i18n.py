@@ -58,9 +58,12 @@ def switch_language_url(lang: str) -> str:
 
 def local_date(value: date | datetime | None, style: str = "long") -> str:
     """A date as people write it ("2 mars 2026"); ``style="short"`` for tables
-    ("02/03/2026" in French, "3/2/26" in English). A datetime is first moved to Paris time."""
+    ("02/03/2026" in French; "2 Mar 2026" in English, where 02/03 would read as February
+    in half the English-speaking world). A datetime is first moved to Paris time."""
     if value is None:
         return ""
+    if style == "short" and str(get_locale()) != "fr":
+        style = "medium"
     if isinstance(value, datetime):
         return format_datetime(value, _DATE_ONLY[style])
     return format_date(value, _DATE_ONLY[style])

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
@@ -174,9 +175,10 @@ def completion_problems(dossier: Dossier) -> list[str]:
     pending = pending_divergences(dossier)
     if pending:
         return [
-            _(
-                "%(n)s divergence(s) entre les évaluateurs restent à arbitrer : %(codes)s.",
-                n=len(pending),
+            ngettext(
+                "%(num)d divergence entre les évaluateurs reste à arbitrer : %(codes)s.",
+                "%(num)d divergences entre les évaluateurs restent à arbitrer : %(codes)s.",
+                len(pending),
                 codes=", ".join(d.criterion.code for d in pending),
             )
         ]

@@ -29,6 +29,8 @@ def test_english_pages_read_as_english(context):
     with force_locale("en"):
         assert local_datetime(WINTER_NOON_UTC) == "2 March 2026, 13:00"
         assert local_date(date(2026, 3, 2)) == "2 March 2026"
+        # A table's short date is never 02/03/2026 on an English page (2 March or 3 February?).
+        assert local_date(date(2026, 3, 2), "short") == "2 Mar 2026"
 
 
 def test_a_late_evening_in_utc_is_the_next_day_in_paris(context):

@@ -88,7 +88,7 @@ def test_two_agents_evaluate_blind_then_the_lead_reconciles(app, world):
         assert submit(client, f"{base}/double/remettre", {}, form_url=base).status_code == 303
     # now every agent sees both verdicts, the agreement and the divergence
     page = third.get(base).get_data(as_text=True)
-    assert "κ de Cohen" in page and "1 divergence(s), dont 1 à arbitrer." in page
+    assert "κ de Cohen" in page and "1 divergence, dont 1 à arbitrer." in page
     page = third.get(f"{base}/divergences").get_data(as_text=True)
     assert "SEC-01" in page and "Note-du-premier" in page and 'name="reason-SEC-01"' not in page
     assert submit(third, f"{base}/divergences/SEC-01",
@@ -98,7 +98,7 @@ def test_two_agents_evaluate_blind_then_the_lead_reconciles(app, world):
     response = submit(first, f"{base}/evaluer", {}, form_url=base)
     assert response.status_code == 409
     text = response.get_data(as_text=True)
-    assert "divergence(s) entre les évaluateurs restent à arbitrer : SEC-01." in text
+    assert "1 divergence entre les évaluateurs reste à arbitrer : SEC-01." in text
     assert 'id="error-comment"' in text  # shown at the form's field, and in the summary
     # a reconciliation without a reason: a field message, nothing written
     response = submit(first, f"{base}/divergences/SEC-01", {"verdict-SEC-01": "compliant"},
