@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app, g, session
 from sqlalchemy import delete, or_, select, update
 
+from ens_core import throttle
 from ens_core.accounts.devices import device_label
 from ens_core.accounts.models import AccountToken, Role, User, UserSession
 from ens_core.boundary import record_best_effort
@@ -193,3 +194,11 @@ def purge(*, days: int = 30, now: datetime | None = None) -> tuple[int, int]:
         )
     )
     return old_sessions.rowcount or 0, old_links.rowcount or 0
+
+
+def purge_stale_records(*, days: int = 30) -> str:
+    """The daily housekeeping of sign-in (``ens users purge``, and ``ens sovereignty sweep``):
+    stale throttle counters, old sessions and links; says how many of each went."""
+    counters = throttle.purge()
+    old_sessions, old_links = purge(days=days)
+    return f"{counters} throttle counters, {old_sessions} sessions, {old_links} links"

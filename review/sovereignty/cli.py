@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from authz.purge import purge_authorizations
+from ens_core.accounts.sessions import purge_stale_records
 from ens_core.boundary import one_transaction, roll_back
 from ens_core.db import utcnow
 from review.sovereignty import services
@@ -96,7 +97,9 @@ def sweep_command(at: str | None, dry_run: bool) -> None:
     # The daily housekeeping of the authorization server (bounded token tables), on the
     # real clock whatever --at says.
     purged = purge_authorizations()
+    signins = purge_stale_records()
     if dry_run:
         roll_back()  # a dry run keeps nothing
     click.echo(report.table(dry_run=dry_run))
     click.echo(("Would purge: " if dry_run else "Purged: ") + purged.summary())
+    click.echo(("Would delete: " if dry_run else "Deleted: ") + signins + ".")

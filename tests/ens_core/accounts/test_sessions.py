@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select, update
 
 from ens_core.accounts.models import Role, UserSession
@@ -152,7 +153,9 @@ def test_a_new_password_ends_every_session(app, app_ctx):
     assert db.session.scalar(select(UserSession.ended_at)) is not None
 
 
-def test_purge_command_deletes_old_sessions_links_and_counters(app, app_ctx):
+@pytest.mark.parametrize("command", [["users", "purge"], ["sovereignty", "sweep"]])
+def test_purge_command_deletes_old_sessions_links_and_counters(app, app_ctx, command):
+    """``ens users purge``, and the daily sweep that runs it."""
     from ens_core import throttle
 
     user = make_user(Role.CITIZEN)
@@ -167,7 +170,7 @@ def test_purge_command_deletes_old_sessions_links_and_counters(app, app_ctx):
     )
     throttle.fail([(throttle.LOGIN_ADDRESS, "10.0.0.1")], now=old)
     db.session.flush()
-    result = app.test_cli_runner().invoke(args=["users", "purge"])
+    result = app.test_cli_runner().invoke(args=command)
     assert result.exit_code == 0, result.output
     assert "1 throttle counters, 1 sessions" in result.output
     assert db.session.scalar(select(UserSession.token_hash)) == "b" * 64
