@@ -92,6 +92,23 @@ def make_member(college=None, *, starts_on=None, ends_on=None, declared=True, li
     return member
 
 
+def declared_link(name, *, section=None, nature="Audit", starts_on=date(2024, 1, 1)):
+    """One link of interest of a commission member's declaration, with an e-health editor
+    (default section: consulting)."""
+    from review.commission.models import Section, Sector
+
+    return {
+        "section": section or Section.CONSULTING,
+        "organisation_name": name,
+        "organisation_siren": None,
+        "sector": Sector.EHEALTH_EDITOR,
+        "nature": nature,
+        "starts_on": starts_on,
+        "ends_on": None,
+        "amount_eur": None,
+    }
+
+
 def make_evaluated_dossier(service=None, actor=None):
     from catalogue.models import DataPurpose
     from review.dossiers.lifecycle import transition

@@ -9,9 +9,10 @@ from dateutil.relativedelta import relativedelta
 from ens_core.accounts.models import Role
 from ens_core.db import db
 from review.commission import services
-from review.commission.models import College, ItemStatus, Section, Sector, VoteChoice
+from review.commission.models import College, ItemStatus, Section, VoteChoice
 from tests.factories import (
     PASSWORD,
+    declared_link,
     make_commission_session,
     make_evaluated_dossier,
     make_member,
@@ -27,20 +28,7 @@ def scene(app_ctx):
     agent = make_user(Role.AGENT)
     chair = make_member(College.CO_CHAIR)
     member = make_member()
-    conflicted = make_member(
-        links=[
-            {
-                "section": Section.CONSULTING,
-                "organisation_name": "Santé Connect SAS",
-                "organisation_siren": None,
-                "sector": Sector.EHEALTH_EDITOR,
-                "nature": "Audit",
-                "starts_on": date(2024, 1, 1),
-                "ends_on": None,
-                "amount_eur": None,
-            }
-        ]
-    )
+    conflicted = make_member(links=[declared_link("Santé Connect SAS")])
     expired = make_member(starts_on=date.today() - relativedelta(years=3))
     organisation = make_organisation(legal_name="Santé Connect SAS")
     session = make_commission_session(chair, agent=agent)
@@ -170,16 +158,12 @@ def test_chair_decides_conflicts_through_the_portal(app, app_ctx):
     chair = make_member(College.CO_CHAIR)
     make_member(
         links=[
-            {
-                "section": Section.BOARDS,
-                "organisation_name": "Acme Santé SA",
-                "organisation_siren": None,
-                "sector": Sector.EHEALTH_EDITOR,
-                "nature": "Administrateur",
-                "starts_on": date(2023, 1, 1),
-                "ends_on": None,
-                "amount_eur": None,
-            }
+            declared_link(
+                "Acme Santé SA",
+                section=Section.BOARDS,
+                nature="Administrateur",
+                starts_on=date(2023, 1, 1),
+            )
         ]
     )
     session = make_commission_session(chair, agent=agent)
