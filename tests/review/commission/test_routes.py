@@ -257,16 +257,15 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
     assert new.status_code == 303
     session_url = new.headers["Location"]
     session_id = int(session_url.rstrip("/").rsplit("/", 1)[1])
+
+    def post_from_session_page(path, data=None):
+        return submit(client, path, data or {}, form_url=session_url).status_code
+
     assert (
-        submit(
-            client,
-            f"{session_url}/ordre-du-jour",
-            {"dossier_id": str(dossier.id)},
-            form_url=session_url,
-        ).status_code
+        post_from_session_page(f"{session_url}/ordre-du-jour", {"dossier_id": str(dossier.id)})
         == 303
     )
-    assert submit(client, f"{session_url}/convocation", {}, form_url=session_url).status_code == 303
+    assert post_from_session_page(f"{session_url}/convocation") == 303
     present = [chair, *members]
     assert (
         client.post(
@@ -281,23 +280,13 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
     db.session.expire_all()
     session = services.get_session(session_id)
     [item] = session.items
-    assert (
-        submit(
-            client, f"/agent/commission/points/{item.id}/ouverture", {}, form_url=session_url
-        ).status_code
-        == 303
-    )
+    assert post_from_session_page(f"/agent/commission/points/{item.id}/ouverture") == 303
     db.session.expire_all()
     for member in present:
         services.cast_vote(
             member, item, VoteChoice.FAVOURABLE_NON_SUSPENSIVE, "Accessibilité à revoir"
         )
-    assert (
-        submit(
-            client, f"/agent/commission/points/{item.id}/cloture", {}, form_url=session_url
-        ).status_code
-        == 303
-    )
+    assert post_from_session_page(f"/agent/commission/points/{item.id}/cloture") == 303
     db.session.expire_all()
     assert item.opinion is VoteChoice.FAVOURABLE_NON_SUSPENSIVE
     page = client.get(session_url).get_data(as_text=True)
@@ -311,7 +300,7 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
         and "Quorum atteint" in body
     )
     assert "minutes.css" in body
-    assert submit(client, f"{session_url}/cloture", {}, form_url=session_url).status_code == 303
+    assert post_from_session_page(f"{session_url}/cloture") == 303
 
 
 def test_secretariat_forms_re_render_with_errors(app, app_ctx):
