@@ -32,6 +32,10 @@ def as_demo(app, email, password):
     return client
 
 
+def post_registry_change(client, data, form_url="/agent/souverainete/pays"):
+    return submit(client, "/agent/souverainete/pays/changement", data, form_url=form_url)
+
+
 def member_of(service):
     """A fresh editor account in the service's organisation (whichever demo account the
     catalogue's loader made its member)."""
@@ -53,11 +57,8 @@ def test_done_when_scenario(app, app_ctx):
 
     # An admin records "NO leaves the EEA today": suspended within the same request.
     admin = as_demo(app, "agent@demo.ens", "agent-demo-2026")
-    response = submit(
-        admin,
-        "/agent/souverainete/pays/changement",
-        {"code": "no", "union": "eea", "action": "leave", "on": date.today().isoformat()},
-        form_url="/agent/souverainete/pays",
+    response = post_registry_change(
+        admin, {"code": "no", "union": "eea", "action": "leave", "on": date.today().isoformat()}
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -126,28 +127,21 @@ def test_registry_change_needs_an_admin_and_validates(app, app_ctx):
     agent = make_user(Role.AGENT)
     client = as_user(app, agent)
     assert client.get("/agent/souverainete/pays").status_code == 200
-    token_page = "/agent/souverainete/pays"
     admin = as_user(app, make_user(Role.ADMIN))
-    response = submit(
-        admin,
-        "/agent/souverainete/pays/changement",
-        {"code": "N0", "union": "eea", "action": "leave", "on": "x"},
-        form_url=token_page,
+    response = post_registry_change(
+        admin, {"code": "N0", "union": "eea", "action": "leave", "on": "x"}
     )
     assert response.status_code == 400
     assert "Code ISO" in response.get_data(as_text=True)
-    response = submit(
+    response = post_registry_change(
         admin,
-        "/agent/souverainete/pays/changement",
         {"code": "US", "union": "eu", "action": "leave", "on": "2026-01-01"},
-        form_url=token_page,
     )
     assert response.status_code == 400
     # An agent without the admin role cannot post a change.
     csrf_client = as_user(app, make_user(Role.AGENT, Role.EDITOR))
-    response = submit(
+    response = post_registry_change(
         csrf_client,
-        "/agent/souverainete/pays/changement",
         {"code": "NO", "union": "eea", "action": "leave", "on": "2026-01-01"},
         form_url="/editeur/conformite",
     )
