@@ -20,6 +20,11 @@ def submit(client, url: str, data: dict, *, form_url: str | None = None, **kwarg
     return client.post(url, data=payload, **kwargs)
 
 
+def submit_action(client, page: str, action: str, data: dict | None = None, **kwargs):
+    """POST ``data`` to ``page/action``, a form of the page ``page`` (with its CSRF token)."""
+    return submit(client, f"{page}/{action}", data or {}, form_url=page, **kwargs)
+
+
 def login(client, email: str, password: str):
     return submit(client, "/login", {"email": email, "password": password})
 

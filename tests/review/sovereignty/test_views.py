@@ -17,7 +17,7 @@ from review.sovereignty.models import OrderState
 from review.sovereignty.sweep import run_sweep
 from review.surveillance.models import ChangeDeclaration
 from tests.factories import PASSWORD, make_organisation, make_referenced_service, make_user
-from tests.helpers import login, submit
+from tests.helpers import login, submit, submit_action
 
 
 def as_user(app, user):
@@ -90,11 +90,11 @@ def test_done_when_scenario(app, app_ctx):
     )
     db.session.expire_all()
     assert nordic.status is ServiceStatus.SUSPENDED  # not before an agent's review
-    response = submit(
+    response = submit_action(
         admin,
-        f"/agent/surveillance/changements/{change.id}/examen",
+        f"/agent/surveillance/changements/{change.id}",
+        "examen",
         {"decision": "accept", "comment": "Certificat vérifié."},
-        form_url=f"/agent/surveillance/changements/{change.id}",
     )
     assert response.status_code == 302
     db.session.expire_all()
