@@ -198,20 +198,16 @@ def _item_or_403(item_id: int, policy=policies.can_see_item):
 
 def _render_item(item, errors=None, status=200, values=None):
     member = _me()
-    return (
-        render_template(
-            "review/commission/item.html",
-            item=item,
-            member=member,
-            **score_panel(item.dossier),
-            my_vote=_vote_of(member, item),
-            my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
-            vote_refusal=policies.vote_refusal(member, item),
-            errors=errors or {},
-            values=values or {},
-            service=services.dossier_service(item.dossier),
-        ),
+    return _render_item_form(
+        "review/commission/item.html",
+        item,
+        errors,
+        values,
         status,
+        member=member,
+        **score_panel(item.dossier),
+        my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
+        vote_refusal=policies.vote_refusal(member, item),
     )
 
 
@@ -267,20 +263,32 @@ def comment(item_id: int):
     return redirect(url_for("commission.item", item_id=item.id) + "#commentaires", 303)
 
 
-def _render_vote(item, errors=None, values=None, status=200):
+def _render_item_form(template, item, errors=None, values=None, status=200, **context):
+    """A member's form about an agenda item (vote, recusal), with the member's vote."""
     member = _me()
     return (
         render_template(
-            "review/commission/vote.html",
+            template,
             item=item,
             service=services.dossier_service(item.dossier),
             my_vote=_vote_of(member, item),
-            vote_refusal=policies.vote_refusal(member, item),
-            choices=list(VoteChoice),
             errors=errors or {},
             values=values or {},
+            **context,
         ),
         status,
+    )
+
+
+def _render_vote(item, errors=None, values=None, status=200):
+    return _render_item_form(
+        "review/commission/vote.html",
+        item,
+        errors,
+        values,
+        status,
+        vote_refusal=policies.vote_refusal(_me(), item),
+        choices=list(VoteChoice),
     )
 
 
@@ -324,17 +332,7 @@ def confirm_vote(item_id: int):
 
 
 def _render_recusal(item, errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/recuse.html",
-            item=item,
-            service=services.dossier_service(item.dossier),
-            my_vote=_vote_of(_me(), item),
-            errors=errors or {},
-            values=values or {},
-        ),
-        status,
-    )
+    return _render_item_form("review/commission/recuse.html", item, errors, values, status)
 
 
 @member_bp.route("/points/<int:item_id>/deport", methods=["GET", "POST"])
