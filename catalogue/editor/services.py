@@ -639,6 +639,35 @@ def _announce(services, declaration) -> None:
     signals.send(declaration_recorded, services=list(services), declaration=declaration)
 
 
+def _record_declaration(editor, declaration, replaced, event: tuple, concerned):
+    """Store a new hosting or owner declaration; ``event`` is (action, target type, target
+    id) of the audit event; the ``concerned`` services are evaluated at once."""
+    db.session.add(declaration)
+    db.session.flush()
+    record_event(
+        editor,
+        *event,
+        declaration=declaration.id,
+        country=declaration.country,
+        replaces=getattr(replaced, "id", None),
+    )
+    _announce(concerned, declaration)
+    return declaration
+
+
+def _end_declaration(editor, declaration, owned: bool, on: date, event: tuple, concerned):
+    """Close a declaration (of the editor's own service or organisation: ``owned``) on
+    ``on`` without a successor."""
+    if not owned or declaration.effective_to is not None:
+        raise EditorError("_schema", _("Cette déclaration est déjà close."))
+    if on <= declaration.effective_from:
+        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
+    declaration.effective_to = on
+    db.session.flush()
+    record_event(editor, *event, declaration=declaration.id)
+    _announce(concerned, declaration)
+
+
 def _close_replaced(model, replaces_id, owner_filter, effective_from: date):
     if replaces_id is None:
         return None
@@ -677,31 +706,21 @@ def declare_hosting(editor: User, service: Service, data: dict) -> HostingDeclar
         effective_from=data["effective_from"],
         declared_by_id=getattr(editor, "id", None),
     )
-    db.session.add(declaration)
-    db.session.flush()
-    record_event(
-        editor,
-        "service.hosting_declare",
-        "service",
-        service.id,
-        declaration=declaration.id,
-        country=declaration.country,
-        replaces=getattr(replaced, "id", None),
+    return _record_declaration(
+        editor, declaration, replaced, ("service.hosting_declare", "service", service.id), [service]
     )
-    _announce([service], declaration)
-    return declaration
 
 
 def end_hosting(editor: User, service: Service, declaration: HostingDeclaration, on: date):
     """Close a hosting location that is not replaced (e.g. a second site is dropped)."""
-    if declaration.service_id != service.id or declaration.effective_to is not None:
-        raise EditorError("_schema", _("Cette déclaration est déjà close."))
-    if on <= declaration.effective_from:
-        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
-    declaration.effective_to = on
-    db.session.flush()
-    record_event(editor, "service.hosting_end", "service", service.id, declaration=declaration.id)
-    _announce([service], declaration)
+    _end_declaration(
+        editor,
+        declaration,
+        declaration.service_id == service.id,
+        on,
+        ("service.hosting_end", "service", service.id),
+        [service],
+    )
 
 
 def declare_owner(editor: User, organisation: Organisation, data: dict) -> OwnerDeclaration:
@@ -740,37 +759,25 @@ def declare_owner(editor: User, organisation: Organisation, data: dict) -> Owner
         effective_from=on,
         declared_by_id=getattr(editor, "id", None),
     )
-    db.session.add(declaration)
-    db.session.flush()
-    record_event(
+    return _record_declaration(
         editor,
-        "organisation.owner_declare",
-        "organisation",
-        organisation.id,
-        declaration=declaration.id,
-        country=declaration.country,
-        replaces=getattr(replaced, "id", None),
+        declaration,
+        replaced,
+        ("organisation.owner_declare", "organisation", organisation.id),
+        organisation.services,
     )
-    _announce(organisation.services, declaration)
-    return declaration
 
 
 def end_owner(editor: User, organisation: Organisation, declaration: OwnerDeclaration, on: date):
     """Close an owner declaration without a successor (the owner sold its shares)."""
-    if declaration.organisation_id != organisation.id or declaration.effective_to is not None:
-        raise EditorError("_schema", _("Cette déclaration est déjà close."))
-    if on <= declaration.effective_from:
-        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
-    declaration.effective_to = on
-    db.session.flush()
-    record_event(
+    _end_declaration(
         editor,
-        "organisation.owner_end",
-        "organisation",
-        organisation.id,
-        declaration=declaration.id,
+        declaration,
+        declaration.organisation_id == organisation.id,
+        on,
+        ("organisation.owner_end", "organisation", organisation.id),
+        organisation.services,
     )
-    _announce(organisation.services, declaration)
 
 
 def hosting_history(service: Service) -> list[HostingDeclaration]:
