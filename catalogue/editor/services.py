@@ -57,6 +57,17 @@ SANDBOX_SCOPE_CEILING = (
 INVITATION_LIFETIME = timedelta(days=7)
 LOGO_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# What an editor may change of its organisation (the edit form's fields).
+ORGANISATION_FIELDS = (
+    "legal_name",
+    "siren",
+    "foreign_registration",
+    "country",
+    "address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +168,7 @@ def update_organisation(editor: User, organisation: Organisation, data: dict) ->
         raise _siren_refused()
     # Two editors may send the same SIREN at once: the unique constraint decides.
     with unique_or_refused(_siren_refused):
-        for key in (
-            "legal_name",
-            "siren",
-            "foreign_registration",
-            "country",
-            "address",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ):
+        for key in ORGANISATION_FIELDS:
             setattr(organisation, key, data.get(key))
     record_event(editor, "organisation.update", "organisation", organisation.id)
     db.session.flush()

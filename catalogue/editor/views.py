@@ -67,17 +67,6 @@ from ens_core.forms import (
 
 bp = Blueprint("editor_portal", __name__, url_prefix="/editeur")
 
-ORGANISATION_FIELDS = (
-    "legal_name",
-    "siren",
-    "foreign_registration",
-    "country",
-    "address",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-)
-
 
 @bp.app_context_processor
 def _helpers():
@@ -219,7 +208,7 @@ def organisation(organisation_id: int):
 def edit_organisation(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
     if request.method == "GET":
-        values = {key: getattr(organisation, key) or "" for key in ORGANISATION_FIELDS}
+        values = {key: getattr(organisation, key) or "" for key in services.ORGANISATION_FIELDS}
         return _organisation_form(organisation, values)
     with _shown_on(partial(_organisation_form, organisation, request.form.to_dict())):
         data = validated(OrganisationSchema())
@@ -760,9 +749,7 @@ def production(service_id: int):
     return _production_page(_service_or_404(service_id))
 
 
-@bp.route(
-    "/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"]
-)
+@bp.route("/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def regenerate_production_secret(service_id: int, client_pk: int):
     service = _service_or_404(service_id)
