@@ -474,3 +474,33 @@ def make_grant(service, citizen=None):
     db.session.add(grant)
     db.session.flush()
     return grant
+
+
+def make_sandboxed_dossier(name: str, retention_days: int = 365):
+    """An editor's service with a public (PKCE) sandbox client for the reference app and a
+    draft dossier asking for the scopes the reference app uses. Returns (editor, service,
+    client, dossier)."""
+    from authz.models import AuthMethod
+    from catalogue.editor.services import create_sandbox_client
+    from catalogue.models import DataPurpose
+    from review.dossiers.models import DataRequest
+    from tests.authz.conformance.reference_client import DECLARED
+    from tests.authz.flow import REDIRECT
+
+    editor = make_user(Role.EDITOR)
+    service = make_service(make_organisation(editor), name=name)
+    client, _secret = create_sandbox_client(
+        editor, service, redirect_uris=[REDIRECT], auth_method=AuthMethod.NONE
+    )
+    dossier = make_dossier(service, editor)
+    for scope in DECLARED:
+        db.session.add(
+            DataRequest(
+                dossier_id=dossier.id,
+                scope=scope,
+                purpose=DataPurpose.CARE,
+                retention_days=retention_days,
+            )
+        )
+    db.session.flush()
+    return editor, service, client, dossier
