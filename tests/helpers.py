@@ -43,3 +43,17 @@ def local_date_fr(value) -> str:
     from babel.dates import format_datetime, get_timezone
 
     return format_datetime(value, "d MMMM yyyy", tzinfo=get_timezone("Europe/Paris"), locale="fr")
+
+
+def property_settings(max_examples: int):
+    """Hypothesis settings of the property-based checks: a bounded number of examples, the
+    same ones every run (a failure is reproducible), no example database."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
