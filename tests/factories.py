@@ -504,3 +504,31 @@ def make_sandboxed_dossier(name: str, retention_days: int = 365):
         )
     db.session.flush()
     return editor, service, client, dossier
+
+
+def make_sandbox_client(service, scope_ceiling: str):
+    """The service's sandbox client (for the production client a decision creates)."""
+    from authz.models import ClientKind
+    from authz.services import create_client
+
+    return create_client(
+        service,
+        kind=ClientKind.SANDBOX,
+        name="bac à sable",
+        redirect_uris=["https://app.example/callback"],
+        scope_ceiling=scope_ceiling,
+    )
+
+
+def give_opinion(agent, chair, dossier, choice, reservations: str = ""):
+    """The commission's opinion on ``dossier``: a session chaired by ``chair`` with the chair
+    alone present, who votes ``choice``; the item is closed. Returns the agenda item."""
+    from review.commission import services as commission
+
+    session = make_commission_session(chair, agent=agent)
+    item = commission.put_on_agenda(agent, session, dossier)
+    commission.record_attendance(agent, session, {chair.id})
+    commission.open_deliberation(agent, item)
+    commission.cast_vote(chair, item, choice, reservations)
+    commission.close_item(agent, item)
+    return item
