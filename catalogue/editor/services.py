@@ -233,32 +233,25 @@ def invitation_link(token: str) -> str:
 
 
 def pending_invitations(organisation: Organisation, *, now: datetime | None = None):
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == organisation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at)
-        )
-    )
+    return _pending_invitations(Invitation.organisation_id == organisation.id, now)
 
 
 def invitations_for(user: User, *, now: datetime | None = None) -> list[Invitation]:
     """Pending invitations addressed to ``user``'s email (accepted without the link)."""
-    now = now or utcnow()
+    return _pending_invitations(Invitation.email == user.email, now)
+
+
+def _pending_invitations(condition, now: datetime | None) -> list[Invitation]:
+    """The invitations matching ``condition`` neither accepted, revoked nor expired, oldest
+    first."""
     return list(
         db.session.scalars(
             select(Invitation)
             .where(
-                Invitation.email == user.email,
+                condition,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
+                Invitation.expires_at > (now or utcnow()),
             )
             .order_by(Invitation.created_at)
         )
