@@ -263,20 +263,25 @@ def comment(item_id: int):
     return redirect(url_for("commission.item", item_id=item.id) + "#commentaires", 303)
 
 
+def _form_page(template, errors=None, values=None, status=200, **context):
+    """A page with a form: its ``errors`` and the ``values`` typed (none by default)."""
+    return (
+        render_template(template, errors=errors or {}, values=values or {}, **context),
+        status,
+    )
+
+
 def _render_item_form(template, item, errors=None, values=None, status=200, **context):
     """A member's form about an agenda item (vote, recusal), with the member's vote."""
-    member = _me()
-    return (
-        render_template(
-            template,
-            item=item,
-            service=services.dossier_service(item.dossier),
-            my_vote=_vote_of(member, item),
-            errors=errors or {},
-            values=values or {},
-            **context,
-        ),
+    return _form_page(
+        template,
+        errors,
+        values,
         status,
+        item=item,
+        service=services.dossier_service(item.dossier),
+        my_vote=_vote_of(_me(), item),
+        **context,
     )
 
 
@@ -469,14 +474,8 @@ def agent_index():
 
 
 def _render_new_member(errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_member_new.html",
-            errors=errors or {},
-            values=values or {},
-            colleges=College,
-        ),
-        status,
+    return _form_page(
+        "review/commission/agent_member_new.html", errors, values, status, colleges=College
     )
 
 
@@ -506,17 +505,15 @@ def new_member():
 
 
 def _render_member(member, errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_member.html",
-            member=member,
-            errors=errors or {},
-            values=values or {},
-            colleges=College,
-            today=date.today(),
-            declaration_status=queries.declaration_status(member, date.today()),
-        ),
+    return _form_page(
+        "review/commission/agent_member.html",
+        errors,
+        values,
         status,
+        member=member,
+        colleges=College,
+        today=date.today(),
+        declaration_status=queries.declaration_status(member, date.today()),
     )
 
 
@@ -566,18 +563,16 @@ def end_mandate(member_id: int, mandate_id: int):
 
 
 def _render_new_session(errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_session_new.html",
-            errors=errors or {},
-            values=values or {},
-            chairs=[
-                (str(m.id), m.name)
-                for m in services.all_members()
-                if any(x.college is College.CO_CHAIR for x in m.mandates)
-            ],
-        ),
+    return _form_page(
+        "review/commission/agent_session_new.html",
+        errors,
+        values,
         status,
+        chairs=[
+            (str(m.id), m.name)
+            for m in services.all_members()
+            if any(x.college is College.CO_CHAIR for x in m.mandates)
+        ],
     )
 
 
