@@ -90,6 +90,11 @@ def _no_store(response):
     return response
 
 
+def _private_page(template: str, status: int = 200, **context):
+    """A portal page that no cache may keep (secrets, members, invitations)."""
+    return _no_store((render_template(template, **context), status))
+
+
 def _organisation_or_404(organisation_id: int) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not policies.can_manage_organisation(current_user, organisation):
@@ -180,20 +185,16 @@ def organisation_entry():
 
 
 def _organisation_page(organisation, *, errors=None, values=None, link=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/organisation.html",
-                organisation=organisation,
-                members=services.members_of(organisation),
-                invitations=services.pending_invitations(organisation),
-                owners=owners_on(organisation),
-                errors=errors or {},
-                values=values or {},
-                invitation_url=link,
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/organisation.html",
+        status,
+        organisation=organisation,
+        members=services.members_of(organisation),
+        invitations=services.pending_invitations(organisation),
+        owners=owners_on(organisation),
+        errors=errors or {},
+        values=values or {},
+        invitation_url=link,
     )
 
 
@@ -566,22 +567,18 @@ def logo_image(service_id: int):
 
 
 def _sandbox_page(service, client, *, secret=None, errors=None, values=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/sandbox.html",
-                service=service,
-                client=client,
-                secret=secret,
-                errors=errors or {},
-                values=values,
-                AuthMethod=AuthMethod,
-                scopes=services.SANDBOX_SCOPE_CEILING.split(),
-                runs=services.conformance_runs_of(service),
-                now=utcnow(),
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/sandbox.html",
+        status,
+        service=service,
+        client=client,
+        secret=secret,
+        errors=errors or {},
+        values=values,
+        AuthMethod=AuthMethod,
+        scopes=services.SANDBOX_SCOPE_CEILING.split(),
+        runs=services.conformance_runs_of(service),
+        now=utcnow(),
     )
 
 
@@ -612,22 +609,20 @@ def sandbox(service_id: int):
 
 def _confirm_secret_page(service, back: str):
     """Ask before a secret is replaced: the application in use stops working at once."""
-    return _no_store(
-        render_template(
-            "catalogue/editor/confirm_secret.html",
-            service=service,
-            action=request.path,
-            back=back,
-            confirm_label=_("Générer un nouveau secret"),
-            consequences=[
-                _("Le secret actuel cesse de fonctionner immédiatement."),
-                _(
-                    "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
-                    "aurez pas enregistré le nouveau secret."
-                ),
-                _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
-            ],
-        )
+    return _private_page(
+        "catalogue/editor/confirm_secret.html",
+        service=service,
+        action=request.path,
+        back=back,
+        confirm_label=_("Générer un nouveau secret"),
+        consequences=[
+            _("Le secret actuel cesse de fonctionner immédiatement."),
+            _(
+                "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
+                "aurez pas enregistré le nouveau secret."
+            ),
+            _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
+        ],
     )
 
 
@@ -685,16 +680,14 @@ def conformance_run(service_id: int, run_id: int):
     service = _service_or_404(service_id)
     run = _run_or_404(service, run_id)
     finished = conformance.is_finished(run)
-    return _no_store(
-        render_template(
-            "catalogue/editor/conformance_run.html",
-            service=service,
-            run=run,
-            finished=finished,
-            events=conformance.event_count(run),
-            verdicts=conformance.evaluate_run(run) if finished else [],
-            locale=str(get_locale() or "fr"),
-        )
+    return _private_page(
+        "catalogue/editor/conformance_run.html",
+        service=service,
+        run=run,
+        finished=finished,
+        events=conformance.event_count(run),
+        verdicts=conformance.evaluate_run(run) if finished else [],
+        locale=str(get_locale() or "fr"),
     )
 
 
@@ -727,19 +720,15 @@ def stop_conformance_run(service_id: int, run_id: int):
 
 
 def _production_page(service, *, secret=None, secret_for=None, errors=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/production.html",
-                service=service,
-                clients=services.production_clients(service),
-                secret=secret,
-                secret_for=secret_for,
-                errors=errors or {},
-                AuthMethod=AuthMethod,
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/production.html",
+        status,
+        service=service,
+        clients=services.production_clients(service),
+        secret=secret,
+        secret_for=secret_for,
+        errors=errors or {},
+        AuthMethod=AuthMethod,
     )
 
 
