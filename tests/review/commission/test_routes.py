@@ -20,7 +20,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login, submit
+from tests.helpers import csrf_token, login, submit, submit_action
 
 
 @pytest.fixture
@@ -329,18 +329,13 @@ def test_secretariat_forms_re_render_with_errors(app, app_ctx):
     db.session.expire_all()
     assert user.has_role(Role.COMMISSIONER)
     member = services.member_of(user)
-    third = submit(
-        client,
-        f"/agent/commission/membres/{member.id}/mandats",
-        {"college": "citizen", "starts_on": "2028-01-01"},
-        form_url=f"/agent/commission/membres/{member.id}",
+    member_page = f"/agent/commission/membres/{member.id}"
+    third = submit_action(
+        client, member_page, "mandats", {"college": "citizen", "starts_on": "2028-01-01"}
     )
     assert third.status_code == 303
-    refused = submit(
-        client,
-        f"/agent/commission/membres/{member.id}/mandats",
-        {"college": "citizen", "starts_on": "2030-01-01"},
-        form_url=f"/agent/commission/membres/{member.id}",
+    refused = submit_action(
+        client, member_page, "mandats", {"college": "citizen", "starts_on": "2030-01-01"}
     )
     assert refused.status_code == 400
     assert "troisième mandat consécutif" in refused.get_data(as_text=True)
