@@ -168,20 +168,18 @@ def test_editor_uploads_an_attestation_only_for_its_own_order(app, app_ctx):
     assert client.get("/editeur/conformite").status_code == 200
     from io import BytesIO
 
-    response = submit(
-        client,
-        url,
-        {"attestation": (BytesIO(b"not a pdf"), "a.pdf")},
-        content_type="multipart/form-data",
-    )
+    def upload(content: bytes, filename: str):
+        return submit(
+            client,
+            url,
+            {"attestation": (BytesIO(content), filename)},
+            content_type="multipart/form-data",
+        )
+
+    response = upload(b"not a pdf", "a.pdf")
     assert response.status_code == 400
     assert "PDF" in response.get_data(as_text=True)
-    response = submit(
-        client,
-        url,
-        {"attestation": (BytesIO(b"%PDF-1.4 signed"), "attestation.pdf")},
-        content_type="multipart/form-data",
-    )
+    response = upload(b"%PDF-1.4 signed", "attestation.pdf")
     assert response.status_code == 302
     db.session.expire_all()
     assert order.state is OrderState.SUBMITTED
