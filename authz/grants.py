@@ -78,12 +78,7 @@ def alert_citizen(grant_id: int) -> None:
 
 def _claim_code(code_id: int, now) -> bool:
     """Mark a code used, atomically: True for the one request that claims it."""
-    claimed = db.session.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.id == code_id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-    ).rowcount
-    return bool(claimed)
+    return _claim_once(AuthorizationCode, code_id, AuthorizationCode.used_at, now)
 
 
 def _cut_access_after_code_reuse(code_id: int, grant_id: int) -> None:
@@ -94,10 +89,14 @@ def _cut_access_after_code_reuse(code_id: int, grant_id: int) -> None:
 
 def _claim_refresh_token(token_id: int, now) -> bool:
     """Mark a refresh token used (rotation), atomically: True for the one request."""
+    return _claim_once(Token, token_id, Token.refresh_used_at, now)
+
+
+def _claim_once(model, row_id: int, used_at, now) -> bool:
+    """Set the row's ``used_at`` column where it is still empty, in one UPDATE: True for
+    the one request that changed it."""
     claimed = db.session.execute(
-        update(Token)
-        .where(Token.id == token_id, Token.refresh_used_at.is_(None))
-        .values(refresh_used_at=now)
+        update(model).where(model.id == row_id, used_at.is_(None)).values({used_at: now})
     ).rowcount
     return bool(claimed)
 

@@ -154,20 +154,19 @@ def revoke_token(token: Token, *, reason: str, now=None) -> None:
 
 def revoke_family(grant_id: int, *, reason: str, now=None) -> int:
     """Revoke every token issued under one grant (refresh-token reuse)."""
-    result = db.session.execute(
-        update(Token)
-        .where(Token.grant_id == grant_id, Token.revoked_at.is_(None))
-        .values(revoked_at=now or utcnow(), revoked_reason=reason)
-    )
-    db.session.flush()
-    return result.rowcount
+    return _revoke_live_tokens(Token.grant_id == grant_id, reason, now)
 
 
 def revoke_tokens_of_code(code_id: int, *, reason: str, now=None) -> int:
     """Revoke the tokens issued from one authorization code (and their rotations)."""
+    return _revoke_live_tokens(Token.code_id == code_id, reason, now)
+
+
+def _revoke_live_tokens(condition, reason: str, now) -> int:
+    """Revoke, in one UPDATE, the tokens not yet revoked that match ``condition``."""
     result = db.session.execute(
         update(Token)
-        .where(Token.code_id == code_id, Token.revoked_at.is_(None))
+        .where(condition, Token.revoked_at.is_(None))
         .values(revoked_at=now or utcnow(), revoked_reason=reason)
     )
     db.session.flush()

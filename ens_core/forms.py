@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from flask import abort, flash, make_response, redirect, request
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, pre_load
 
 from ens_core.boundary import roll_back
 
@@ -48,6 +48,17 @@ _BUILTIN_MESSAGES = {
     "Longer than maximum length {max}.": _l("Ce champ est trop long."),
     "Must be one of: {choices}.": _l("Choisissez une des valeurs proposées."),
 }
+
+
+class BlankAsNoneSchema(Schema):
+    """A form's schema that ignores unknown fields and reads an empty field as None."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _blank_to_none(self, data, **kwargs):
+        return {k: (None if v == "" else v) for k, v in data.items()}
 
 
 def _translate(message: str) -> str:

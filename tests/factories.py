@@ -92,6 +92,23 @@ def make_member(college=None, *, starts_on=None, ends_on=None, declared=True, li
     return member
 
 
+def declared_link(name, *, section=None, nature="Audit", starts_on=date(2024, 1, 1)):
+    """One link of interest of a commission member's declaration, with an e-health editor
+    (default section: consulting)."""
+    from review.commission.models import Section, Sector
+
+    return {
+        "section": section or Section.CONSULTING,
+        "organisation_name": name,
+        "organisation_siren": None,
+        "sector": Sector.EHEALTH_EDITOR,
+        "nature": nature,
+        "starts_on": starts_on,
+        "ends_on": None,
+        "amount_eur": None,
+    }
+
+
 def make_evaluated_dossier(service=None, actor=None):
     from catalogue.models import DataPurpose
     from review.dossiers.lifecycle import transition
@@ -457,3 +474,61 @@ def make_grant(service, citizen=None):
     db.session.add(grant)
     db.session.flush()
     return grant
+
+
+def make_sandboxed_dossier(name: str, retention_days: int = 365):
+    """An editor's service with a public (PKCE) sandbox client for the reference app and a
+    draft dossier asking for the scopes the reference app uses. Returns (editor, service,
+    client, dossier)."""
+    from authz.models import AuthMethod
+    from catalogue.editor.services import create_sandbox_client
+    from catalogue.models import DataPurpose
+    from review.dossiers.models import DataRequest
+    from tests.authz.conformance.reference_client import DECLARED
+    from tests.authz.flow import REDIRECT
+
+    editor = make_user(Role.EDITOR)
+    service = make_service(make_organisation(editor), name=name)
+    client, _secret = create_sandbox_client(
+        editor, service, redirect_uris=[REDIRECT], auth_method=AuthMethod.NONE
+    )
+    dossier = make_dossier(service, editor)
+    for scope in DECLARED:
+        db.session.add(
+            DataRequest(
+                dossier_id=dossier.id,
+                scope=scope,
+                purpose=DataPurpose.CARE,
+                retention_days=retention_days,
+            )
+        )
+    db.session.flush()
+    return editor, service, client, dossier
+
+
+def make_sandbox_client(service, scope_ceiling: str):
+    """The service's sandbox client (for the production client a decision creates)."""
+    from authz.models import ClientKind
+    from authz.services import create_client
+
+    return create_client(
+        service,
+        kind=ClientKind.SANDBOX,
+        name="bac à sable",
+        redirect_uris=["https://app.example/callback"],
+        scope_ceiling=scope_ceiling,
+    )
+
+
+def give_opinion(agent, chair, dossier, choice, reservations: str = ""):
+    """The commission's opinion on ``dossier``: a session chaired by ``chair`` with the chair
+    alone present, who votes ``choice``; the item is closed. Returns the agenda item."""
+    from review.commission import services as commission
+
+    session = make_commission_session(chair, agent=agent)
+    item = commission.put_on_agenda(agent, session, dossier)
+    commission.record_attendance(agent, session, {chair.id})
+    commission.open_deliberation(agent, item)
+    commission.cast_vote(chair, item, choice, reservations)
+    commission.close_item(agent, item)
+    return item

@@ -20,6 +20,11 @@ def submit(client, url: str, data: dict, *, form_url: str | None = None, **kwarg
     return client.post(url, data=payload, **kwargs)
 
 
+def submit_action(client, page: str, action: str, data: dict | None = None, **kwargs):
+    """POST ``data`` to ``page/action``, a form of the page ``page`` (with its CSRF token)."""
+    return submit(client, f"{page}/{action}", data or {}, form_url=page, **kwargs)
+
+
 def login(client, email: str, password: str):
     return submit(client, "/login", {"email": email, "password": password})
 
@@ -38,3 +43,17 @@ def local_date_fr(value) -> str:
     from babel.dates import format_datetime, get_timezone
 
     return format_datetime(value, "d MMMM yyyy", tzinfo=get_timezone("Europe/Paris"), locale="fr")
+
+
+def property_settings(max_examples: int):
+    """Hypothesis settings of the property-based checks: a bounded number of examples, the
+    same ones every run (a failure is reproducible), no example database."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )

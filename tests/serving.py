@@ -19,7 +19,17 @@ def serving(app) -> Iterator[str]:
     What it serves is committed for real (the server runs in another thread), so the
     tables are emptied when it stops.
     """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    try:
+        with running(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+            yield url
+    finally:
+        empty_all_tables(app)
+
+
+@contextmanager
+def running(server) -> Iterator[str]:
+    """A loopback HTTP server (werkzeug's or the standard library's) serving in a thread
+    until the block ends; yields its base URL."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -27,7 +37,6 @@ def serving(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        empty_all_tables(app)
 
 
 def empty_all_tables(app) -> None:

@@ -149,7 +149,7 @@ class OrganisationSchema(FormSchema):
     )
 
     @pre_load
-    def _upper_country(self, data, **kwargs):
+    def _normalise(self, data, **kwargs):
         if isinstance(data.get("country"), str):
             data["country"] = data["country"].upper()
         return data
@@ -256,6 +256,16 @@ class ClientSettingsSchema(FormSchema):
         return data
 
 
+def _declaration_form(data: dict) -> dict:
+    """A hosting or owner declaration's form: the country code in capitals; a new
+    declaration ("new") replaces none."""
+    if isinstance(data.get("country"), str):
+        data["country"] = data["country"].upper()
+    if data.get("replaces_id") == "new":
+        data.pop("replaces_id")
+    return data
+
+
 class HostingSchema(FormSchema):
     provider = fields.String(required=True, validate=validate.Length(min=2, max=200))
     country = _country()
@@ -265,12 +275,8 @@ class HostingSchema(FormSchema):
     replaces_id = Integer(load_default=None)
 
     @pre_load
-    def _upper_country(self, data, **kwargs):
-        if isinstance(data.get("country"), str):
-            data["country"] = data["country"].upper()
-        if data.get("replaces_id") == "new":
-            data.pop("replaces_id")
-        return data
+    def _normalise(self, data, **kwargs):
+        return _declaration_form(data)
 
     @validates_schema
     def _certificate(self, data, **kwargs):
@@ -304,10 +310,6 @@ class OwnerSchema(FormSchema):
 
     @pre_load
     def _normalise(self, data, **kwargs):
-        if isinstance(data.get("country"), str):
-            data["country"] = data["country"].upper()
         if isinstance(data.get("share_percent"), str):
             data["share_percent"] = data["share_percent"].replace(",", ".").rstrip("% ")
-        if data.get("replaces_id") == "new":
-            data.pop("replaces_id")
-        return data
+        return _declaration_form(data)

@@ -57,6 +57,17 @@ SANDBOX_SCOPE_CEILING = (
 INVITATION_LIFETIME = timedelta(days=7)
 LOGO_MAX_BYTES = 512 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# What an editor may change of its organisation (the edit form's fields).
+ORGANISATION_FIELDS = (
+    "legal_name",
+    "siren",
+    "foreign_registration",
+    "country",
+    "address",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
 
 
 @dataclass(frozen=True)
@@ -157,16 +168,7 @@ def update_organisation(editor: User, organisation: Organisation, data: dict) ->
         raise _siren_refused()
     # Two editors may send the same SIREN at once: the unique constraint decides.
     with unique_or_refused(_siren_refused):
-        for key in (
-            "legal_name",
-            "siren",
-            "foreign_registration",
-            "country",
-            "address",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ):
+        for key in ORGANISATION_FIELDS:
             setattr(organisation, key, data.get(key))
     record_event(editor, "organisation.update", "organisation", organisation.id)
     db.session.flush()
@@ -231,32 +233,25 @@ def invitation_link(token: str) -> str:
 
 
 def pending_invitations(organisation: Organisation, *, now: datetime | None = None):
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == organisation.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
-            )
-            .order_by(Invitation.created_at)
-        )
-    )
+    return _pending_invitations(Invitation.organisation_id == organisation.id, now)
 
 
 def invitations_for(user: User, *, now: datetime | None = None) -> list[Invitation]:
     """Pending invitations addressed to ``user``'s email (accepted without the link)."""
-    now = now or utcnow()
+    return _pending_invitations(Invitation.email == user.email, now)
+
+
+def _pending_invitations(condition, now: datetime | None) -> list[Invitation]:
+    """The invitations matching ``condition`` neither accepted, revoked nor expired, oldest
+    first."""
     return list(
         db.session.scalars(
             select(Invitation)
             .where(
-                Invitation.email == user.email,
+                condition,
                 Invitation.accepted_at.is_(None),
                 Invitation.revoked_at.is_(None),
-                Invitation.expires_at > now,
+                Invitation.expires_at > (now or utcnow()),
             )
             .order_by(Invitation.created_at)
         )
@@ -639,6 +634,35 @@ def _announce(services, declaration) -> None:
     signals.send(declaration_recorded, services=list(services), declaration=declaration)
 
 
+def _record_declaration(editor, declaration, replaced, event: tuple, concerned):
+    """Store a new hosting or owner declaration; ``event`` is (action, target type, target
+    id) of the audit event; the ``concerned`` services are evaluated at once."""
+    db.session.add(declaration)
+    db.session.flush()
+    record_event(
+        editor,
+        *event,
+        declaration=declaration.id,
+        country=declaration.country,
+        replaces=getattr(replaced, "id", None),
+    )
+    _announce(concerned, declaration)
+    return declaration
+
+
+def _end_declaration(editor, declaration, owned: bool, on: date, event: tuple, concerned):
+    """Close a declaration (of the editor's own service or organisation: ``owned``) on
+    ``on`` without a successor."""
+    if not owned or declaration.effective_to is not None:
+        raise EditorError("_schema", _("Cette déclaration est déjà close."))
+    if on <= declaration.effective_from:
+        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
+    declaration.effective_to = on
+    db.session.flush()
+    record_event(editor, *event, declaration=declaration.id)
+    _announce(concerned, declaration)
+
+
 def _close_replaced(model, replaces_id, owner_filter, effective_from: date):
     if replaces_id is None:
         return None
@@ -677,31 +701,21 @@ def declare_hosting(editor: User, service: Service, data: dict) -> HostingDeclar
         effective_from=data["effective_from"],
         declared_by_id=getattr(editor, "id", None),
     )
-    db.session.add(declaration)
-    db.session.flush()
-    record_event(
-        editor,
-        "service.hosting_declare",
-        "service",
-        service.id,
-        declaration=declaration.id,
-        country=declaration.country,
-        replaces=getattr(replaced, "id", None),
+    return _record_declaration(
+        editor, declaration, replaced, ("service.hosting_declare", "service", service.id), [service]
     )
-    _announce([service], declaration)
-    return declaration
 
 
 def end_hosting(editor: User, service: Service, declaration: HostingDeclaration, on: date):
     """Close a hosting location that is not replaced (e.g. a second site is dropped)."""
-    if declaration.service_id != service.id or declaration.effective_to is not None:
-        raise EditorError("_schema", _("Cette déclaration est déjà close."))
-    if on <= declaration.effective_from:
-        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
-    declaration.effective_to = on
-    db.session.flush()
-    record_event(editor, "service.hosting_end", "service", service.id, declaration=declaration.id)
-    _announce([service], declaration)
+    _end_declaration(
+        editor,
+        declaration,
+        declaration.service_id == service.id,
+        on,
+        ("service.hosting_end", "service", service.id),
+        [service],
+    )
 
 
 def declare_owner(editor: User, organisation: Organisation, data: dict) -> OwnerDeclaration:
@@ -740,37 +754,25 @@ def declare_owner(editor: User, organisation: Organisation, data: dict) -> Owner
         effective_from=on,
         declared_by_id=getattr(editor, "id", None),
     )
-    db.session.add(declaration)
-    db.session.flush()
-    record_event(
+    return _record_declaration(
         editor,
-        "organisation.owner_declare",
-        "organisation",
-        organisation.id,
-        declaration=declaration.id,
-        country=declaration.country,
-        replaces=getattr(replaced, "id", None),
+        declaration,
+        replaced,
+        ("organisation.owner_declare", "organisation", organisation.id),
+        organisation.services,
     )
-    _announce(organisation.services, declaration)
-    return declaration
 
 
 def end_owner(editor: User, organisation: Organisation, declaration: OwnerDeclaration, on: date):
     """Close an owner declaration without a successor (the owner sold its shares)."""
-    if declaration.organisation_id != organisation.id or declaration.effective_to is not None:
-        raise EditorError("_schema", _("Cette déclaration est déjà close."))
-    if on <= declaration.effective_from:
-        raise EditorError("effective_to", _("La date de fin doit suivre la date d'effet."))
-    declaration.effective_to = on
-    db.session.flush()
-    record_event(
+    _end_declaration(
         editor,
-        "organisation.owner_end",
-        "organisation",
-        organisation.id,
-        declaration=declaration.id,
+        declaration,
+        declaration.organisation_id == organisation.id,
+        on,
+        ("organisation.owner_end", "organisation", organisation.id),
+        organisation.services,
     )
-    _announce(organisation.services, declaration)
 
 
 def hosting_history(service: Service) -> list[HostingDeclaration]:

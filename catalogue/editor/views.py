@@ -67,17 +67,6 @@ from ens_core.forms import (
 
 bp = Blueprint("editor_portal", __name__, url_prefix="/editeur")
 
-ORGANISATION_FIELDS = (
-    "legal_name",
-    "siren",
-    "foreign_registration",
-    "country",
-    "address",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-)
-
 
 @bp.app_context_processor
 def _helpers():
@@ -99,6 +88,11 @@ def _no_store(response):
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _private_page(template: str, status: int = 200, **context):
+    """A portal page that no cache may keep (secrets, members, invitations)."""
+    return _no_store((render_template(template, **context), status))
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
@@ -191,20 +185,16 @@ def organisation_entry():
 
 
 def _organisation_page(organisation, *, errors=None, values=None, link=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/organisation.html",
-                organisation=organisation,
-                members=services.members_of(organisation),
-                invitations=services.pending_invitations(organisation),
-                owners=owners_on(organisation),
-                errors=errors or {},
-                values=values or {},
-                invitation_url=link,
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/organisation.html",
+        status,
+        organisation=organisation,
+        members=services.members_of(organisation),
+        invitations=services.pending_invitations(organisation),
+        owners=owners_on(organisation),
+        errors=errors or {},
+        values=values or {},
+        invitation_url=link,
     )
 
 
@@ -219,7 +209,7 @@ def organisation(organisation_id: int):
 def edit_organisation(organisation_id: int):
     organisation = _organisation_or_404(organisation_id)
     if request.method == "GET":
-        values = {key: getattr(organisation, key) or "" for key in ORGANISATION_FIELDS}
+        values = {key: getattr(organisation, key) or "" for key in services.ORGANISATION_FIELDS}
         return _organisation_form(organisation, values)
     with _shown_on(partial(_organisation_form, organisation, request.form.to_dict())):
         data = validated(OrganisationSchema())
@@ -577,22 +567,18 @@ def logo_image(service_id: int):
 
 
 def _sandbox_page(service, client, *, secret=None, errors=None, values=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/sandbox.html",
-                service=service,
-                client=client,
-                secret=secret,
-                errors=errors or {},
-                values=values,
-                AuthMethod=AuthMethod,
-                scopes=services.SANDBOX_SCOPE_CEILING.split(),
-                runs=services.conformance_runs_of(service),
-                now=utcnow(),
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/sandbox.html",
+        status,
+        service=service,
+        client=client,
+        secret=secret,
+        errors=errors or {},
+        values=values,
+        AuthMethod=AuthMethod,
+        scopes=services.SANDBOX_SCOPE_CEILING.split(),
+        runs=services.conformance_runs_of(service),
+        now=utcnow(),
     )
 
 
@@ -623,22 +609,20 @@ def sandbox(service_id: int):
 
 def _confirm_secret_page(service, back: str):
     """Ask before a secret is replaced: the application in use stops working at once."""
-    return _no_store(
-        render_template(
-            "catalogue/editor/confirm_secret.html",
-            service=service,
-            action=request.path,
-            back=back,
-            confirm_label=_("Générer un nouveau secret"),
-            consequences=[
-                _("Le secret actuel cesse de fonctionner immédiatement."),
-                _(
-                    "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
-                    "aurez pas enregistré le nouveau secret."
-                ),
-                _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
-            ],
-        )
+    return _private_page(
+        "catalogue/editor/confirm_secret.html",
+        service=service,
+        action=request.path,
+        back=back,
+        confirm_label=_("Générer un nouveau secret"),
+        consequences=[
+            _("Le secret actuel cesse de fonctionner immédiatement."),
+            _(
+                "Votre application ne pourra plus obtenir de jeton tant que vous n'y "
+                "aurez pas enregistré le nouveau secret."
+            ),
+            _("Le nouveau secret ne sera affiché qu'une seule fois : copiez-le aussitôt."),
+        ],
     )
 
 
@@ -696,16 +680,14 @@ def conformance_run(service_id: int, run_id: int):
     service = _service_or_404(service_id)
     run = _run_or_404(service, run_id)
     finished = conformance.is_finished(run)
-    return _no_store(
-        render_template(
-            "catalogue/editor/conformance_run.html",
-            service=service,
-            run=run,
-            finished=finished,
-            events=conformance.event_count(run),
-            verdicts=conformance.evaluate_run(run) if finished else [],
-            locale=str(get_locale() or "fr"),
-        )
+    return _private_page(
+        "catalogue/editor/conformance_run.html",
+        service=service,
+        run=run,
+        finished=finished,
+        events=conformance.event_count(run),
+        verdicts=conformance.evaluate_run(run) if finished else [],
+        locale=str(get_locale() or "fr"),
     )
 
 
@@ -738,19 +720,15 @@ def stop_conformance_run(service_id: int, run_id: int):
 
 
 def _production_page(service, *, secret=None, secret_for=None, errors=None, status=200):
-    return _no_store(
-        (
-            render_template(
-                "catalogue/editor/production.html",
-                service=service,
-                clients=services.production_clients(service),
-                secret=secret,
-                secret_for=secret_for,
-                errors=errors or {},
-                AuthMethod=AuthMethod,
-            ),
-            status,
-        )
+    return _private_page(
+        "catalogue/editor/production.html",
+        status,
+        service=service,
+        clients=services.production_clients(service),
+        secret=secret,
+        secret_for=secret_for,
+        errors=errors or {},
+        AuthMethod=AuthMethod,
     )
 
 
@@ -760,9 +738,7 @@ def production(service_id: int):
     return _production_page(_service_or_404(service_id))
 
 
-@bp.route(
-    "/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"]
-)
+@bp.route("/services/<int:service_id>/production/<int:client_pk>/secret", methods=["GET", "POST"])
 @requires(can_use_editor_portal)
 def regenerate_production_secret(service_id: int, client_pk: int):
     service = _service_or_404(service_id)

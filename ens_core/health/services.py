@@ -167,18 +167,12 @@ def search_measurements(
     for cond in _date_conditions(Measurement.effective_at, date_ranges or []):
         query = query.where(cond)
     query = vis.filter_measurements(query)
-    total = (
-        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        if with_total
-        else -1
-    )
     order = (
         (Measurement.effective_at.desc(), Measurement.id.desc())
         if newest_first
         else (Measurement.effective_at, Measurement.id)
     )
-    items = list(db.session.scalars(query.order_by(*order).offset(offset).limit(count)))
-    return Page(items, total, offset, count)
+    return _page(query, order, offset, count, with_total=with_total)
 
 
 def search_documents(
@@ -205,13 +199,7 @@ def search_documents(
                 )
             )
     query = vis.filter_documents(query)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(
-        db.session.scalars(
-            query.order_by(Document.date.desc(), Document.id.desc()).offset(offset).limit(count)
-        )
-    )
-    return Page(items, total, offset, count)
+    return _page(query, (Document.date.desc(), Document.id.desc()), offset, count)
 
 
 def search_appointments(
@@ -229,11 +217,19 @@ def search_appointments(
     for cond in _date_conditions(Appointment.start, date_ranges or []):
         query = query.where(cond)
     query = vis.filter_appointments(query)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     order = Appointment.start.desc() if newest_first else Appointment.start
-    items = list(
-        db.session.scalars(query.order_by(order, Appointment.id).offset(offset).limit(count))
+    return _page(query, (order, Appointment.id), offset, count)
+
+
+def _page(query, order: tuple, offset: int, count: int, *, with_total: bool = True) -> Page:
+    """One page of ``query``'s rows in ``order``, with the number of all the rows (-1 when
+    not ``with_total``)."""
+    total = (
+        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        if with_total
+        else -1
     )
+    items = list(db.session.scalars(query.order_by(*order).offset(offset).limit(count)))
     return Page(items, total, offset, count)
 
 

@@ -6,9 +6,9 @@ from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import ValidationError, fields, post_load, pre_load, validate
 
-from ens_core.forms import _flatten
+from ens_core.forms import BlankAsNoneSchema, _flatten
 from ens_core.web.edge import Integer
 from review.commission.models import College, Section, Sector, VoteChoice
 
@@ -25,22 +25,13 @@ LINK_FIELDS = (
 )
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def _blank_to_none(self, data, **kwargs):
-        return {k: (None if v == "" else v) for k, v in data.items()}
-
-
-class MandateSchema(_Base):
+class MandateSchema(BlankAsNoneSchema):
     college = fields.Enum(College, by_value=True, required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(load_default=None, allow_none=True)
 
 
-class EndMandateSchema(_Base):
+class EndMandateSchema(BlankAsNoneSchema):
     last_day = fields.Date(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
 
@@ -49,7 +40,7 @@ class NewMemberSchema(MandateSchema):
     email = fields.Email(required=True)
 
 
-class LinkSchema(_Base):
+class LinkSchema(BlankAsNoneSchema):
     section = fields.Enum(Section, by_value=True, required=True)
     organisation_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     organisation_siren = fields.String(
@@ -64,7 +55,7 @@ class LinkSchema(_Base):
     amount_eur = Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
 
-class DeclarationSchema(_Base):
+class DeclarationSchema(BlankAsNoneSchema):
     statement = fields.String(load_default="", allow_none=True, validate=validate.Length(max=5000))
     confirm = fields.Boolean(
         required=True,
@@ -88,7 +79,7 @@ def parse_links(form, rows: int) -> tuple[list[dict], dict[str, list[str]]]:
     return links, errors
 
 
-class SessionSchema(_Base):
+class SessionSchema(BlankAsNoneSchema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     held_at = fields.DateTime(format="%Y-%m-%dT%H:%M", required=True)
     location = fields.String(load_default="", allow_none=True, validate=validate.Length(max=200))
@@ -101,7 +92,7 @@ class SessionSchema(_Base):
         return data
 
 
-class ReconveneSchema(_Base):
+class ReconveneSchema(BlankAsNoneSchema):
     held_at = fields.DateTime(format="%Y-%m-%dT%H:%M", required=True)
 
     @post_load
@@ -110,11 +101,11 @@ class ReconveneSchema(_Base):
         return data
 
 
-class AgendaSchema(_Base):
+class AgendaSchema(BlankAsNoneSchema):
     dossier_id = Integer(required=True)
 
 
-class AttendanceSchema(_Base):
+class AttendanceSchema(BlankAsNoneSchema):
     present = fields.List(Integer(), load_default=list)
 
     @pre_load
@@ -127,28 +118,28 @@ class AttendanceSchema(_Base):
         return data
 
 
-class VoteSchema(_Base):
+class VoteSchema(BlankAsNoneSchema):
     choice = fields.Enum(VoteChoice, by_value=True, required=True)
     reservations = fields.String(
         load_default="", allow_none=True, validate=validate.Length(max=5000)
     )
 
 
-class BallotSchema(_Base):
+class BallotSchema(BlankAsNoneSchema):
     """The recap page's answer: the signed prepared vote, and confirm or modify."""
 
     ballot = fields.String(required=True, validate=validate.Length(max=8000))
     action = fields.String(required=True, validate=validate.OneOf(["confirm", "modify"]))
 
 
-class CommentSchema(_Base):
+class CommentSchema(BlankAsNoneSchema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
-class RecusalSchema(_Base):
+class RecusalSchema(BlankAsNoneSchema):
     reason = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))
 
 
-class ConflictDecisionSchema(_Base):
+class ConflictDecisionSchema(BlankAsNoneSchema):
     decision = fields.String(required=True, validate=validate.OneOf(["confirm", "dismiss"]))
     reason = fields.String(load_default="", allow_none=True, validate=validate.Length(max=2000))

@@ -198,20 +198,16 @@ def _item_or_403(item_id: int, policy=policies.can_see_item):
 
 def _render_item(item, errors=None, status=200, values=None):
     member = _me()
-    return (
-        render_template(
-            "review/commission/item.html",
-            item=item,
-            member=member,
-            **score_panel(item.dossier),
-            my_vote=_vote_of(member, item),
-            my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
-            vote_refusal=policies.vote_refusal(member, item),
-            errors=errors or {},
-            values=values or {},
-            service=services.dossier_service(item.dossier),
-        ),
+    return _render_item_form(
+        "review/commission/item.html",
+        item,
+        errors,
+        values,
         status,
+        member=member,
+        **score_panel(item.dossier),
+        my_conflicts=[c for c in item.conflicts if c.member_id == member.id],
+        vote_refusal=policies.vote_refusal(member, item),
     )
 
 
@@ -267,20 +263,37 @@ def comment(item_id: int):
     return redirect(url_for("commission.item", item_id=item.id) + "#commentaires", 303)
 
 
-def _render_vote(item, errors=None, values=None, status=200):
-    member = _me()
+def _form_page(template, errors=None, values=None, status=200, **context):
+    """A page with a form: its ``errors`` and the ``values`` typed (none by default)."""
     return (
-        render_template(
-            "review/commission/vote.html",
-            item=item,
-            service=services.dossier_service(item.dossier),
-            my_vote=_vote_of(member, item),
-            vote_refusal=policies.vote_refusal(member, item),
-            choices=list(VoteChoice),
-            errors=errors or {},
-            values=values or {},
-        ),
+        render_template(template, errors=errors or {}, values=values or {}, **context),
         status,
+    )
+
+
+def _render_item_form(template, item, errors=None, values=None, status=200, **context):
+    """A member's form about an agenda item (vote, recusal), with the member's vote."""
+    return _form_page(
+        template,
+        errors,
+        values,
+        status,
+        item=item,
+        service=services.dossier_service(item.dossier),
+        my_vote=_vote_of(_me(), item),
+        **context,
+    )
+
+
+def _render_vote(item, errors=None, values=None, status=200):
+    return _render_item_form(
+        "review/commission/vote.html",
+        item,
+        errors,
+        values,
+        status,
+        vote_refusal=policies.vote_refusal(_me(), item),
+        choices=list(VoteChoice),
     )
 
 
@@ -324,17 +337,7 @@ def confirm_vote(item_id: int):
 
 
 def _render_recusal(item, errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/recuse.html",
-            item=item,
-            service=services.dossier_service(item.dossier),
-            my_vote=_vote_of(_me(), item),
-            errors=errors or {},
-            values=values or {},
-        ),
-        status,
-    )
+    return _render_item_form("review/commission/recuse.html", item, errors, values, status)
 
 
 @member_bp.route("/points/<int:item_id>/deport", methods=["GET", "POST"])
@@ -471,14 +474,8 @@ def agent_index():
 
 
 def _render_new_member(errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_member_new.html",
-            errors=errors or {},
-            values=values or {},
-            colleges=College,
-        ),
-        status,
+    return _form_page(
+        "review/commission/agent_member_new.html", errors, values, status, colleges=College
     )
 
 
@@ -508,17 +505,15 @@ def new_member():
 
 
 def _render_member(member, errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_member.html",
-            member=member,
-            errors=errors or {},
-            values=values or {},
-            colleges=College,
-            today=date.today(),
-            declaration_status=queries.declaration_status(member, date.today()),
-        ),
+    return _form_page(
+        "review/commission/agent_member.html",
+        errors,
+        values,
         status,
+        member=member,
+        colleges=College,
+        today=date.today(),
+        declaration_status=queries.declaration_status(member, date.today()),
     )
 
 
@@ -568,18 +563,16 @@ def end_mandate(member_id: int, mandate_id: int):
 
 
 def _render_new_session(errors=None, values=None, status=200):
-    return (
-        render_template(
-            "review/commission/agent_session_new.html",
-            errors=errors or {},
-            values=values or {},
-            chairs=[
-                (str(m.id), m.name)
-                for m in services.all_members()
-                if any(x.college is College.CO_CHAIR for x in m.mandates)
-            ],
-        ),
+    return _form_page(
+        "review/commission/agent_session_new.html",
+        errors,
+        values,
         status,
+        chairs=[
+            (str(m.id), m.name)
+            for m in services.all_members()
+            if any(x.college is College.CO_CHAIR for x in m.mandates)
+        ],
     )
 
 

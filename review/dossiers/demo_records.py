@@ -24,19 +24,13 @@ from ens_core.db import utcnow
 from ens_core.demo import DemoContext, DemoDataError, register_kind, register_lookup
 from ens_core.demo.dates import as_datetime
 from review.dossiers import double, services
+from review.dossiers.lifecycle import TO_EVALUATION
 from review.dossiers.models import Answer, Dossier, DossierState, Verdict
 from review.scoring.services import save_measurements
 
 S = DossierState
 # The states a record may ask for, in the order a dossier reaches them.
-WALK = [
-    S.DRAFT,
-    S.SUBMITTED,
-    S.ADMISSIBLE,
-    S.UNDER_EVALUATION,
-    S.INFORMATION_REQUESTED,
-    S.EVALUATED,
-]
+WALK = list(TO_EVALUATION)
 VERDICT_OF = {
     Answer.YES: Verdict.COMPLIANT,
     Answer.NO: Verdict.NON_COMPLIANT,

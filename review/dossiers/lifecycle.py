@@ -12,16 +12,16 @@ from ens_core.db import db, utcnow
 from review.dossiers.models import Dossier, DossierState, DossierTransition
 
 S = DossierState
-PRE_DECISION = {
+# The states up to the evaluation, in the order a dossier reaches them.
+TO_EVALUATION = (
     S.DRAFT,
     S.SUBMITTED,
     S.ADMISSIBLE,
     S.UNDER_EVALUATION,
     S.INFORMATION_REQUESTED,
     S.EVALUATED,
-    S.SCHEDULED,
-    S.OPINION_GIVEN,
-}
+)
+PRE_DECISION = {*TO_EVALUATION, S.SCHEDULED, S.OPINION_GIVEN}
 
 ALLOWED: dict[DossierState, set[DossierState]] = {
     S.DRAFT: {S.SUBMITTED},

@@ -305,10 +305,7 @@ def save_answers(editor, dossier: Dossier, inputs: dict[str, AnswerInput]) -> di
         if item.answer is None:
             continue
         criterion = criteria[code]
-        answer = existing.get(criterion.id)
-        if answer is None:
-            answer = CriterionAnswer(criterion_id=criterion.id)
-            dossier.answers.append(answer)
+        answer = _row_of(criterion, existing, dossier.answers, CriterionAnswer)
         answer.answer = item.answer
         answer.justification = item.justification
         answer.answered_at = now
@@ -612,10 +609,7 @@ def save_evaluations(
         if verdict is None or criteria[code].area in doubled:
             continue
         criterion = criteria[code]
-        evaluation = existing.get(criterion.id)
-        if evaluation is None:
-            evaluation = CriterionEvaluation(criterion_id=criterion.id)
-            dossier.evaluations.append(evaluation)
+        evaluation = _row_of(criterion, existing, dossier.evaluations, CriterionEvaluation)
         evaluation.verdict = verdict
         evaluation.comment = comment
         evaluation.evaluated_at = now
@@ -844,3 +838,13 @@ def _copy_journey(previous: Dossier, dossier: Dossier, editor, now) -> None:
                 submitted_by_id=editor.id,
             )
         )
+
+
+def _row_of(criterion, existing: dict, rows: list, model):
+    """The dossier's answer or evaluation row for ``criterion`` (``existing`` maps criterion
+    ids to rows); a new one is appended to the dossier's ``rows`` if there is none yet."""
+    row = existing.get(criterion.id)
+    if row is None:
+        row = model(criterion_id=criterion.id)
+        rows.append(row)
+    return row

@@ -378,8 +378,7 @@ def notify_service_people(service: Service, kind: str, title: str, body: str, li
     active grant in one INSERT ... SELECT (a service may have hundreds of thousands of
     grants), as the citizen-facing kind ``service_suspended`` so their preference applies."""
     now = now or utcnow()
-    for member in editors_of(service):
-        notify(member, kind, title, body, link)
+    notify_editors(service, kind, title, body, link)
     notify_many(grant_holders(service, now), "service_suspended", title, body, link, now=now)
 
 
@@ -514,23 +513,23 @@ def issue_deletion_order(service, *, actor, now: datetime, reason: str, case=Non
     record_event(
         actor, "sovereignty.deletion_order", "deletion_order", order.id, service=service.id
     )
-    for member in _members(service):
-        notify(
-            member,
-            "sovereignty.deletion_order",
-            _("Ordre de suppression des données de %(service)s", service=service.name),
-            _(
-                "Supprimez les données de santé des titulaires et déposez une attestation avant le %(due)s.",
-                due=order.due_on.strftime("%d/%m/%Y"),
-            ),
-            f"/editeur/conformite/suppressions/{order.id}",
-        )
+    notify_editors(
+        service,
+        "sovereignty.deletion_order",
+        _("Ordre de suppression des données de %(service)s", service=service.name),
+        _(
+            "Supprimez les données de santé des titulaires et déposez une attestation avant le %(due)s.",
+            due=order.due_on.strftime("%d/%m/%Y"),
+        ),
+        f"/editeur/conformite/suppressions/{order.id}",
+    )
     return order
 
 
-def _members(service):
-    """The editors to notify about ``service``."""
-    return editors_of(service)
+def notify_editors(service: Service, kind: str, title: str, body: str, link=None) -> None:
+    """Notify each editor member of ``service`` (``kind``)."""
+    for member in editors_of(service):
+        notify(member, kind, title, body, link)
 
 
 ATTESTATION_FOLDER = "deletion_attestations"
@@ -573,14 +572,13 @@ def review_attestation(agent, order: DeletionOrder, *, accept: bool, comment: st
         agent, "sovereignty.attestation_reviewed", "deletion_order", order.id, accepted=accept
     )
     service = get_service(order.service_id)
-    for member in _members(service):
-        notify(
-            member,
-            "sovereignty.attestation_reviewed",
-            _("Attestation acceptée") if accept else _("Attestation refusée"),
-            comment,
-            f"/editeur/conformite/suppressions/{order.id}",
-        )
+    notify_editors(
+        service,
+        "sovereignty.attestation_reviewed",
+        _("Attestation acceptée") if accept else _("Attestation refusée"),
+        comment,
+        f"/editeur/conformite/suppressions/{order.id}",
+    )
     db.session.flush()
 
 

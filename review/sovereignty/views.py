@@ -150,10 +150,17 @@ def order(order_id: int):
 
 
 def _order_page(order, errors=None):
+    return _render_order(
+        "review/sovereignty/order_agent.html", order, get_service(order.service_id), errors
+    )
+
+
+def _render_order(template: str, order, service, errors=None):
+    """A deletion order's page (the agent's or the editor's)."""
     return render_template(
-        "review/sovereignty/order_agent.html",
+        template,
         order=order,
-        service=get_service(order.service_id),
+        service=service,
         errors=errors or {},
         today=utcnow().date(),
         OrderState=OrderState,
@@ -229,14 +236,7 @@ def order_editor(order_id: int):
 
 
 def _order_editor_page(order, service, errors=None):
-    return render_template(
-        "review/sovereignty/order_editor.html",
-        order=order,
-        service=service,
-        errors=errors or {},
-        today=utcnow().date(),
-        OrderState=OrderState,
-    )
+    return _render_order("review/sovereignty/order_editor.html", order, service, errors)
 
 
 @editor_bp.route("/suppressions/<int:order_id>/attestation")

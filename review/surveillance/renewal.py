@@ -157,17 +157,16 @@ def renewal_sweep(*, now: datetime, dry_run: bool, skip: dict | None = None):
                         service_id=row.id, valid_until=row.valid_until, days_before=d, sent_at=now
                     )
                 )
-            for member in sovereignty._members(service):
-                sovereignty.notify(
-                    member,
-                    "renewal.reminder",
-                    _("Renouvellement de %(service)s", service=service.name),
-                    _(
-                        "Le référencement expire le %(d)s : déposez un dossier de renouvellement.",
-                        d=row.valid_until.strftime("%d/%m/%Y"),
-                    ),
-                    "/editeur/conformite",
-                )
+            sovereignty.notify_editors(
+                service,
+                "renewal.reminder",
+                _("Renouvellement de %(service)s", service=service.name),
+                _(
+                    "Le référencement expire le %(d)s : déposez un dossier de renouvellement.",
+                    d=row.valid_until.strftime("%d/%m/%Y"),
+                ),
+                "/editeur/conformite",
+            )
             db.session.flush()
         yield row.slug, "renewal_notices", f"{min(due)} days before {row.valid_until.isoformat()}"
 

@@ -229,17 +229,16 @@ def notify_sanction_intent(
     db.session.add(sanction)
     db.session.flush()
     record_event(agent, "surveillance.sanction_intent", "sanction", sanction.id)
-    for member in sovereignty._members(service):
-        sovereignty.notify(
-            member,
-            "surveillance.sanction_intent",
-            _("Procédure de sanction envisagée pour %(service)s", service=service.name),
-            _(
-                "Vous pouvez présenter vos observations jusqu'au %(deadline)s.",
-                deadline=sanction.answer_deadline.strftime("%d/%m/%Y"),
-            ),
-            f"/editeur/conformite/sanctions/{sanction.id}",
-        )
+    sovereignty.notify_editors(
+        service,
+        "surveillance.sanction_intent",
+        _("Procédure de sanction envisagée pour %(service)s", service=service.name),
+        _(
+            "Vous pouvez présenter vos observations jusqu'au %(deadline)s.",
+            deadline=sanction.answer_deadline.strftime("%d/%m/%Y"),
+        ),
+        f"/editeur/conformite/sanctions/{sanction.id}",
+    )
     return sanction
 
 

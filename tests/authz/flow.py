@@ -48,11 +48,18 @@ def referenced_service(**fields):
     return service
 
 
-def public_client(service, *, kind=ClientKind.PRODUCTION, ceiling=CEILING, redirect=REDIRECT):
+def public_client(
+    service,
+    *,
+    kind=ClientKind.PRODUCTION,
+    ceiling=CEILING,
+    redirect=REDIRECT,
+    name="Test public client",
+):
     client, _ = create_client(
         service,
         kind=kind,
-        name="Test public client",
+        name=name,
         redirect_uris=[redirect],
         scope_ceiling=ceiling,
         auth_method=AuthMethod.NONE,

@@ -28,21 +28,34 @@ def test_demo_clients_and_sandbox_citizens(app_ctx):
         assert find_user_by_email(email).is_synthetic
 
 
-def test_camille_gets_a_token_with_the_confidential_demo_client(app, app_ctx):
+def _demo_code(app, account: tuple[str, str], client_id: str, scope: str):
+    """With the demo data loaded, a demo account logs in and authorises a demo client:
+    its browser, the client, the code and the PKCE verifier."""
     load_demo()
     http = app.test_client()
-    assert login(http, "camille@demo.ens", "camille-demo-2026").status_code == 302
-    journal = get_client("demo-journal")
-    code, verifier, _ = get_code(http, journal, "patient/DocumentReference.rs offline_access")
+    assert login(http, *account).status_code == 302
+    client = get_client(client_id)
+    code, verifier, _ = get_code(http, client, scope)
+    return http, client, code, verifier
+
+
+def test_camille_gets_a_token_with_the_confidential_demo_client(app, app_ctx):
+    http, journal, code, verifier = _demo_code(
+        app,
+        ("camille@demo.ens", "camille-demo-2026"),
+        "demo-journal",
+        "patient/DocumentReference.rs offline_access",
+    )
     response = exchange(http, journal, code, verifier, secret="demo-journal-secret")
     assert response.status_code == 200
     assert response.get_json()["refresh_token"]
 
 
 def test_sandbox_citizen_can_log_in_and_use_the_sandbox_client(app, app_ctx):
-    load_demo()
-    http = app.test_client()
-    assert login(http, "sandbox1@sandbox.ens", "sandbox-demo-2026").status_code == 302
-    sandbox = get_client("demo-tension-sandbox")
-    code, verifier, _ = get_code(http, sandbox, "patient/Observation.rs")
+    http, sandbox, code, verifier = _demo_code(
+        app,
+        ("sandbox1@sandbox.ens", "sandbox-demo-2026"),
+        "demo-tension-sandbox",
+        "patient/Observation.rs",
+    )
     assert exchange(http, sandbox, code, verifier).status_code == 200

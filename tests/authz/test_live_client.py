@@ -11,11 +11,9 @@ import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from authz.models import AuthMethod, ClientKind
-from authz.services import create_client
 from ens_core.accounts.models import Role
 from ens_core.db import db
-from tests.authz.flow import REDIRECT, referenced_service
+from tests.authz.flow import REDIRECT, public_client, referenced_service
 from tests.factories import PASSWORD, make_user
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -25,13 +23,10 @@ SCOPE = "launch/patient openid fhirUser patient/Observation.rs offline_access"
 def _setup(app):
     with app.app_context():
         service = referenced_service()
-        client, _ = create_client(
+        client = public_client(
             service,
-            kind=ClientKind.PRODUCTION,
+            ceiling="patient/Observation.rs openid fhirUser offline_access",
             name="Live client",
-            redirect_uris=[REDIRECT],
-            scope_ceiling="patient/Observation.rs openid fhirUser offline_access",
-            auth_method=AuthMethod.NONE,
         )
         citizen = make_user(Role.CITIZEN, email="camille.live@test.ens")
         db.session.commit()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,7 @@ from ens_core.db import db
 from tests.authz.flow import public_client, referenced_service
 from tests.e2e.conftest import new_context
 from tests.factories import PASSWORD, make_measurement, make_user
+from tests.serving import running
 
 APP_DIR = Path(__file__).parent / "smart_app"
 SCOPES = "launch/patient openid fhirUser patient/Observation.rs"
@@ -42,14 +42,11 @@ def static_site() -> Iterator[str]:
     """``smart_app/`` served on a free loopback port (another origin than ENS)."""
     handler = functools.partial(_QuietHandler, directory=str(APP_DIR))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with running(server) as url:
+            yield url
     finally:
-        server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

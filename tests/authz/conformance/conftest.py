@@ -1,10 +1,9 @@
 import pytest
 
-from authz.models import AuthMethod, ClientKind
-from authz.services import create_client
+from authz.models import ClientKind
 from catalogue.editor.services import SANDBOX_SCOPE_CEILING
 from ens_core.accounts.models import Role
-from tests.authz.flow import REDIRECT, login_citizen
+from tests.authz.flow import login_citizen, public_client
 from tests.factories import make_service, make_user
 
 
@@ -15,15 +14,12 @@ def sandbox_service(app_ctx):
 
 @pytest.fixture
 def sandbox_client(sandbox_service):
-    client, _secret = create_client(
+    return public_client(
         sandbox_service,
         kind=ClientKind.SANDBOX,
+        ceiling=SANDBOX_SCOPE_CEILING,
         name="Appli Essai (bac à sable)",
-        redirect_uris=[REDIRECT],
-        scope_ceiling=SANDBOX_SCOPE_CEILING,
-        auth_method=AuthMethod.NONE,
     )
-    return client
 
 
 @pytest.fixture

@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import re
 
-from authz.models import AuthMethod
-from catalogue.editor.services import create_sandbox_client
-from catalogue.models import DataPurpose
 from ens_core.accounts.models import Role
-from ens_core.db import db
-from review.dossiers.models import DataRequest
-from tests.authz.conformance.reference_client import DECLARED, ReferenceApp
-from tests.authz.flow import REDIRECT, login_citizen
-from tests.factories import PASSWORD, make_dossier, make_organisation, make_service, make_user
+from tests.authz.conformance.reference_client import ReferenceApp
+from tests.authz.flow import login_citizen
+from tests.factories import PASSWORD, make_organisation, make_sandboxed_dossier, make_user
 from tests.helpers import login, submit
 
 
 def _editor_service():
-    editor = make_user(Role.EDITOR)
-    service = make_service(make_organisation(editor), name="Appli Conforme")
-    client, _secret = create_sandbox_client(
-        editor, service, redirect_uris=[REDIRECT], auth_method=AuthMethod.NONE
-    )
-    dossier = make_dossier(service, editor)
-    for scope in DECLARED:
-        db.session.add(
-            DataRequest(
-                dossier_id=dossier.id, scope=scope, purpose=DataPurpose.CARE, retention_days=365
-            )
-        )
-    db.session.flush()
+    editor, service, client, _dossier = make_sandboxed_dossier("Appli Conforme")
     return editor, service, client
 
 
@@ -68,7 +51,8 @@ def test_run_from_the_portal_with_the_reference_app_passes_every_check(app, app_
     assert "[masqué]" in report  # evidence shows requests with their secrets masked
 
 
-def test_withdrawing_before_any_consent_is_explained(app, app_ctx):
+def _open_run_for_a_day(app):
+    """The editor's portal client, its sandbox page and a 24-hour run opened there."""
     editor, service, _client = _editor_service()
     portal = app.test_client()
     login(portal, editor.email, PASSWORD)
@@ -76,6 +60,11 @@ def test_withdrawing_before_any_consent_is_explained(app, app_ctx):
     run_url = submit(portal, f"{sandbox}/essais", {"hours": "24"}, form_url=sandbox).headers[
         "Location"
     ]
+    return portal, sandbox, run_url
+
+
+def test_withdrawing_before_any_consent_is_explained(app, app_ctx):
+    portal, sandbox, run_url = _open_run_for_a_day(app)
     answer = submit(portal, f"{run_url}/retrait", {}, form_url=run_url)
     assert answer.status_code == 302
     assert "Aucun consentement en cours" in portal.get(run_url).get_data(as_text=True)
@@ -86,13 +75,7 @@ def test_withdrawing_before_any_consent_is_explained(app, app_ctx):
 
 
 def test_another_editor_sees_no_run(app, app_ctx):
-    editor, service, _client = _editor_service()
-    portal = app.test_client()
-    login(portal, editor.email, PASSWORD)
-    sandbox = f"/editeur/services/{service.id}/bac-a-sable"
-    run_url = submit(portal, f"{sandbox}/essais", {"hours": "24"}, form_url=sandbox).headers[
-        "Location"
-    ]
+    _portal, _sandbox, run_url = _open_run_for_a_day(app)
     other = app.test_client()
     intruder = make_user(Role.EDITOR)
     make_organisation(intruder)

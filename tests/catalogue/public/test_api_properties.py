@@ -7,21 +7,16 @@ SQLite, and on PostgreSQL when ``ENS_TEST_DATABASE_URL`` is set."""
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import checks
 
 from catalogue.models import DataPurpose
 from tests.factories import make_listed_service, make_organisation
+from tests.helpers import property_settings
 
-SETTINGS = settings(
-    max_examples=50,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples every run: a failure is reproducible
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+SETTINGS = property_settings(max_examples=50)
 CHECKS = [
     not_a_server_error,
     checks.negative_data_rejection,

@@ -107,34 +107,19 @@ def test_filters(app_ctx):
 
 
 def test_sorts(app_ctx):
-    make_listed_service(
-        name="Zèbre",
-        slug="zebre",
-        ecoscore_grade="A",
-        ecoscore_value=90,
-        referenced_at=datetime(2026, 3, 1, tzinfo=UTC),
-    )
-    make_listed_service(
-        name="Écoute",
-        slug="ecoute",
-        ecoscore_grade="C",
-        ecoscore_value=50,
-        referenced_at=datetime(2026, 5, 1, tzinfo=UTC),
-    )
-    make_listed_service(
-        name="Abri",
-        slug="abri",
-        ecoscore_grade="A",
-        ecoscore_value=95,
-        referenced_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    make_listed_service(
-        name="Mésange",
-        slug="mesange",
-        ecoscore_grade=None,
-        ecoscore_value=None,
-        referenced_at=datetime(2025, 6, 1, tzinfo=UTC),
-    )
+    for name, slug, grade, value, referenced_on in [
+        ("Zèbre", "zebre", "A", 90, datetime(2026, 3, 1, tzinfo=UTC)),
+        ("Écoute", "ecoute", "C", 50, datetime(2026, 5, 1, tzinfo=UTC)),
+        ("Abri", "abri", "A", 95, datetime(2026, 1, 1, tzinfo=UTC)),
+        ("Mésange", "mesange", None, None, datetime(2025, 6, 1, tzinfo=UTC)),
+    ]:
+        make_listed_service(
+            name=name,
+            slug=slug,
+            ecoscore_grade=grade,
+            ecoscore_value=value,
+            referenced_at=referenced_on,
+        )
     # Alphabetical ignores accents ("Écoute" between "Abri" and "Mésange").
     assert slugs(sort="name") == ["abri", "ecoute", "mesange", "zebre"]
     assert slugs() == ["abri", "ecoute", "mesange", "zebre"]  # default without keywords

@@ -10,19 +10,14 @@ from __future__ import annotations
 import base64
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.ens_core.fhir.conftest import blood_pressure, observation
 from tests.ens_core.fhir.test_documents_appointments import appointment, document
+from tests.helpers import property_settings
 
-SETTINGS = settings(
-    max_examples=80,
-    deadline=None,
-    database=None,
-    derandomize=True,  # the same examples every run: a failure is reproducible
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+SETTINGS = property_settings(max_examples=80)
 
 
 def _deep(depth: int) -> dict:

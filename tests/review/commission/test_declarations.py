@@ -84,15 +84,19 @@ def test_excluded_sector_links_during_the_mandate_are_flagged_to_the_chair(app_c
     assert any(n.kind == "commission.excluded_sector" for n in notes)
 
 
-def test_declaration_form_files_a_new_version(client, app_ctx):
+def _undeclared_member_posts(client, form: dict):
+    """A member without a declaration logs in and posts the declaration form."""
     from tests.factories import PASSWORD
     from tests.helpers import login, submit
 
     member = make_member(declared=False)
     login(client, member.user.email, PASSWORD)
-    response = submit(
+    return member, submit(client, "/commission/declaration", form)
+
+
+def test_declaration_form_files_a_new_version(client, app_ctx):
+    member, response = _undeclared_member_posts(
         client,
-        "/commission/declaration",
         {
             "links-0-section": "boards",
             "links-0-organisation_name": "Santé Connect SAS",
@@ -111,14 +115,8 @@ def test_declaration_form_files_a_new_version(client, app_ctx):
 
 
 def test_declaration_form_explains_errors(client, app_ctx):
-    from tests.factories import PASSWORD
-    from tests.helpers import login, submit
-
-    member = make_member(declared=False)
-    login(client, member.user.email, PASSWORD)
-    response = submit(
+    member, response = _undeclared_member_posts(
         client,
-        "/commission/declaration",
         {"links-0-organisation_name": "Acme", "links-0-organisation_siren": "12", "confirm": "on"},
     )
     assert response.status_code == 400

@@ -38,13 +38,18 @@ def test_demo_members_sessions_and_conflict(app, app_ctx):
     ]
 
 
+def _assert_pages_render(client, paths):
+    for path in paths:
+        assert client.get(path).status_code == 200, path
+
+
 def test_demo_pages_render_for_each_actor(app, app_ctx):
     load_demo()
     past, upcoming = _session(PAST_TITLE), _session(UPCOMING_TITLE)
     chair = app.test_client()
     login(chair, "membre1@demo.ens", "membre-demo-2026")
     member1 = services.member_of(services.all_members()[0].user)
-    for path in [
+    chair_paths = [
         "/commission",
         "/commission/historique",
         "/commission/declaration",
@@ -53,15 +58,15 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
         f"/commission/points/{upcoming.items[0].id}",
         "/commission/membres",
         f"/commission/membres/{member1.id}/declaration",
-    ]:
-        assert chair.get(path).status_code == 200, path
+    ]
+    _assert_pages_render(chair, chair_paths)
     co_chair = app.test_client()
     login(co_chair, "membre2@demo.ens", "membre-demo-2026")
     conflicts = co_chair.get(f"/commission/seances/{upcoming.id}/conflits")
     assert conflicts.status_code == 200 and "Santé Connect SAS" in conflicts.get_data(as_text=True)
     agent = app.test_client()
     login(agent, "agent@demo.ens", "agent-demo-2026")
-    for path in [
+    agent_paths = [
         "/agent/commission",
         "/agent/commission/membres/nouveau",
         f"/agent/commission/membres/{member1.id}",
@@ -71,8 +76,8 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
         f"/agent/commission/seances/{past.id}/proces-verbal",
         "/agent/decisions",
         f"/agent/decisions/dossiers/{past.items[0].dossier_id}",
-    ]:
-        assert agent.get(path).status_code == 200, path
+    ]
+    _assert_pages_render(agent, agent_paths)
     expired = app.test_client()
     login(expired, "membre9@demo.ens", "membre-demo-2026")
     assert expired.get("/commission").status_code == 200

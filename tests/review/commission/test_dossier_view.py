@@ -16,13 +16,14 @@ from ens_core.audit.models import AuditEvent
 from ens_core.db import db
 from review.commission import policies, services
 from review.commission.dossier_file import dossier_file
-from review.commission.models import College, Section, Sector, VoteChoice
+from review.commission.models import College, VoteChoice
 from review.dossiers import services as dossiers
 from review.dossiers.lifecycle import transition
 from review.dossiers.models import Answer, DossierState, Verdict
 from tests.factories import (
     PASSWORD,
     complete_dossier,
+    declared_link,
     make_commission_session,
     make_dossier,
     make_member,
@@ -129,20 +130,7 @@ def scene(app_ctx):
     dossier = _renewal(service, editor, agent)
     chair = make_member(College.CO_CHAIR)
     member = make_member()
-    recused = make_member(
-        links=[
-            {
-                "section": Section.CONSULTING,
-                "organisation_name": "Santé Connect SAS",
-                "organisation_siren": None,
-                "sector": Sector.EHEALTH_EDITOR,
-                "nature": "Audit",
-                "starts_on": date(2024, 1, 1),
-                "ends_on": None,
-                "amount_eur": None,
-            }
-        ]
-    )
+    recused = make_member(links=[declared_link("Santé Connect SAS")])
     expired = make_member(starts_on=date.today() - timedelta(days=3 * 366))
     session = make_commission_session(chair, agent=agent)
     item = services.put_on_agenda(agent, session, dossier)

@@ -9,9 +9,10 @@ from dateutil.relativedelta import relativedelta
 from ens_core.accounts.models import Role
 from ens_core.db import db
 from review.commission import services
-from review.commission.models import College, ItemStatus, Section, Sector, VoteChoice
+from review.commission.models import College, ItemStatus, Section, VoteChoice
 from tests.factories import (
     PASSWORD,
+    declared_link,
     make_commission_session,
     make_evaluated_dossier,
     make_member,
@@ -19,7 +20,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login, submit
+from tests.helpers import csrf_token, login, submit, submit_action
 
 
 @pytest.fixture
@@ -27,20 +28,7 @@ def scene(app_ctx):
     agent = make_user(Role.AGENT)
     chair = make_member(College.CO_CHAIR)
     member = make_member()
-    conflicted = make_member(
-        links=[
-            {
-                "section": Section.CONSULTING,
-                "organisation_name": "Santé Connect SAS",
-                "organisation_siren": None,
-                "sector": Sector.EHEALTH_EDITOR,
-                "nature": "Audit",
-                "starts_on": date(2024, 1, 1),
-                "ends_on": None,
-                "amount_eur": None,
-            }
-        ]
-    )
+    conflicted = make_member(links=[declared_link("Santé Connect SAS")])
     expired = make_member(starts_on=date.today() - relativedelta(years=3))
     organisation = make_organisation(legal_name="Santé Connect SAS")
     session = make_commission_session(chair, agent=agent)
@@ -170,16 +158,12 @@ def test_chair_decides_conflicts_through_the_portal(app, app_ctx):
     chair = make_member(College.CO_CHAIR)
     make_member(
         links=[
-            {
-                "section": Section.BOARDS,
-                "organisation_name": "Acme Santé SA",
-                "organisation_siren": None,
-                "sector": Sector.EHEALTH_EDITOR,
-                "nature": "Administrateur",
-                "starts_on": date(2023, 1, 1),
-                "ends_on": None,
-                "amount_eur": None,
-            }
+            declared_link(
+                "Acme Santé SA",
+                section=Section.BOARDS,
+                nature="Administrateur",
+                starts_on=date(2023, 1, 1),
+            )
         ]
     )
     session = make_commission_session(chair, agent=agent)
@@ -273,16 +257,15 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
     assert new.status_code == 303
     session_url = new.headers["Location"]
     session_id = int(session_url.rstrip("/").rsplit("/", 1)[1])
+
+    def post_from_session_page(path, data=None):
+        return submit(client, path, data or {}, form_url=session_url).status_code
+
     assert (
-        submit(
-            client,
-            f"{session_url}/ordre-du-jour",
-            {"dossier_id": str(dossier.id)},
-            form_url=session_url,
-        ).status_code
+        post_from_session_page(f"{session_url}/ordre-du-jour", {"dossier_id": str(dossier.id)})
         == 303
     )
-    assert submit(client, f"{session_url}/convocation", {}, form_url=session_url).status_code == 303
+    assert post_from_session_page(f"{session_url}/convocation") == 303
     present = [chair, *members]
     assert (
         client.post(
@@ -297,23 +280,13 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
     db.session.expire_all()
     session = services.get_session(session_id)
     [item] = session.items
-    assert (
-        submit(
-            client, f"/agent/commission/points/{item.id}/ouverture", {}, form_url=session_url
-        ).status_code
-        == 303
-    )
+    assert post_from_session_page(f"/agent/commission/points/{item.id}/ouverture") == 303
     db.session.expire_all()
     for member in present:
         services.cast_vote(
             member, item, VoteChoice.FAVOURABLE_NON_SUSPENSIVE, "Accessibilité à revoir"
         )
-    assert (
-        submit(
-            client, f"/agent/commission/points/{item.id}/cloture", {}, form_url=session_url
-        ).status_code
-        == 303
-    )
+    assert post_from_session_page(f"/agent/commission/points/{item.id}/cloture") == 303
     db.session.expire_all()
     assert item.opinion is VoteChoice.FAVOURABLE_NON_SUSPENSIVE
     page = client.get(session_url).get_data(as_text=True)
@@ -327,7 +300,7 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
         and "Quorum atteint" in body
     )
     assert "minutes.css" in body
-    assert submit(client, f"{session_url}/cloture", {}, form_url=session_url).status_code == 303
+    assert post_from_session_page(f"{session_url}/cloture") == 303
 
 
 def test_secretariat_forms_re_render_with_errors(app, app_ctx):
@@ -356,18 +329,13 @@ def test_secretariat_forms_re_render_with_errors(app, app_ctx):
     db.session.expire_all()
     assert user.has_role(Role.COMMISSIONER)
     member = services.member_of(user)
-    third = submit(
-        client,
-        f"/agent/commission/membres/{member.id}/mandats",
-        {"college": "citizen", "starts_on": "2028-01-01"},
-        form_url=f"/agent/commission/membres/{member.id}",
+    member_page = f"/agent/commission/membres/{member.id}"
+    third = submit_action(
+        client, member_page, "mandats", {"college": "citizen", "starts_on": "2028-01-01"}
     )
     assert third.status_code == 303
-    refused = submit(
-        client,
-        f"/agent/commission/membres/{member.id}/mandats",
-        {"college": "citizen", "starts_on": "2030-01-01"},
-        form_url=f"/agent/commission/membres/{member.id}",
+    refused = submit_action(
+        client, member_page, "mandats", {"college": "citizen", "starts_on": "2030-01-01"}
     )
     assert refused.status_code == 400
     assert "troisième mandat consécutif" in refused.get_data(as_text=True)

@@ -146,29 +146,25 @@ def test_the_four_opinion_levels_and_abstentions(board, choices, expected):
         assert "Réserve" in item.opinion_reservations
 
 
-def test_a_tie_is_decided_by_the_presiding_co_chair(board):
+@pytest.mark.parametrize(
+    "choices,expected,broken_by_chair",
+    [
+        # The presiding co-chair's vote decides the tie.
+        (
+            [V.FAVOURABLE, V.UNFAVOURABLE, V.FAVOURABLE, V.UNFAVOURABLE, V.ABSTAIN],
+            V.FAVOURABLE,
+            True,
+        ),
+        # A tie the chair does not break goes to the more reserved choice.
+        ([V.ABSTAIN, V.UNFAVOURABLE, V.FAVOURABLE, V.ABSTAIN], V.UNFAVOURABLE, False),
+    ],
+    ids=["decided-by-the-presiding-co-chair", "not-broken-goes-to-the-more-reserved-choice"],
+)
+def test_a_tie(board, choices, expected, broken_by_chair):
     agent, chair, others, session, item = board
-    votes = [
-        (chair, V.FAVOURABLE),
-        (others[0], V.UNFAVOURABLE),
-        (others[1], V.FAVOURABLE),
-        (others[2], V.UNFAVOURABLE),
-        (others[3], V.ABSTAIN),
-    ]
-    assert _vote_all(agent, session, item, votes) is V.FAVOURABLE
-    assert item.tie_broken_by_chair
-
-
-def test_a_tie_the_chair_does_not_break_goes_to_the_more_reserved_choice(board):
-    agent, chair, others, session, item = board
-    votes = [
-        (chair, V.ABSTAIN),
-        (others[0], V.UNFAVOURABLE),
-        (others[1], V.FAVOURABLE),
-        (others[2], V.ABSTAIN),
-    ]
-    assert _vote_all(agent, session, item, votes) is V.UNFAVOURABLE
-    assert not item.tie_broken_by_chair
+    votes = zip([chair, *others][: len(choices)], choices, strict=True)
+    assert _vote_all(agent, session, item, votes) is expected
+    assert bool(item.tie_broken_by_chair) is broken_by_chair
 
 
 def test_one_vote_per_member_and_item(board):

@@ -5,12 +5,11 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from authz.models import ClientKind
-from authz.services import clients_of_service, create_client
+from authz.services import clients_of_service
 from catalogue.models import DataPurpose, ServiceEvent, ServiceEventKind, ServiceStatus
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
 from ens_core.notifications.models import Notification
-from review.commission import services as commission
 from review.commission.models import College, VoteChoice
 from review.decisions import services, sources
 from review.decisions.models import Outcome, Permission
@@ -18,9 +17,10 @@ from review.decisions.policies import can_decide
 from review.dossiers.models import DossierState
 from tests.factories import (
     PASSWORD,
-    make_commission_session,
+    give_opinion,
     make_evaluated_dossier,
     make_member,
+    make_sandbox_client,
     make_service,
     make_user,
 )
@@ -34,21 +34,11 @@ def _dossier_with_opinion(opinion: VoteChoice):
     services.grant_permission(None, agent, Permission.DECISION)
     chair = make_member(College.CO_CHAIR)
     service = make_service()
-    create_client(
-        service,
-        kind=ClientKind.SANDBOX,
-        name="bac à sable",
-        redirect_uris=["https://app.example/callback"],
-        scope_ceiling="openid fhirUser launch/patient patient/Observation.rs patient/Patient.r",
+    make_sandbox_client(
+        service, "openid fhirUser launch/patient patient/Observation.rs patient/Patient.r"
     )
-    session = make_commission_session(chair, agent=agent)
-    item = commission.put_on_agenda(agent, session, make_evaluated_dossier(service))
-    commission.record_attendance(agent, session, {chair.id})
-    commission.open_deliberation(agent, item)
-    commission.cast_vote(
-        chair, item, opinion, "AIPD à fournir" if opinion.needs_reservations else ""
-    )
-    commission.close_item(agent, item)
+    reservations = "AIPD à fournir" if opinion.needs_reservations else ""
+    item = give_opinion(agent, chair, make_evaluated_dossier(service), opinion, reservations)
     return agent, item.dossier, service
 
 
@@ -284,13 +274,7 @@ def test_a_renewal_decision_keeps_the_production_client_and_records_a_renewal(ap
     request = open_renewal_request(agent, service, now=utcnow())
     renewal = make_evaluated_dossier(service)
     mark_renewal_filed(request, renewal.id)
-    chair = make_member(College.CO_CHAIR)
-    session = make_commission_session(chair, agent=agent)
-    item = commission.put_on_agenda(agent, session, renewal)
-    commission.record_attendance(agent, session, {chair.id})
-    commission.open_deliberation(agent, item)
-    commission.cast_vote(chair, item, VoteChoice.FAVOURABLE)
-    commission.close_item(agent, item)
+    give_opinion(agent, make_member(College.CO_CHAIR), renewal, VoteChoice.FAVOURABLE)
 
     later = date.today() + relativedelta(years=4)
     decision = services.record_decision(

@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import pytest
 
-from authz.models import AuthMethod
-from catalogue.editor.services import create_sandbox_client
-from catalogue.models import DataPurpose, ServiceStatus
+from catalogue.models import ServiceStatus
 from ens_core.accounts.models import Role
 from ens_core.db import db, utcnow
 from review.commission import services as commission
 from review.commission.models import College
 from review.dossiers.lifecycle import transition
-from review.dossiers.models import DataRequest, DossierState
+from review.dossiers.models import DossierState
 from review.surveillance.models import ChangeKind
 from review.surveillance.services import declare_change
-from tests.authz.conformance.reference_client import DECLARED, drive_run
-from tests.authz.flow import REDIRECT, login_citizen
+from tests.authz.conformance.reference_client import drive_run
+from tests.authz.flow import login_citizen
 from tests.factories import (
     PASSWORD,
     make_commission_session,
     make_dossier,
     make_member,
     make_organisation,
+    make_sandboxed_dossier,
     make_service,
     make_user,
 )
@@ -35,19 +34,7 @@ from tests.helpers import login, submit
 @pytest.fixture
 def attached(app, app_ctx):
     """A dossier whose editor attached a run where the reference app passed every check."""
-    editor = make_user(Role.EDITOR)
-    service = make_service(make_organisation(editor), name="Appli Prouvée")
-    client, _secret = create_sandbox_client(
-        editor, service, redirect_uris=[REDIRECT], auth_method=AuthMethod.NONE
-    )
-    dossier = make_dossier(service, editor)
-    for scope in DECLARED:
-        db.session.add(
-            DataRequest(
-                dossier_id=dossier.id, scope=scope, purpose=DataPurpose.CARE, retention_days=30
-            )
-        )
-    db.session.flush()
+    editor, service, client, dossier = make_sandboxed_dossier("Appli Prouvée", retention_days=30)
     browser = app.test_client()
     login_citizen(browser, make_user(Role.CITIZEN, is_synthetic=True))
     run, _verdicts = drive_run(browser, client, editor)

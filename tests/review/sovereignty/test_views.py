@@ -17,7 +17,7 @@ from review.sovereignty.models import OrderState
 from review.sovereignty.sweep import run_sweep
 from review.surveillance.models import ChangeDeclaration
 from tests.factories import PASSWORD, make_organisation, make_referenced_service, make_user
-from tests.helpers import login, submit
+from tests.helpers import login, submit, submit_action
 
 
 def as_user(app, user):
@@ -30,6 +30,10 @@ def as_demo(app, email, password):
     client = app.test_client()
     assert login(client, email, password).status_code == 302
     return client
+
+
+def post_registry_change(client, data, form_url="/agent/souverainete/pays"):
+    return submit(client, "/agent/souverainete/pays/changement", data, form_url=form_url)
 
 
 def member_of(service):
@@ -53,11 +57,8 @@ def test_done_when_scenario(app, app_ctx):
 
     # An admin records "NO leaves the EEA today": suspended within the same request.
     admin = as_demo(app, "agent@demo.ens", "agent-demo-2026")
-    response = submit(
-        admin,
-        "/agent/souverainete/pays/changement",
-        {"code": "no", "union": "eea", "action": "leave", "on": date.today().isoformat()},
-        form_url="/agent/souverainete/pays",
+    response = post_registry_change(
+        admin, {"code": "no", "union": "eea", "action": "leave", "on": date.today().isoformat()}
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -89,11 +90,11 @@ def test_done_when_scenario(app, app_ctx):
     )
     db.session.expire_all()
     assert nordic.status is ServiceStatus.SUSPENDED  # not before an agent's review
-    response = submit(
+    response = submit_action(
         admin,
-        f"/agent/surveillance/changements/{change.id}/examen",
+        f"/agent/surveillance/changements/{change.id}",
+        "examen",
         {"decision": "accept", "comment": "Certificat vérifié."},
-        form_url=f"/agent/surveillance/changements/{change.id}",
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -126,28 +127,21 @@ def test_registry_change_needs_an_admin_and_validates(app, app_ctx):
     agent = make_user(Role.AGENT)
     client = as_user(app, agent)
     assert client.get("/agent/souverainete/pays").status_code == 200
-    token_page = "/agent/souverainete/pays"
     admin = as_user(app, make_user(Role.ADMIN))
-    response = submit(
-        admin,
-        "/agent/souverainete/pays/changement",
-        {"code": "N0", "union": "eea", "action": "leave", "on": "x"},
-        form_url=token_page,
+    response = post_registry_change(
+        admin, {"code": "N0", "union": "eea", "action": "leave", "on": "x"}
     )
     assert response.status_code == 400
     assert "Code ISO" in response.get_data(as_text=True)
-    response = submit(
+    response = post_registry_change(
         admin,
-        "/agent/souverainete/pays/changement",
         {"code": "US", "union": "eu", "action": "leave", "on": "2026-01-01"},
-        form_url=token_page,
     )
     assert response.status_code == 400
     # An agent without the admin role cannot post a change.
     csrf_client = as_user(app, make_user(Role.AGENT, Role.EDITOR))
-    response = submit(
+    response = post_registry_change(
         csrf_client,
-        "/agent/souverainete/pays/changement",
         {"code": "NO", "union": "eea", "action": "leave", "on": "2026-01-01"},
         form_url="/editeur/conformite",
     )
@@ -174,20 +168,18 @@ def test_editor_uploads_an_attestation_only_for_its_own_order(app, app_ctx):
     assert client.get("/editeur/conformite").status_code == 200
     from io import BytesIO
 
-    response = submit(
-        client,
-        url,
-        {"attestation": (BytesIO(b"not a pdf"), "a.pdf")},
-        content_type="multipart/form-data",
-    )
+    def upload(content: bytes, filename: str):
+        return submit(
+            client,
+            url,
+            {"attestation": (BytesIO(content), filename)},
+            content_type="multipart/form-data",
+        )
+
+    response = upload(b"not a pdf", "a.pdf")
     assert response.status_code == 400
     assert "PDF" in response.get_data(as_text=True)
-    response = submit(
-        client,
-        url,
-        {"attestation": (BytesIO(b"%PDF-1.4 signed"), "attestation.pdf")},
-        content_type="multipart/form-data",
-    )
+    response = upload(b"%PDF-1.4 signed", "attestation.pdf")
     assert response.status_code == 302
     db.session.expire_all()
     assert order.state is OrderState.SUBMITTED

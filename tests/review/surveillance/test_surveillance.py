@@ -39,25 +39,24 @@ def kinds_of(user):
 # --------------------------------------------------------------------------- complaints
 
 
+def _security_complaint(agent, service, description, attachment):
+    return services.file_complaint(
+        agent,
+        service,
+        category=ComplaintCategory.SECURITY,
+        description=description,
+        attachments=[attachment],
+        now=NOW,
+    )
+
+
 def test_agent_files_a_complaint_with_a_checked_attachment_and_opens_an_audit(app_ctx):
     agent = make_user(Role.AGENT)
     service = make_referenced_service()
     with pytest.raises(services.SurveillanceError):
-        services.file_complaint(
-            agent,
-            service,
-            category=ComplaintCategory.SECURITY,
-            description="Fuite",
-            attachments=[("x.pdf", b"<html>")],
-            now=NOW,
-        )
-    complaint = services.file_complaint(
-        agent,
-        service,
-        category=ComplaintCategory.SECURITY,
-        description="Fuite de données signalée",
-        attachments=[("capture.png", b"\x89PNG\r\n\x1a\nDATA")],
-        now=NOW,
+        _security_complaint(agent, service, "Fuite", ("x.pdf", b"<html>"))
+    complaint = _security_complaint(
+        agent, service, "Fuite de données signalée", ("capture.png", b"\x89PNG\r\n\x1a\nDATA")
     )
     (attachment,) = complaint.attachments
     assert attachment.content_type == "image/png"
@@ -267,21 +266,15 @@ def test_scope_increase_needs_a_commission_opinion(app_ctx):
     editor = make_user(Role.EDITOR)
     agent = make_user(Role.AGENT)
     service = make_referenced_service(make_organisation(editor))
-    same = services.declare_change(
-        editor,
-        service,
-        kind=ChangeKind.SCOPES,
-        payload={"scopes": ["patient/Observation.rs"]},
-        now=NOW,
-    )
+
+    def declare_scopes(*scopes):
+        return services.declare_change(
+            editor, service, kind=ChangeKind.SCOPES, payload={"scopes": list(scopes)}, now=NOW
+        )
+
+    same = declare_scopes("patient/Observation.rs")
     assert not same.requires_commission_opinion
-    more = services.declare_change(
-        editor,
-        service,
-        kind=ChangeKind.SCOPES,
-        payload={"scopes": ["patient/Condition.rs"]},
-        now=NOW,
-    )
+    more = declare_scopes("patient/Condition.rs")
     assert more.requires_commission_opinion
     services.review_change(agent, more, accept=True, comment="", now=NOW)
     assert more.state is ChangeState.AWAITING_OPINION

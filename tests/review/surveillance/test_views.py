@@ -19,7 +19,7 @@ from review.surveillance.models import (
     SanctionKind,
 )
 from tests.factories import PASSWORD, make_organisation, make_referenced_service, make_user
-from tests.helpers import login, submit
+from tests.helpers import login, submit, submit_action
 
 
 def as_user(app, user):
@@ -169,22 +169,19 @@ def test_complaint_triage_audit_and_sanction_over_http(app, world):
         select(Complaint).where(Complaint.description == "Fuite possible")
     )
     url = f"/agent/surveillance/plaintes/{complaint.id}"
-    response = submit(
-        agent,
-        f"{url}/audit",
-        {"scope": "Sécurité", "auditor": "Cabinet X", "deadline": "2000-01-01"},
-        form_url=url,
+    response = submit_action(
+        agent, url, "audit", {"scope": "Sécurité", "auditor": "Cabinet X", "deadline": "2000-01-01"}
     )
     assert response.status_code == 400
-    response = submit(
+    response = submit_action(
         agent,
-        f"{url}/audit",
+        url,
+        "audit",
         {
             "scope": "Sécurité",
             "auditor": "Cabinet X",
             "deadline": (date.today() + timedelta(days=20)).isoformat(),
         },
-        form_url=url,
     )
     assert response.status_code == 302
     assert (
@@ -200,39 +197,24 @@ def test_complaint_triage_audit_and_sanction_over_http(app, world):
     assert response.status_code == 302
     sanction_id = int(response.headers["Location"].rsplit("/", 1)[1])
     sanction_url = f"/agent/surveillance/sanctions/{sanction_id}"
-    response = submit(
-        agent,
-        f"{sanction_url}/decision",
-        {"kind": "suspension", "text": "Trop tôt", "suspended_until": "2099-01-01"},
-        form_url=sanction_url,
-    )
+
+    def decide_suspension(**fields):
+        return submit_action(agent, sanction_url, "decision", {"kind": "suspension", **fields})
+
+    response = decide_suspension(text="Trop tôt", suspended_until="2099-01-01")
     assert response.status_code == 400  # the editor may still answer
 
     editor = as_user(app, world["editor"])
     editor_url = f"/editeur/conformite/sanctions/{sanction_id}"
     assert submit(editor, editor_url, {"answer": ""}).status_code == 400
     assert submit(editor, editor_url, {"answer": "Nous avons corrigé."}).status_code == 302
-    response = submit(
-        agent,
-        f"{sanction_url}/decision",
-        {"kind": "suspension", "text": "Suspension", "suspended_until": ""},
-        form_url=sanction_url,
-    )
+    response = decide_suspension(text="Suspension", suspended_until="")
     assert response.status_code == 400
-    response = submit(
-        agent,
-        f"{sanction_url}/decision",
-        {
-            "kind": "suspension",
-            "text": "Suspension",
-            "until_condition": "Audit de sécurité favorable",
-        },
-        form_url=sanction_url,
-    )
+    response = decide_suspension(text="Suspension", until_condition="Audit de sécurité favorable")
     assert response.status_code == 302
     db.session.expire_all()
     assert service.status is ServiceStatus.SUSPENDED
-    assert submit(agent, f"{sanction_url}/levee", {}, form_url=sanction_url).status_code == 302
+    assert submit_action(agent, sanction_url, "levee").status_code == 302
     db.session.expire_all()
     assert service.status is ServiceStatus.REFERENCED
 

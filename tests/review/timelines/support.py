@@ -2,21 +2,19 @@
 
 from datetime import UTC, date, datetime
 
-from authz.models import ClientKind
-from authz.services import create_client
 from catalogue.models import DataPurpose
 from ens_core.accounts.models import Role
 from ens_core.db import db
-from review.commission import services as commission
 from review.commission.models import College, VoteChoice
 from review.decisions import services as decisions
 from review.decisions import sources
 from review.decisions.models import Outcome, Permission
 from review.dossiers.models import DossierState, InformationRequest
 from tests.factories import (
-    make_commission_session,
+    give_opinion,
     make_evaluated_dossier,
     make_member,
+    make_sandbox_client,
     make_service,
     make_user,
 )
@@ -39,13 +37,7 @@ def make_decided_dossier(outcome=Outcome.REFERENCED, *, organisation=None):
     decisions.grant_permission(None, agent, Permission.DECISION)
     chair = make_member(College.CO_CHAIR)
     service = make_service(organisation, name="Cardio Plus", slug="cardio-plus")
-    create_client(
-        service,
-        kind=ClientKind.SANDBOX,
-        name="bac à sable",
-        redirect_uris=["https://app.example/callback"],
-        scope_ceiling="openid patient/Observation.rs",
-    )
+    make_sandbox_client(service, "openid patient/Observation.rs")
     dossier = make_evaluated_dossier(service)
     dossier.submitted_at = SUBMITTED
     for transition in dossier.transitions:
@@ -59,14 +51,9 @@ def make_decided_dossier(outcome=Outcome.REFERENCED, *, organisation=None):
             answered_at=datetime(2025, 9, 27, 18, 0, tzinfo=UTC),
         )
     )
-    session = make_commission_session(chair, agent=agent)
-    item = commission.put_on_agenda(agent, session, dossier)
-    commission.record_attendance(agent, session, {chair.id})
-    commission.open_deliberation(agent, item)
     choice = VoteChoice.FAVOURABLE if outcome is Outcome.REFERENCED else VoteChoice.UNFAVOURABLE
-    commission.cast_vote(chair, item, choice, "")
-    commission.close_item(agent, item)
-    session.held_at = SESSION  # held in the past: the mandates checked are today's
+    item = give_opinion(agent, chair, dossier, choice)
+    item.session.held_at = SESSION  # held in the past: the mandates checked are today's
     decisions.record_decision(
         agent,
         dossier,
