@@ -106,7 +106,6 @@ PAGES = [
     ("legal-notice", "/mentions-legales", None),
     ("personal-data", "/donnees-personnelles", None),
     ("cookies", "/cookies", None),
-    ("editor-sandbox", "/editeur/services/{editor_service_id}/bac-a-sable", Role.EDITOR),
     (
         "editor-secret-confirm",
         "/editeur/services/{editor_service_id}/bac-a-sable/secret",
