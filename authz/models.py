@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import Record, ref, stored_enum
 
 
 class ClientKind(enum.StrEnum):
@@ -23,10 +23,9 @@ class AuthMethod(enum.StrEnum):
     PRIVATE_KEY_JWT = "private_key_jwt"
 
 
-class Client(db.Model):
+class Client(Record):
     __tablename__ = "oauth_clients"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     service_id: Mapped[int] = ref("services", index=True)
     kind: Mapped[ClientKind] = mapped_column(stored_enum(ClientKind))
@@ -47,7 +46,7 @@ class Client(db.Model):
     disabled_at: Mapped[datetime | None]
 
 
-class Grant(db.Model):
+class Grant(Record):
     """A citizen's consent to one service: unique per (citizen, service), updated on
     re-consent. Revoking it revokes every token issued under it, at once: the resource
     server checks the grant on every request."""
@@ -55,7 +54,6 @@ class Grant(db.Model):
     __tablename__ = "oauth_grants"
     __table_args__ = (UniqueConstraint("citizen_id", "service_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = ref("users", index=True)
     service_id: Mapped[int] = ref("services", index=True)
     client_id: Mapped[int] = ref("oauth_clients")
@@ -78,14 +76,13 @@ class Grant(db.Model):
 # --- Authorization server state (codes, tokens, signing keys, receipts) -------------------
 
 
-class SigningKey(db.Model):
+class SigningKey(Record):
     """A JWS signing key. The private key is stored encrypted (Fernet, key derived from
     ``ENS_KEY_ENCRYPTION_KEY`` or the app secret) and never logged. A retired key no longer
     signs but stays in the JWKS until every token it signed has expired."""
 
     __tablename__ = "oauth_signing_keys"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kid: Mapped[str] = mapped_column(String(64), unique=True)
     alg: Mapped[str] = mapped_column(String(10), index=True)
     public_jwk: Mapped[dict] = mapped_column(JSON)
@@ -97,13 +94,12 @@ class SigningKey(db.Model):
         return f"<SigningKey {self.kid} {self.alg}>"
 
 
-class AuthorizationCode(db.Model):
+class AuthorizationCode(Record):
     """A single-use authorization code (its SHA-256 only), bound to the client, the
     redirect URI and the PKCE challenge; lives at most 60 seconds."""
 
     __tablename__ = "oauth_codes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     client_id: Mapped[int] = ref("oauth_clients", index=True)
     grant_id: Mapped[int] = ref("oauth_grants", index=True)
@@ -137,14 +133,13 @@ class AuthorizationCode(db.Model):
         return None
 
 
-class Token(db.Model):
+class Token(Record):
     """One issued access token (by its ``jti``) and, with offline access, its refresh token
     (SHA-256 only). Tokens of one grant form its family; a refresh token is single-use
     (rotation) and ``parent_id`` links each token to the one it replaced."""
 
     __tablename__ = "oauth_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = ref("oauth_grants", index=True)
     client_id: Mapped[int] = ref("oauth_clients", index=True)
     code_id: Mapped[int | None] = ref("oauth_codes", index=True)
@@ -160,13 +155,12 @@ class Token(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(String(200))
 
 
-class ConsentReceipt(db.Model):
+class ConsentReceipt(Record):
     """What the citizen (or their guardian) agreed to, when: the signed-off record shown
     as a page and as JSON."""
 
     __tablename__ = "oauth_consent_receipts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(36), unique=True)
     grant_id: Mapped[int] = ref("oauth_grants", index=True)
     citizen_id: Mapped[int] = ref("users", index=True)
@@ -178,13 +172,12 @@ class ConsentReceipt(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ClientAssertion(db.Model):
+class ClientAssertion(Record):
     """``jti`` of the private_key_jwt assertions already seen (replay protection)."""
 
     __tablename__ = "oauth_client_assertions"
     __table_args__ = (UniqueConstraint("client_id", "jti"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = ref("oauth_clients")
     jti: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime]

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class MemberRole(enum.StrEnum):
@@ -66,10 +66,9 @@ class Audience(LabelledEnum):
     MINORS = "minors", _l("Mineurs")
 
 
-class Organisation(db.Model):
+class Organisation(Record):
     __tablename__ = "organisations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legal_name: Mapped[str] = mapped_column(String(200))
     siren: Mapped[str | None] = mapped_column(String(9), unique=True)
     foreign_registration: Mapped[str | None] = mapped_column(String(60))
@@ -87,11 +86,10 @@ class Organisation(db.Model):
     services: Mapped[list[Service]] = relationship(back_populates="organisation")
 
 
-class OrganisationMember(db.Model):
+class OrganisationMember(Record):
     __tablename__ = "organisation_members"
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = ref("organisations", ondelete="CASCADE", index=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     role: Mapped[MemberRole] = mapped_column(stored_enum(MemberRole), default=MemberRole.MEMBER)
@@ -100,10 +98,9 @@ class OrganisationMember(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 
 
-class Service(db.Model):
+class Service(Record):
     __tablename__ = "services"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = ref("organisations", index=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -160,13 +157,12 @@ class ServiceEventKind(LabelledEnum):
     LISTING_CHANGED = "listing_changed", _l("Modification de la fiche")
 
 
-class ServiceEvent(db.Model):
+class ServiceEvent(Record):
     """The public history of a listing (decisions, renewals, suspensions, sanctions);
     the Atom feed of decisions and the listing's history page read it."""
 
     __tablename__ = "service_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     kind: Mapped[ServiceEventKind] = mapped_column(stored_enum(ServiceEventKind))
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -189,7 +185,7 @@ class DataPurpose(LabelledEnum):
 PURPOSE_LABELS = DataPurpose.labels()
 
 
-class ServiceDataUse(db.Model):
+class ServiceDataUse(Record):
     """One approved data use of a referenced service: a SMART scope, why, for how long.
 
     Written by the referencing decision; read by the consent screen and the listing.
@@ -198,7 +194,6 @@ class ServiceDataUse(db.Model):
     __tablename__ = "service_data_uses"
     __table_args__ = (UniqueConstraint("service_id", "scope"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", ondelete="CASCADE")
     scope: Mapped[str] = mapped_column(String(80))
     purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
@@ -207,13 +202,12 @@ class ServiceDataUse(db.Model):
     service: Mapped[Service] = relationship(back_populates="data_uses")
 
 
-class HostingDeclaration(db.Model):
+class HostingDeclaration(Record):
     """Where a service's health data is hosted, from ``effective_from`` (history kept:
     a change closes the current row with ``effective_to`` and adds a new one)."""
 
     __tablename__ = "hosting_declarations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     provider: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2))
@@ -227,12 +221,11 @@ class HostingDeclaration(db.Model):
     service: Mapped[Service] = relationship(back_populates="hosting")
 
 
-class OwnerDeclaration(db.Model):
+class OwnerDeclaration(Record):
     """A controlling owner of an organisation (share %, or declared control), dated."""
 
     __tablename__ = "owner_declarations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = ref("organisations", index=True)
     entity_name: Mapped[str] = mapped_column(String(200))
     entity_siren: Mapped[str | None] = mapped_column(String(9))
@@ -254,13 +247,12 @@ class ListingChangeState(LabelledEnum):
     SUPERSEDED = "superseded", _l("Remplacée par une nouvelle proposition")
 
 
-class ListingChange(db.Model):
+class ListingChange(Record):
     """An editor's proposed change to a published listing's reviewed fields: published
     only when an agent accepts it (``catalogue.listing_changes``)."""
 
     __tablename__ = "listing_changes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     # The proposed values of the reviewed fields that differ from the published listing.
     fields: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -5,6 +5,8 @@ next to them (``YES = "yes", _l("Oui")``) instead of in a dictionary kept in ste
 ``stored_enum``: how such an enum is stored, by member name in a plain string column (no
 database enum type, no check constraint), as every migration since 0001 has it.
 ``ref``: a foreign-key column, on one line.
+``Record``: the base of the tables whose rows are numbered by an integer ``id`` primary
+key, the column the migrations' ``create_table`` adds first.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import Enum, ForeignKey
-from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ens_core.db import db
 
 
 class LabelledEnum(enum.StrEnum):
@@ -48,3 +52,12 @@ def ref(target: str, *, ondelete: str | None = None, **kwargs):
     """
     column = target if "." in target else f"{target}.id"
     return mapped_column(ForeignKey(column, ondelete=ondelete), **kwargs)
+
+
+class Record(db.Model):
+    """A table whose rows are numbered by an integer ``id`` primary key, its first column
+    (``sort_order``: before the columns of the table and of its other mixins)."""
+
+    __abstract__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)

@@ -7,18 +7,17 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import ref
+from ens_core.db import utcnow
+from ens_core.models_support import Record, ref
 
 
-class ConformanceRun(db.Model):
+class ConformanceRun(Record):
     """One run for one sandbox client: open from ``started_at`` until it is stopped or
     reaches ``ends_at`` (24 h at most). ``verdicts`` is the last evaluation's summary
     ({check id: "pass" | "fail" | "not_exercised"}), evaluated with ``checks_version``."""
 
     __tablename__ = "conformance_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     client_id: Mapped[int] = ref("oauth_clients", index=True)
     started_by_id: Mapped[int] = ref("users")
@@ -44,13 +43,12 @@ class ConformanceRun(db.Model):
         return sum(1 for verdict in (self.verdicts or {}).values() if verdict == "pass")
 
 
-class ConformanceEvent(db.Model):
+class ConformanceEvent(Record):
     """One request of the run's client (secrets redacted), or a marker the store set
     (``kind`` "withdrawal": the test citizen's consent was withdrawn)."""
 
     __tablename__ = "conformance_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = ref("conformance_runs", ondelete="CASCADE", index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))  # authorize, token, fhir, withdrawal

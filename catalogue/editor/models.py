@@ -8,17 +8,16 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.models import Organisation
-from ens_core.db import db, utcnow
-from ens_core.models_support import ref
+from ens_core.db import utcnow
+from ens_core.models_support import Record, ref
 
 
-class Invitation(db.Model):
+class Invitation(Record):
     """A link sent to a colleague: only the SHA-256 of its token is stored; it expires
     and is used once (accepted, or revoked by a member)."""
 
     __tablename__ = "editor_invitations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = ref("organisations", ondelete="CASCADE", index=True)
     email: Mapped[str] = mapped_column(String(254))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

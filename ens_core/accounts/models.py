@@ -10,8 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class Role(LabelledEnum):
@@ -22,10 +22,9 @@ class Role(LabelledEnum):
     ADMIN = "admin", _l("Administrateur")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Record):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     birth_date: Mapped[date | None]
@@ -61,11 +60,10 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(Record):
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     role: Mapped[Role] = mapped_column(stored_enum(Role))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -73,21 +71,20 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_links")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Record):
     """One failed or successful login, keyed by the normalised email typed: the record
     of who tried what from where. Throttling counts elsewhere (``ens_core.throttle``)."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool]
     ip: Mapped[str | None] = mapped_column(String(45))
 
 
-class UserSession(db.Model):
+class UserSession(Record):
     """A signed-in browser. The session cookie carries a random id; only its SHA-256 is
     kept here, so a copy of the table opens no session. Logging out, "log out
     everywhere", inactivity and the absolute lifetime end it for good: a cookie saved
@@ -96,7 +93,6 @@ class UserSession(db.Model):
     __tablename__ = "user_sessions"
     __table_args__ = (Index("ix_user_sessions_user_ended", "user_id", "ended_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_agent: Mapped[str] = mapped_column(String(300), default="")
@@ -110,12 +106,11 @@ class TokenPurpose(LabelledEnum):
     SIGN_IN = "sign_in", _l("Lien de connexion")
 
 
-class AccountToken(db.Model):
+class AccountToken(Record):
     """A single-use link sent by e-mail (only the SHA-256 of its secret is kept)."""
 
     __tablename__ = "account_tokens"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     purpose: Mapped[TokenPurpose] = mapped_column(stored_enum(TokenPurpose))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

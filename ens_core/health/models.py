@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 def new_public_id() -> str:
@@ -43,7 +43,7 @@ class _HealthRecord:
     version: Mapped[int] = mapped_column(default=1)
 
 
-class Measurement(_HealthRecord, db.Model):
+class Measurement(_HealthRecord, Record):
     """One Observation of the national measures guide (see ``ens_core.fhir.profiles``).
 
     Blood pressure keeps systolic in ``value`` and diastolic in ``value2``.
@@ -57,7 +57,6 @@ class Measurement(_HealthRecord, db.Model):
         Index("ix_health_measurements_citizen_at", "citizen_id", "effective_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))
     code: Mapped[str] = mapped_column(String(20))
     effective_at: Mapped[datetime]
@@ -68,13 +67,12 @@ class Measurement(_HealthRecord, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class Binary(db.Model):
+class Binary(Record):
     """The content of a document, kept in the database so that it is written in the same
     transaction as its DocumentReference (and its access log entry)."""
 
     __tablename__ = "health_binaries"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
     citizen_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     content_type: Mapped[str] = mapped_column(String(60))
@@ -84,11 +82,10 @@ class Binary(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Document(_HealthRecord, db.Model):
+class Document(_HealthRecord, Record):
     __tablename__ = "health_documents"
     __table_args__ = (Index("ix_health_documents_citizen_date", "citizen_id", "date"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     type_code: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
@@ -100,11 +97,10 @@ class Document(_HealthRecord, db.Model):
     binary: Mapped[Binary] = relationship()
 
 
-class Appointment(_HealthRecord, db.Model):
+class Appointment(_HealthRecord, Record):
     __tablename__ = "health_appointments"
     __table_args__ = (Index("ix_health_appointments_citizen_start", "citizen_id", "start"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(500))
     practitioner: Mapped[str | None] = mapped_column(String(200))
@@ -114,13 +110,12 @@ class Appointment(_HealthRecord, db.Model):
     cancelation_reason: Mapped[str | None] = mapped_column(String(300))
 
 
-class HiddenDataType(db.Model):
+class HiddenDataType(Record):
     """A data type the citizen hides from every connected service."""
 
     __tablename__ = "health_hidden_types"
     __table_args__ = (UniqueConstraint("citizen_id", "data_type"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = ref("users", ondelete="CASCADE")
     data_type: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -132,13 +127,12 @@ class GuardianshipKind(LabelledEnum):
     CURATELLE = "curatelle", _l("Curateur (curatelle)")
 
 
-class Guardianship(db.Model):
+class Guardianship(Record):
     """A guardian linked to a ward by an agent of the authority."""
 
     __tablename__ = "health_guardianships"
     __table_args__ = (Index("ix_health_guardianships_pair", "guardian_id", "ward_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     guardian_id: Mapped[int] = ref("users", ondelete="CASCADE")
     ward_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     kind: Mapped[GuardianshipKind] = mapped_column(stored_enum(GuardianshipKind))
@@ -153,20 +147,19 @@ class Guardianship(db.Model):
     ward = relationship("User", foreign_keys=[ward_id])
 
 
-class GuardianHiding(db.Model):
+class GuardianHiding(Record):
     """What a minor of 15 or more hides from their guardian(s): a service or a document."""
 
     __tablename__ = "health_guardian_hidings"
     __table_args__ = (UniqueConstraint("ward_id", "service_id", "document_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     ward_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     service_id: Mapped[int | None] = ref("services", ondelete="CASCADE")
     document_id: Mapped[int | None] = ref("health_documents", ondelete="CASCADE")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AccessLogEntry(db.Model):
+class AccessLogEntry(Record):
     """One line of a citizen's access log, chained to the previous one by its hash.
 
     ``hash = sha256(previous hash + canonical JSON of the entry)``; ``seq`` is unique per
@@ -179,7 +172,6 @@ class AccessLogEntry(db.Model):
         Index("ix_health_access_log_citizen_at", "citizen_id", "at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int] = ref("users", ondelete="CASCADE")
     seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -224,12 +216,11 @@ class AbuseCategory(LabelledEnum):
 ABUSE_LABELS = AbuseCategory.labels()
 
 
-class AbuseReport(db.Model):
+class AbuseReport(Record):
     """A complaint filed by a citizen on a service; triaged by surveillance."""
 
     __tablename__ = "health_abuse_reports"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int] = ref("users", ondelete="CASCADE")
     service_id: Mapped[int] = ref("services", index=True)
     category: Mapped[AbuseCategory] = mapped_column(stored_enum(AbuseCategory, 30))
@@ -244,13 +235,12 @@ class AbuseReport(db.Model):
     reporter = relationship("User", foreign_keys=[reporter_id])
 
 
-class KnownDevice(db.Model):
+class KnownDevice(Record):
     """A browser a user has logged in from (device cookie, SHA-256 only at rest)."""
 
     __tablename__ = "health_known_devices"
     __table_args__ = (UniqueConstraint("user_id", "token_hash"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     token_hash: Mapped[str] = mapped_column(String(64))
     user_agent: Mapped[str] = mapped_column(String(300), default="")

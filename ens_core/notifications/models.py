@@ -5,15 +5,14 @@ from datetime import datetime
 from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import ref
+from ens_core.db import utcnow
+from ens_core.models_support import Record, ref
 
 
-class Notification(db.Model):
+class Notification(Record):
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_created", "user_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     kind: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(300))
@@ -25,14 +24,13 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), index=True)
 
 
-class NotificationPreference(db.Model):
+class NotificationPreference(Record):
     """A user's choice for one kind of notification: in the notifications centre, by
     e-mail, or both. No row means the default of that kind (see services.KINDS)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE")
     kind: Mapped[str] = mapped_column(String(60))
     in_app: Mapped[bool] = mapped_column(default=True)

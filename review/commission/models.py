@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class College(LabelledEnum):
@@ -58,12 +58,11 @@ class Sector(LabelledEnum):
         return self in (Sector.PHARMA_MEDTECH, Sector.LARGE_IT)
 
 
-class Member(db.Model):
+class Member(Record):
     """A person sitting (or having sat) on the commission; one per user account."""
 
     __tablename__ = "commission_members"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -90,12 +89,11 @@ class Member(db.Model):
         return self.declarations[-1] if self.declarations else None
 
 
-class Mandate(db.Model):
+class Mandate(Record):
     """One term; history is never rewritten (a new term is a new row)."""
 
     __tablename__ = "commission_mandates"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
     college: Mapped[College] = mapped_column(stored_enum(College, 40))
     starts_on: Mapped[date]
@@ -111,13 +109,12 @@ class Mandate(db.Model):
         return self.starts_on <= on <= self.ends_on
 
 
-class Declaration(db.Model):
+class Declaration(Record):
     """One version of a member's public interest declaration (versions are immutable)."""
 
     __tablename__ = "commission_declarations"
     __table_args__ = (UniqueConstraint("member_id", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = ref("commission_members", ondelete="CASCADE", index=True)
     version: Mapped[int]
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -129,10 +126,9 @@ class Declaration(db.Model):
     )
 
 
-class DeclarationLink(db.Model):
+class DeclarationLink(Record):
     __tablename__ = "commission_declaration_links"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     declaration_id: Mapped[int] = ref("commission_declarations", ondelete="CASCADE", index=True)
     section: Mapped[Section] = mapped_column(stored_enum(Section, 40))
     organisation_name: Mapped[str] = mapped_column(String(200))
@@ -166,10 +162,9 @@ class SessionStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class CommissionSession(db.Model):
+class CommissionSession(Record):
     __tablename__ = "commission_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     held_at: Mapped[datetime]
     location: Mapped[str] = mapped_column(String(200), default="")
@@ -185,7 +180,9 @@ class CommissionSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     presiding_member: Mapped[Member] = relationship(foreign_keys=[presiding_member_id])
-    reconvened_from: Mapped[CommissionSession | None] = relationship(remote_side=[id])
+    reconvened_from: Mapped[CommissionSession | None] = relationship(
+        remote_side="CommissionSession.id"
+    )
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="session", order_by="AgendaItem.position", cascade="all, delete-orphan"
     )
@@ -229,11 +226,10 @@ class VoteChoice(LabelledEnum):
         return self.value.startswith("favourable")
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Record):
     __tablename__ = "commission_agenda_items"
     __table_args__ = (UniqueConstraint("session_id", "dossier_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
     dossier_id: Mapped[int] = ref("dossiers", index=True)
     position: Mapped[int] = mapped_column(Integer, default=1)
@@ -270,11 +266,10 @@ class AgendaItem(db.Model):
         return {r.member_id for r in self.recusals}
 
 
-class Attendance(db.Model):
+class Attendance(Record):
     __tablename__ = "commission_attendance"
     __table_args__ = (UniqueConstraint("session_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = ref("commission_sessions", ondelete="CASCADE", index=True)
     member_id: Mapped[int] = ref("commission_members")
     present: Mapped[bool] = mapped_column(default=False)
@@ -291,13 +286,12 @@ class ConflictStatus(LabelledEnum):
     DISMISSED = "dismissed", _l("Écarté")
 
 
-class PotentialConflict(db.Model):
+class PotentialConflict(Record):
     """A declared link matching the dossier's organisation or owners, for the chair."""
 
     __tablename__ = "commission_conflicts"
     __table_args__ = (UniqueConstraint("item_id", "member_id", "link_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
     member_id: Mapped[int] = ref("commission_members")
     link_id: Mapped[int] = ref("commission_declaration_links")
@@ -332,11 +326,10 @@ class RecusalOrigin(LabelledEnum):
     SELF = "self", _l("Déport à l'initiative du membre")  # the member's own initiative
 
 
-class Recusal(db.Model):
+class Recusal(Record):
     __tablename__ = "commission_recusals"
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
     member_id: Mapped[int] = ref("commission_members", index=True)
     origin: Mapped[RecusalOrigin] = mapped_column(stored_enum(RecusalOrigin))
@@ -348,12 +341,11 @@ class Recusal(db.Model):
     member: Mapped[Member] = relationship()
 
 
-class ItemComment(db.Model):
+class ItemComment(Record):
     """A member's comment on an agenda item, read by the other non-recused members."""
 
     __tablename__ = "commission_item_comments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
     member_id: Mapped[int] = ref("commission_members")
     body: Mapped[str] = mapped_column(Text)
@@ -363,14 +355,13 @@ class ItemComment(db.Model):
     member: Mapped[Member] = relationship()
 
 
-class Vote(db.Model):
+class Vote(Record):
     """One vote per member and item: the unique constraint makes a concurrent double
     submission store a single vote."""
 
     __tablename__ = "commission_votes"
     __table_args__ = (UniqueConstraint("item_id", "member_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = ref("commission_agenda_items", ondelete="CASCADE", index=True)
     member_id: Mapped[int] = ref("commission_members")
     choice: Mapped[VoteChoice] = mapped_column(stored_enum(VoteChoice, 40))

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class Permission(LabelledEnum):
@@ -17,11 +17,10 @@ class Permission(LabelledEnum):
     DECISION = "decision", _l("Signature des décisions de référencement")
 
 
-class UserPermission(db.Model):
+class UserPermission(Record):
     __tablename__ = "user_permissions"
     __table_args__ = (UniqueConstraint("user_id", "permission"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = ref("users", ondelete="CASCADE", index=True)
     permission: Mapped[Permission] = mapped_column(stored_enum(Permission, 30))
     granted_by_id: Mapped[int | None] = ref("users")
@@ -33,12 +32,11 @@ class Outcome(LabelledEnum):
     REFUSED = "refused", _l("Refus")
 
 
-class Decision(db.Model):
+class Decision(Record):
     """One decision per dossier."""
 
     __tablename__ = "decisions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", unique=True)
     outcome: Mapped[Outcome] = mapped_column(stored_enum(Outcome))
     opinion: Mapped[str | None] = mapped_column(String(40))  # the opinion decided upon

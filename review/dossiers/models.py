@@ -13,8 +13,8 @@ from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from catalogue.models import DataPurpose, Service
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 from review.referential.models import Criterion, ReferentialVersion
 
 
@@ -36,10 +36,9 @@ class DossierState(LabelledEnum):
     CLOSED = "closed", _l("Clos")  # closed by an agent after a missed information deadline
 
 
-class Dossier(db.Model):
+class Dossier(Record):
     __tablename__ = "dossiers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[DossierState] = mapped_column(
         stored_enum(DossierState, 30), default=DossierState.DRAFT, index=True
@@ -79,10 +78,9 @@ class Dossier(db.Model):
     )
 
 
-class DossierTransition(db.Model):
+class DossierTransition(Record):
     __tablename__ = "dossier_transitions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     from_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
     to_state: Mapped[DossierState] = mapped_column(stored_enum(DossierState, 30))
@@ -122,12 +120,11 @@ class _PerCriterion:
     criterion_id: Mapped[int] = ref("referential_criteria")
 
 
-class CriterionAnswer(_PerCriterion, db.Model):
+class CriterionAnswer(_PerCriterion, Record):
     """The editor's answer to one criterion, with its justification and evidence."""
 
     __tablename__ = "dossier_answers"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     answer: Mapped[Answer] = mapped_column(stored_enum(Answer))
     justification: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -153,24 +150,22 @@ class _StoredFile:
     uploaded_by_id: Mapped[int | None] = ref("users")
 
 
-class Evidence(_StoredFile, db.Model):
+class Evidence(_StoredFile, Record):
     """A file supporting an answer."""
 
     __tablename__ = "dossier_evidence"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     answer_id: Mapped[int] = ref("dossier_answers", ondelete="CASCADE", index=True)
 
     answer: Mapped[CriterionAnswer] = relationship(back_populates="evidence")
 
 
-class DataRequest(db.Model):
+class DataRequest(Record):
     """One requested data use: a SMART v2 scope, its purpose and retention period."""
 
     __tablename__ = "dossier_data_requests"
     __table_args__ = (UniqueConstraint("dossier_id", "scope"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     scope: Mapped[str] = mapped_column(String(80))
     purpose: Mapped[DataPurpose] = mapped_column(stored_enum(DataPurpose, 30))
@@ -180,12 +175,11 @@ class DataRequest(db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="data_requests")
 
 
-class InformationRequest(db.Model):
+class InformationRequest(Record):
     """An agent's questions to the editor, with a deadline; the clock is paused meanwhile."""
 
     __tablename__ = "dossier_information_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     questions: Mapped[str] = mapped_column(Text)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -208,14 +202,13 @@ class InformationRequest(db.Model):
         return self.is_open and (today or date.today()) > self.deadline
 
 
-class CriterionEvaluation(_PerCriterion, db.Model):
+class CriterionEvaluation(_PerCriterion, Record):
     """The verdict on one criterion of a dossier: an agent's own in a single-evaluated
     area; in a double-evaluated one, the two agents' common verdict or the lead agent's
     arbitration of their divergence (then ``reconciliation_reason`` says why)."""
 
     __tablename__ = "dossier_evaluations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     verdict: Mapped[Verdict] = mapped_column(stored_enum(Verdict))
     comment: Mapped[str] = mapped_column(Text, default="")
     evaluated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -231,7 +224,7 @@ class EvaluatorRole(LabelledEnum):
     SECOND = "second", _l("Second évaluateur")
 
 
-class DossierEvaluator(db.Model):
+class DossierEvaluator(Record):
     """One of the two agents who evaluate a dossier's double-evaluated areas blind.
 
     The first is the first agent to record a verdict there; the second is named by
@@ -244,7 +237,6 @@ class DossierEvaluator(db.Model):
         UniqueConstraint("dossier_id", "role"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     agent_id: Mapped[int] = ref("users")
     role: Mapped[EvaluatorRole] = mapped_column(stored_enum(EvaluatorRole, 10))
@@ -259,14 +251,13 @@ class DossierEvaluator(db.Model):
         return self.finished_at is not None
 
 
-class IndependentEvaluation(db.Model):
+class IndependentEvaluation(Record):
     """One agent's own verdict on one criterion of a double-evaluated area, hidden from
     the other agent until both have finished."""
 
     __tablename__ = "dossier_independent_evaluations"
     __table_args__ = (UniqueConstraint("dossier_id", "criterion_id", "evaluator_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", index=True)
     criterion_id: Mapped[int] = ref("referential_criteria")
     evaluator_id: Mapped[int] = ref("users")
@@ -278,14 +269,13 @@ class IndependentEvaluation(db.Model):
     criterion: Mapped[Criterion] = relationship()
 
 
-class DossierConformanceRun(db.Model):
+class DossierConformanceRun(Record):
     """A finished sandbox conformance run the editor attached to the dossier: evidence for
     the interoperability and security criteria. ``summary`` copies what the reviewers see
     at a glance (checks version, passed / total) when it was attached."""
 
     __tablename__ = "dossier_conformance_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = ref("dossiers", ondelete="CASCADE", unique=True)
     run_id: Mapped[int] = ref("conformance_runs")
     attached_by_id: Mapped[int] = ref("users")
@@ -293,12 +283,11 @@ class DossierConformanceRun(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class InformationAttachment(_StoredFile, db.Model):
+class InformationAttachment(_StoredFile, Record):
     """A file the editor sent with the answer to an information request."""
 
     __tablename__ = "dossier_information_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = ref("dossier_information_requests", ondelete="CASCADE", index=True)
 
     request: Mapped[InformationRequest] = relationship(back_populates="attachments")

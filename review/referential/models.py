@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class Area(LabelledEnum):
@@ -56,10 +56,9 @@ def _localised(mapping: dict | None) -> str:
     return mapping.get(language) or mapping.get("fr") or ""
 
 
-class ReferentialVersion(db.Model):
+class ReferentialVersion(Record):
     __tablename__ = "referential_versions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[dict] = mapped_column(JSON, default=dict)
     notes: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -93,11 +92,10 @@ class ReferentialVersion(db.Model):
         return tuple(area for area in Area if area.value in marked)
 
 
-class Criterion(db.Model):
+class Criterion(Record):
     __tablename__ = "referential_criteria"
     __table_args__ = (UniqueConstraint("version_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = ref("referential_versions", ondelete="CASCADE", index=True)
     position: Mapped[int]
     code: Mapped[str] = mapped_column(String(20))

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class Union(LabelledEnum):
@@ -31,14 +31,13 @@ class Country(db.Model):
     )
 
 
-class Membership(db.Model):
+class Membership(Record):
     """One membership period: member from ``joined_on`` (inclusive) until ``left_on``
     (exclusive: on ``left_on`` the country is no longer a member)."""
 
     __tablename__ = "sov_memberships"
     __table_args__ = (Index("ix_sov_memberships_country_union", "country_code", "union"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     country_code: Mapped[str] = ref("sov_countries.code")
     union: Mapped[Union] = mapped_column(stored_enum(Union, 10))
     joined_on: Mapped[date]
@@ -55,12 +54,11 @@ class CaseState(LabelledEnum):
     DELISTED = "delisted", _l("Déréférencé")  # deadline missed: delisted, deletion order issued
 
 
-class SovereigntyCase(db.Model):
+class SovereigntyCase(Record):
     """A suspension opened by the rules engine; at most one open case per service."""
 
     __tablename__ = "sov_cases"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     state: Mapped[CaseState] = mapped_column(
         stored_enum(CaseState), default=CaseState.OPEN, index=True
@@ -86,12 +84,11 @@ class OrderState(LabelledEnum):
     ACCEPTED = "accepted", _l("Suppression attestée")  # deletion attested and accepted: closed
 
 
-class DeletionOrder(db.Model):
+class DeletionOrder(Record):
     """An order to delete the citizens' health data a delisted service holds."""
 
     __tablename__ = "sov_deletion_orders"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     case_id: Mapped[int | None] = ref("sov_cases")
     state: Mapped[OrderState] = mapped_column(

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ens_core.db import db, utcnow
-from ens_core.models_support import LabelledEnum, ref, stored_enum
+from ens_core.db import utcnow
+from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
 
 class ComplaintCategory(LabelledEnum):
@@ -74,10 +74,9 @@ class ChangeState(LabelledEnum):
     REJECTED = "rejected", _l("Refusée")
 
 
-class Complaint(db.Model):
+class Complaint(Record):
     __tablename__ = "surv_complaints"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     source: Mapped[ComplaintSource] = mapped_column(stored_enum(ComplaintSource, 30))
     reporter_id: Mapped[int | None] = ref("users")
@@ -97,12 +96,11 @@ class Complaint(db.Model):
     )
 
 
-class ComplaintAttachment(db.Model):
+class ComplaintAttachment(Record):
     """A file kept outside the web root (under ENS_DATA_DIR)."""
 
     __tablename__ = "surv_complaint_attachments"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = ref("surv_complaints", index=True)
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80))
@@ -111,10 +109,9 @@ class ComplaintAttachment(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
 
 
-class Audit(db.Model):
+class Audit(Record):
     __tablename__ = "surv_audits"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     complaint_id: Mapped[int | None] = ref("surv_complaints")
     scope: Mapped[str] = mapped_column(Text)
@@ -127,12 +124,11 @@ class Audit(db.Model):
     closed_at: Mapped[datetime | None]
 
 
-class Sanction(db.Model):
+class Sanction(Record):
     """A sanction procedure: intent → the editor's answer → the agent's decision."""
 
     __tablename__ = "surv_sanctions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     audit_id: Mapped[int | None] = ref("surv_audits")
     state: Mapped[SanctionState] = mapped_column(
@@ -156,25 +152,23 @@ class Sanction(db.Model):
     lifted_at: Mapped[datetime | None]
 
 
-class RenewalNotice(db.Model):
+class RenewalNotice(Record):
     """One reminder sent before a validity end (keeps the sweep idempotent)."""
 
     __tablename__ = "surv_renewal_notices"
     __table_args__ = (UniqueConstraint("service_id", "valid_until", "days_before"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services")
     valid_until: Mapped[date]
     days_before: Mapped[int]
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class RenewalRequest(db.Model):
+class RenewalRequest(Record):
     """A renewal of a referencing; the dossier itself belongs to the dossiers module."""
 
     __tablename__ = "surv_renewal_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     expiring_on: Mapped[date]
     state: Mapped[RenewalState] = mapped_column(
@@ -187,12 +181,11 @@ class RenewalRequest(db.Model):
     closed_at: Mapped[datetime | None]
 
 
-class ChangeDeclaration(db.Model):
+class ChangeDeclaration(Record):
     """An editor's declared change; material ones wait for an agent before taking effect."""
 
     __tablename__ = "surv_change_declarations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = ref("services", index=True)
     kind: Mapped[ChangeKind] = mapped_column(stored_enum(ChangeKind, 30))
     # version: {"version", "notes"}; hosting: {"provider", "country", "hds_certificate_number",
