@@ -66,6 +66,21 @@ def ref(
     return col
 
 
+def stored_file() -> tuple[sa.Column, ...]:
+    """The columns of an uploaded file kept under a random name (the models'
+    ``review.dossiers.models._StoredFile``): its original name, stored name (unique),
+    type, size, SHA-256, and when and by whom it was uploaded."""
+    return (
+        column("original_name", sa.String(200)),
+        column("stored_name", sa.String(80), unique=True),
+        column("content_type", sa.String(40)),
+        column("size", sa.Integer()),
+        column("sha256", sa.String(64)),
+        timestamp("uploaded_at"),
+        ref("uploaded_by_id", "users", nullable=True),
+    )
+
+
 def enum(name: str, *members: str, length: int = 20) -> sa.Enum:
     """The models' enums: member names stored as strings, no database type or check."""
     return sa.Enum(*members, name=name, native_enum=False, length=length)

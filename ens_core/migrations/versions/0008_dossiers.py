@@ -5,7 +5,7 @@ Create Date: 2026-11-23 12:17:14.594985
 """
 import sqlalchemy as sa
 
-from ens_core.migrations.helpers import add_columns, column, create_table, drop_columns, drop_tables, enum, ref, timestamp
+from ens_core.migrations.helpers import add_columns, column, create_table, drop_columns, drop_tables, enum, ref, stored_file, timestamp
 
 # revision identifiers, used by Alembic.
 revision = '0008_dossiers'
@@ -94,13 +94,7 @@ def _create_dossier_records():
     )
     create_table("dossier_evidence",
         ref("answer_id", "dossier_answers", ondelete="CASCADE", index=True),
-        column("original_name", sa.String(200)),
-        column("stored_name", sa.String(80), unique=True),
-        column("content_type", sa.String(40)),
-        column("size", sa.Integer()),
-        column("sha256", sa.String(64)),
-        timestamp("uploaded_at"),
-        ref("uploaded_by_id", "users", nullable=True),
+        *stored_file(),
     )
     add_columns(
         "dossiers",

@@ -3,9 +3,8 @@
 Create Date: 2026-12-03 10:45:00
 
 """
-import sqlalchemy as sa
 
-from ens_core.migrations.helpers import column, create_table, drop_tables, ref, timestamp
+from ens_core.migrations.helpers import create_table, drop_tables, ref, stored_file
 
 # revision identifiers, used by Alembic.
 revision = "0016_editor_ux"
@@ -15,13 +14,7 @@ down_revision = "0015_sessions"
 def upgrade():
     create_table("dossier_information_attachments",
         ref("request_id", "dossier_information_requests", ondelete="CASCADE", index=True),
-        column("original_name", sa.String(200)),
-        column("stored_name", sa.String(80), unique=True),
-        column("content_type", sa.String(40)),
-        column("size", sa.Integer()),
-        column("sha256", sa.String(64)),
-        timestamp("uploaded_at"),
-        ref("uploaded_by_id", "users", nullable=True),
+        *stored_file(),
     )
 
 
