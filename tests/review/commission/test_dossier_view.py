@@ -33,7 +33,7 @@ from tests.factories import (
     make_user,
     referential_data,
 )
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, signed_in
 
 S = DossierState
 
@@ -156,9 +156,7 @@ def scene(app_ctx):
 
 
 def _client(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
+    return signed_in(app, user.email, PASSWORD)
 
 
 def _text(response) -> str:

@@ -20,7 +20,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login, submit, submit_action
+from tests.helpers import csrf_token, signed_in, submit, submit_action
 
 
 @pytest.fixture
@@ -53,9 +53,7 @@ def scene(app_ctx):
 
 
 def _client_for(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
+    return signed_in(app, user.email, PASSWORD)
 
 
 def _post(client, url, data, form_url="/commission"):

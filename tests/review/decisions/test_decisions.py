@@ -24,7 +24,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, signed_in
 
 USES = [sources.DataUse("patient/Observation.rs", DataPurpose.CARE, 365)]
 
@@ -153,9 +153,7 @@ def test_only_agents_with_the_decision_permission_decide(app_ctx):
 
 
 def _client(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
+    return signed_in(app, user.email, PASSWORD)
 
 
 def test_decision_form_references_the_service(app, app_ctx):
