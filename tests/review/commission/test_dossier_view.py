@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from catalogue.models import DataPurpose, HostingDeclaration, OwnerDeclaration
+from catalogue.models import DataPurpose
 from ens_core.accounts.models import Role
 from ens_core.audit.models import AuditEvent
 from ens_core.db import db
@@ -26,8 +26,10 @@ from tests.factories import (
     declared_link,
     make_commission_session,
     make_dossier,
+    make_hosting,
     make_member,
     make_organisation,
+    make_owner,
     make_referential,
     make_service,
     make_user,
@@ -106,25 +108,20 @@ def scene(app_ctx):
         short_description="Votre carnet de glycémie.",
         platforms=["ios"],
     )
-    db.session.add_all(
-        [
-            HostingDeclaration(
-                service_id=service.id,
-                provider="OVHcloud",
-                country="FR",
-                hds_certificate_number="HDS-2024-0117",
-                hds_certificate_expiry=date.today() + timedelta(days=400),
-                effective_from=date(2020, 1, 1),
-            ),
-            OwnerDeclaration(
-                organisation_id=organisation.id,
-                entity_name="Fondateurs",
-                country="FR",
-                share_percent=80.0,
-                declared_control=True,
-                effective_from=date(2020, 1, 1),
-            ),
-        ]
+    make_hosting(
+        service,
+        provider="OVHcloud",
+        hds_certificate_number="HDS-2024-0117",
+        hds_certificate_expiry=date.today() + timedelta(days=400),
+        effective_from=date(2020, 1, 1),
+    )
+    make_owner(
+        organisation,
+        country="FR",
+        share=80.0,
+        control=True,
+        since=date(2020, 1, 1),
+        name="Fondateurs",
     )
     previous = _previous_referenced(service, editor, agent)
     dossier = _renewal(service, editor, agent)
