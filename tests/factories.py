@@ -546,6 +546,35 @@ def make_sandbox_client(service, scope_ceiling: str):
     )
 
 
+def approved_uses():
+    """The data uses a referencing decision approves in the tests: Observations read for
+    care, kept a year."""
+    from catalogue.models import DataPurpose
+    from review.decisions import sources
+
+    return [sources.DataUse("patient/Observation.rs", DataPurpose.CARE, 365)]
+
+
+def make_dossier_with_opinion(opinion):
+    """An agent allowed to decide, and the evaluated dossier of a new service (its sandbox
+    client asks for more than the dossier) on which the commission gave ``opinion`` (with
+    reservations when it needs them): (agent, dossier, service)."""
+    from review.commission.models import College
+    from review.decisions import services
+    from review.decisions.models import Permission
+
+    agent = make_user(Role.AGENT)
+    services.grant_permission(None, agent, Permission.DECISION)
+    chair = make_member(College.CO_CHAIR)
+    service = make_service()
+    make_sandbox_client(
+        service, "openid fhirUser launch/patient patient/Observation.rs patient/Patient.r"
+    )
+    reservations = "AIPD à fournir" if opinion.needs_reservations else ""
+    item = give_opinion(agent, chair, make_evaluated_dossier(service), opinion, reservations)
+    return agent, item.dossier, service
+
+
 def give_opinion(agent, chair, dossier, choice, reservations: str = ""):
     """The commission's opinion on ``dossier``: a session chaired by ``chair`` with the chair
     alone present, who votes ``choice``; the item is closed. Returns the agenda item."""

@@ -411,13 +411,11 @@ def _saved(client, url: str, form: dict) -> str:
 def test_hosting_declaration_over_http_keeps_history(client, world):
     login(client, "a@editeur.example", PASSWORD)
     url = f"/editeur/services/{world['service_a'].id}/hebergement"
-    bad = {
-        "provider": "",
-        "country": "FR",
-        "hds_certificate_number": "HDS-1",
-        "effective_from": "x",
-    }
-    text = refused(client, url, bad)
+    text = refused(
+        client,
+        url,
+        {"provider": "", "country": "FR", "hds_certificate_number": "HDS-1", "effective_from": "x"},
+    )
     assert "Ce champ est obligatoire." in text and "expiration du certificat" in text
     replacement = {
         "replaces_id": str(world["hosting_a"].id),

@@ -152,10 +152,6 @@ def scene(app_ctx):
     }
 
 
-def _client(app, user):
-    return signed_in(app, user.email, PASSWORD)
-
-
 def _text(response) -> str:
     return unescape(response.get_data(as_text=True))
 
@@ -206,7 +202,7 @@ ROUTE_NAMES = [
 @pytest.mark.parametrize("route", range(len(ROUTE_NAMES)), ids=ROUTE_NAMES)
 def test_every_new_route_is_refused(app, scene, who, route):
     user = scene[who] if who in ("citizen", "editor") else scene[who].user
-    client = _client(app, user)
+    client = signed_in(app, user.email, PASSWORD)
     method, path, data = _routes(scene)[route]
     if method == "GET":
         response = client.get(path)
@@ -223,7 +219,7 @@ def test_every_new_route_is_refused(app, scene, who, route):
 
 
 def test_agent_reads_the_dossier_but_does_not_vote(app, scene):
-    client = _client(app, scene["agent"])
+    client = signed_in(app, scene["agent"].email, PASSWORD)
     item = scene["item"].id
     assert client.get(f"/commission/points/{item}/dossier").status_code == 200
     assert (
@@ -240,7 +236,7 @@ def test_evidence_of_another_dossier_is_not_found(app, scene):
         make_dossier(make_service(), version=scene["dossier"].referential_version)
     )
     [foreign] = [e for a in other.answers for e in a.evidence]
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     response = client.get(f"/commission/points/{scene['item'].id}/preuves/{foreign.id}")
     assert response.status_code == 404
 
@@ -249,7 +245,7 @@ def test_evidence_of_another_dossier_is_not_found(app, scene):
 
 
 def test_member_reads_the_whole_dossier(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     page = client.get(f"/commission/points/{item.id}/dossier")
     assert page.status_code == 200
@@ -301,7 +297,7 @@ def test_first_dossier_is_no_renewal(scene):
 
 
 def test_evidence_download_is_in_the_audit_trail(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     evidence = scene["evidence"]
     response = client.get(f"/commission/points/{scene['item'].id}/preuves/{evidence.id}")
     assert response.status_code == 200
@@ -316,7 +312,7 @@ def test_evidence_download_is_in_the_audit_trail(app, scene):
 
 
 def test_agenda_items_and_notifications_name_the_service(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     agenda = _text(client.get(f"/commission/seances/{item.session_id}"))
     assert "Glyco Carnet" in agenda and "Dossier n°" not in agenda
@@ -346,7 +342,7 @@ def _ballot(response) -> str:
 
 
 def test_vote_goes_through_a_recap_and_nothing_is_stored_before_confirm(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     base = f"/commission/points/{item.id}/vote"
     assert "Étape 1 sur 2" in _text(client.get(base))
@@ -388,7 +384,7 @@ def test_vote_goes_through_a_recap_and_nothing_is_stored_before_confirm(app, sce
 
 
 def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
-    member_client = _client(app, scene["member"].user)
+    member_client = signed_in(app, scene["member"].user.email, PASSWORD)
     base = f"/commission/points/{scene['item'].id}/vote"
     recap = _post(member_client, base, {"choice": "favourable"})
     ballot = _ballot(recap)
@@ -396,7 +392,7 @@ def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
         member_client, f"{base}/confirmation", {"ballot": ballot[:-2] + "xx", "action": "confirm"}
     )
     assert tampered.status_code == 400 and "invalide" in _text(tampered)
-    chair_client = _client(app, scene["chair"].user)
+    chair_client = signed_in(app, scene["chair"].user.email, PASSWORD)
     foreign = _post(chair_client, f"{base}/confirmation", {"ballot": ballot, "action": "confirm"})
     assert foreign.status_code == 400
     no_csrf = member_client.post(
@@ -408,7 +404,7 @@ def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
 
 
 def test_vote_form_errors_are_explained(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     base = f"/commission/points/{scene['item'].id}/vote"
     missing = _post(client, base, {"choice": "favourable_suspensive"})
     assert missing.status_code == 400 and "réserves" in _text(missing)
@@ -418,7 +414,7 @@ def test_vote_form_errors_are_explained(app, scene):
 
 
 def test_recusal_is_its_own_confirmed_step(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     item_page = _text(client.get(f"/commission/points/{item.id}"))
     assert "button-danger" not in item_page
