@@ -19,21 +19,22 @@ from __future__ import annotations
 import argparse
 import base64
 import statistics
+import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import bench_service, confidential_client, migrated_app
+
 PASSWORD = "bench-password-2026"  # noqa: S105 - a throwaway bench account
 
 
 def _app(tmp: str, redis_url: str | None):
-    from flask_migrate import upgrade
-
-    from ens_core import create_app
-
-    app = create_app(
+    return migrated_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
             "SECRET_KEY": "bench-secret",
@@ -43,9 +44,6 @@ def _app(tmp: str, redis_url: str | None):
             "ENS_ARGON2_PROFILE": "CHEAPEST",
         }
     )
-    with app.app_context():
-        upgrade()
-    return app
 
 
 def _accounts(app, n: int) -> list[str]:
@@ -110,10 +108,6 @@ def obedient_attacker(app) -> None:
 
 
 def client_secrets(app) -> None:
-    from authz.models import AuthMethod, ClientKind
-    from authz.services import create_client
-    from catalogue.models import Service, ServiceStatus
-    from catalogue.services import create_organisation
     from ens_core.accounts.models import Role
     from ens_core.accounts.services import create_user
     from ens_core.db import db
@@ -122,20 +116,8 @@ def client_secrets(app) -> None:
         editor = create_user(
             email="editor@bench.ens", name="E", password=PASSWORD, roles={Role.EDITOR}
         )
-        org = create_organisation(editor, legal_name="Bench SAS", country="FR")
-        service = Service(
-            organisation_id=org.id, name="Bench", slug="bench", status=ServiceStatus.REFERENCED
-        )
-        db.session.add(service)
-        db.session.flush()
-        client, secret = create_client(
-            service,
-            kind=ClientKind.PRODUCTION,
-            name="Bench",
-            redirect_uris=["http://127.0.0.1:8765/callback"],
-            scope_ceiling="patient/Observation.rs",
-            auth_method=AuthMethod.CLIENT_SECRET_BASIC,
-        )
+        service = bench_service(editor, "Bench SAS", "Bench", "bench")
+        client, secret = confidential_client(service, name="Bench", scopes="patient/Observation.rs")
         client_id = client.client_id
         db.session.commit()
 

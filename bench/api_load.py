@@ -140,13 +140,21 @@ class Requests:
         return lines
 
     def lines(self, key: str, count: int = 0) -> list[str]:
-        fixture = self.fixture
         if key == "hello":
             return [_line("GET", "/")]
         if key == "ens-bare":
             return [_line("GET", "/bench/bare")]
         if key == "healthz":
             return [_line("GET", "/healthz")]
+        if key in ("read", "search", "create", "transaction"):
+            return self._fhir_lines(key)
+        if key in ("refresh", "code"):
+            return self._token_lines(key, count)
+        raise ValueError(key)
+
+    def _fhir_lines(self, key: str) -> list[str]:
+        """Requests of the FHIR scenarios, each with a citizen's bearer token."""
+        fixture = self.fixture
         if key == "read":
             return self._bearer_lines(
                 lambda cid, _pid, auth: [
@@ -192,6 +200,11 @@ class Requests:
                     for i in range(4)
                 ]
             )
+        raise ValueError(key)
+
+    def _token_lines(self, key: str, count: int) -> list[str]:
+        """Requests of the token endpoint scenarios, each spending a single-use credential."""
+        fixture = self.fixture
         form = "Content-Type: application/x-www-form-urlencoded"
         basic = f"Authorization: {fixture.basic_auth}"
         if key == "refresh":
@@ -530,6 +543,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    _add_run_options(parser)
+    _add_machine_options(parser)
+    _add_output_options(parser)
+    args = parser.parse_args(argv)
+    unknown = {k for k in (args.scenarios + "," + args.profile).split(",") if k} - set(BY_KEY)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """What is measured: database, scenarios, load, servers, data and wrk."""
     parser.add_argument("--database-url", help="PostgreSQL server to create a database on")
     parser.add_argument(
         "--scenarios",
@@ -560,6 +585,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=30,
         help="longest wrk run on one batch of authorization codes (valid 60 s)",
     )
+
+
+def _add_machine_options(parser: argparse.ArgumentParser) -> None:
+    """How the benchmark guards its runs against the rest of a shared machine."""
     parser.add_argument(
         "--max-foreign",
         type=float,
@@ -581,6 +610,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         "of their own), and its PostgreSQL backends within the server's group (negative "
         "needs root: -15 keeps other sessions on a shared machine from disturbing the runs)",
     )
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """Profiles, saved figures and the temporary directory."""
     parser.add_argument("--profile", default="", help="scenarios to record with py-spy")
     parser.add_argument("--profile-concurrency", type=int, default=16)
     parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples/s")
@@ -588,11 +621,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every run's figures here")
     parser.add_argument("--report", type=Path, help="print the tables of a --json file, and stop")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args(argv)
-    unknown = {k for k in (args.scenarios + "," + args.profile).split(",") if k} - set(BY_KEY)
-    if unknown:
-        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
-    return args
 
 
 def report(path: Path) -> None:
@@ -637,6 +665,87 @@ def report_memory(server: Gunicorn, access_log: Path) -> None:
     log(f"ENS workers' resident memory: {sizes}{after}")
 
 
+def bench_environment(url: str, workdir: Path) -> dict[str, str]:
+    """The servers' environment; the ENS variables are set in this process too."""
+    env = dict(
+        os.environ,
+        ENS_DATABASE_URL=url,
+        ENS_SECRET_KEY=SECRET,
+        ENS_ISSUER=ISSUER,
+        ENS_DATA_DIR=str(workdir / "data"),
+    )
+    os.environ.update(
+        {k: env[k] for k in ("ENS_DATABASE_URL", "ENS_SECRET_KEY", "ENS_ISSUER", "ENS_DATA_DIR")}
+    )
+    return env
+
+
+def prepare_app(args, url: str):
+    """The app on the migrated database, and the benchmark's data in it."""
+    from flask_migrate import upgrade
+
+    from ens_core import create_app
+
+    app = create_app()
+    log(f"database: {url.split('@')[-1]}")
+    with app.app_context():
+        upgrade()
+    started = time.monotonic()
+    fixture = load_fixture.build(
+        app, citizens=args.citizens, observations=args.observations, log=log
+    )
+    log(f"  data ready in {time.monotonic() - started:.0f} s")
+    return app, fixture
+
+
+def start_servers(servers: dict[str, Gunicorn], args, env, workdir: Path) -> None:
+    """The hello and ENS servers, added to ``servers`` as they start (to be stopped)."""
+    gunicorn_options = dict(
+        workers=args.workers,
+        threads=args.threads,
+        env=env,
+        logdir=workdir,
+        access_log=args.access_log,
+    )
+    servers["hello"] = Gunicorn("hello", "bench.hello_app:app", free_port(), **gunicorn_options)
+    servers["ens"] = Gunicorn("ens", "bench.ens_app:app", free_port(), **gunicorn_options)
+    servers["hello"].wait_ready("/")
+    servers["ens"].wait_ready("/bench/bare")
+
+
+def serving_line(args) -> str:
+    return (
+        f"gunicorn --workers {args.workers}"
+        + (f" --threads {args.threads}" if args.threads > 1 else " (sync)")
+        + (" --access-logfile" if args.access_log else "")
+    )
+
+
+def print_tables(args, runs: list[Run], scenarios, concurrencies, serving: str) -> None:
+    """The table of each concurrency, and how quiet the machine was."""
+    db_name = "PostgreSQL" if args.database_url else "SQLite"
+    if runs:
+        for connections in concurrencies:
+            print(
+                f"\n#### {db_name}, {serving}, wrk -t{args.wrk_threads} -c{connections}, "
+                f"{args.duration} s, {args.rounds} round(s): medians\n"
+            )
+            print(table(runs, scenarios, connections))
+        loads = [r.loadavg for r in runs]
+        print(
+            f"\nload average at run start: min {min(loads):.2f}, max {max(loads):.2f}; "
+            f"re-runs for disturbance: {sum(r.attempts - 1 for r in runs)}; "
+            f"{os.cpu_count()} CPUs",
+            flush=True,
+        )
+
+
+def report_locked(server: Gunicorn) -> None:
+    locked = server.stderr_log.read_text().count("database is locked")
+    if locked:
+        log(f"server log: {locked} 'database is locked' ({server.stderr_log})")
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if args.report:
@@ -653,67 +762,18 @@ def main(argv=None) -> None:
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="ens-api-load-"))
     url, database, drop = prepare_database(args, workdir)
-    env = dict(
-        os.environ,
-        ENS_DATABASE_URL=url,
-        ENS_SECRET_KEY=SECRET,
-        ENS_ISSUER=ISSUER,
-        ENS_DATA_DIR=str(workdir / "data"),
-    )
-    os.environ.update(
-        {k: env[k] for k in ("ENS_DATABASE_URL", "ENS_SECRET_KEY", "ENS_ISSUER", "ENS_DATA_DIR")}
-    )
+    env = bench_environment(url, workdir)
     servers: dict[str, Gunicorn] = {}
     try:
-        from flask_migrate import upgrade
-
-        from ens_core import create_app
-
-        app = create_app()
-        log(f"database: {url.split('@')[-1]}")
-        with app.app_context():
-            upgrade()
-        started = time.monotonic()
-        fixture = load_fixture.build(
-            app, citizens=args.citizens, observations=args.observations, log=log
-        )
-        log(f"  data ready in {time.monotonic() - started:.0f} s")
-        gunicorn_options = dict(
-            workers=args.workers,
-            threads=args.threads,
-            env=env,
-            logdir=workdir,
-            access_log=args.access_log,
-        )
-        servers["hello"] = Gunicorn("hello", "bench.hello_app:app", free_port(), **gunicorn_options)
-        servers["ens"] = Gunicorn("ens", "bench.ens_app:app", free_port(), **gunicorn_options)
-        servers["hello"].wait_ready("/")
-        servers["ens"].wait_ready("/bench/bare")
+        app, fixture = prepare_app(args, url)
+        start_servers(servers, args, env, workdir)
         meter = CpuMeter(list(servers.values()), database)
         bench = Bench(args, servers, meter, Requests(app, fixture, workdir))
         warm_up(bench, list(dict.fromkeys(scenarios + profiled)), args.workers)
-        serving = (
-            f"gunicorn --workers {args.workers}"
-            + (f" --threads {args.threads}" if args.threads > 1 else " (sync)")
-            + (" --access-logfile" if args.access_log else "")
-        )
+        serving = serving_line(args)
         log(f"serving: {serving}; wrk -t{args.wrk_threads}, {args.duration} s per run")
         runs = measure_rounds(bench, args.rounds, concurrencies, scenarios)
-        db_name = "PostgreSQL" if args.database_url else "SQLite"
-        if runs:
-            for connections in concurrencies:
-                print(
-                    f"\n#### {db_name}, {serving}, wrk -t{args.wrk_threads} -c{connections}, "
-                    f"{args.duration} s, {args.rounds} round(s): medians\n"
-                )
-                print(table(runs, scenarios, connections))
-            loads = [r.loadavg for r in runs]
-            print(
-                f"\nload average at run start: min {min(loads):.2f}, max {max(loads):.2f}; "
-                f"re-runs for disturbance: {sum(r.attempts - 1 for r in runs)}; "
-                f"{os.cpu_count()} CPUs",
-                flush=True,
-            )
+        print_tables(args, runs, scenarios, concurrencies, serving)
         if args.json:
             args.json.write_text(json.dumps([asdict(r) for r in runs], indent=1))
         tag = "pg" if args.database_url else "sqlite"
@@ -722,9 +782,7 @@ def main(argv=None) -> None:
         if args.keep:
             log(f"kept {workdir}")
         report_memory(servers["ens"], workdir / "ens-access.log")
-        locked = servers["ens"].stderr_log.read_text().count("database is locked")
-        if locked:
-            log(f"server log: {locked} 'database is locked' ({servers['ens'].stderr_log})")
+        report_locked(servers["ens"])
     finally:
         for server in servers.values():
             server.stop()

@@ -22,20 +22,20 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from catalogue.models import Organisation, Service, ServiceDataUse
 from catalogue.public.search import reindex_all
 from ens_core import create_app
 from ens_core.db import db
+from tests import db_setup
 
 FIRST = [
     "Tension",
@@ -186,19 +186,11 @@ def run(url: str, label: str, count: int, requests: int) -> None:
     )
 
 
-@contextmanager
 def postgres_database(base: str):
+    """A throwaway database on the server of ``base``, named after its database (a context
+    manager: yields the URL, drops the database at the end)."""
     url = make_url(base)
-    name = f"{url.database or 'ens_bench'}_{secrets.token_hex(4)}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return db_setup.postgres_database(url, f"{url.database or 'ens_bench'}_{secrets.token_hex(4)}")
 
 
 def main() -> None:

@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import bench_service, confidential_client, migrated_app  # noqa: E402
+
 CODES = [
     ("29463-7", "weight", "kg", 50, 110),
     ("85354-9", "blood_pressure", "mm[Hg]", 100, 160),
@@ -84,58 +86,16 @@ def drop_database(base_url: str, name: str) -> None:
 def populate(url: str, citizens: int, observations: int, sample: int, seed: int) -> list[tuple]:
     """Migrate, bulk-load, and return [(citizen_id, patient_id, token)] for the sample."""
     import psycopg
-    from flask_migrate import upgrade
 
     os.environ["ENS_DATABASE_URL"] = url
-    from ens_core import create_app
-
-    app = create_app()
-    with app.app_context():
-        upgrade()
+    app = migrated_app()
     rng = random.Random(seed)
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     now = datetime.now(UTC)
     started = time.perf_counter()
     with psycopg.connect(plain) as conn:
-        with conn.cursor().copy(
-            "COPY users (email, name, birth_date, password_hash, is_active_account, "
-            "is_synthetic, created_at, session_version) FROM STDIN"
-        ) as copy:
-            for i in range(citizens):
-                copy.write_row(
-                    (f"bench{i}@bench.ens", f"Citoyen {i}", "1980-01-01", "x", True, False, now, 1)
-                )
-        first_id = conn.execute("SELECT min(id) FROM users").fetchone()[0]
-        per = max(1, observations // citizens)
-        with conn.cursor().copy(
-            "COPY health_measurements (public_id, citizen_id, kind, code, effective_at, value, "
-            "value2, unit, status, created_at, updated_at, version) FROM STDIN"
-        ) as copy:
-            written = 0
-            for c in range(citizens):
-                n = per if c < citizens - 1 else observations - written
-                for j in range(n):
-                    code, kind, unit, lo, hi = CODES[j % len(CODES)]
-                    at = now - timedelta(hours=j * 7 + rng.random())
-                    value = round(rng.uniform(lo, hi), 1)
-                    value2 = round(value * 0.62, 1) if kind == "blood_pressure" else None
-                    copy.write_row(
-                        (
-                            uuid.uuid4().hex,
-                            first_id + c,
-                            kind,
-                            code,
-                            at,
-                            value,
-                            value2,
-                            unit,
-                            "final",
-                            now,
-                            now,
-                            1,
-                        )
-                    )
-                written += n
+        first_id = _copy_citizens(conn, citizens, now)
+        _copy_observations(conn, first_id, citizens, observations, rng, now)
         conn.commit()
         conn.execute("ANALYZE users")
         conn.execute("ANALYZE health_measurements")
@@ -146,36 +106,77 @@ def populate(url: str, citizens: int, observations: int, sample: int, seed: int)
         flush=True,
     )
     with app.app_context():
-        from authz.consent import record_consent
-        from authz.models import ClientKind
-        from authz.services import create_client
-        from authz.tokens import issue_access_token, pairwise_id
-        from catalogue.models import Service, ServiceStatus
-        from ens_core.accounts.models import User
-        from ens_core.db import db
-        from tests.factories import make_organisation
+        return _sample_tokens(first_id, citizens, sample, rng)
 
-        org = make_organisation(legal_name="Bench SAS")
-        service = Service(
-            organisation_id=org.id, name="Bench", slug="bench", status=ServiceStatus.REFERENCED
-        )
-        db.session.add(service)
-        db.session.flush()
-        scopes = ["launch/patient", "patient/Observation.rs"]
-        client, _ = create_client(
-            service,
-            kind=ClientKind.PRODUCTION,
-            name="Bench",
-            redirect_uris=["http://127.0.0.1/cb"],
-            scope_ceiling=" ".join(scopes),
-        )
-        picked = []
-        for offset in rng.sample(range(citizens), min(sample, citizens)):
-            citizen = db.session.get(User, first_id + offset)
-            grant, _ = record_consent(citizen, service, client, scopes)
-            token = issue_access_token(grant, client, scopes)
-            picked.append((citizen.id, pairwise_id(citizen.id, service.id), token))
-        db.session.commit()
+
+def _copy_citizens(conn, citizens: int, now) -> int:
+    """COPY ``citizens`` users; returns the first one's id."""
+    with conn.cursor().copy(
+        "COPY users (email, name, birth_date, password_hash, is_active_account, "
+        "is_synthetic, created_at, session_version) FROM STDIN"
+    ) as copy:
+        for i in range(citizens):
+            copy.write_row(
+                (f"bench{i}@bench.ens", f"Citoyen {i}", "1980-01-01", "x", True, False, now, 1)
+            )
+    return conn.execute("SELECT min(id) FROM users").fetchone()[0]
+
+
+def _copy_observations(conn, first_id: int, citizens: int, observations: int, rng, now) -> None:
+    """COPY ``observations`` measurements, as many per citizen (the last takes the rest)."""
+    per = max(1, observations // citizens)
+    with conn.cursor().copy(
+        "COPY health_measurements (public_id, citizen_id, kind, code, effective_at, value, "
+        "value2, unit, status, created_at, updated_at, version) FROM STDIN"
+    ) as copy:
+        written = 0
+        for c in range(citizens):
+            n = per if c < citizens - 1 else observations - written
+            for j in range(n):
+                code, kind, unit, lo, hi = CODES[j % len(CODES)]
+                at = now - timedelta(hours=j * 7 + rng.random())
+                value = round(rng.uniform(lo, hi), 1)
+                value2 = round(value * 0.62, 1) if kind == "blood_pressure" else None
+                copy.write_row(
+                    (
+                        uuid.uuid4().hex,
+                        first_id + c,
+                        kind,
+                        code,
+                        at,
+                        value,
+                        value2,
+                        unit,
+                        "final",
+                        now,
+                        now,
+                        1,
+                    )
+                )
+            written += n
+
+
+def _sample_tokens(first_id: int, citizens: int, sample: int, rng) -> list[tuple]:
+    """A referenced service and its client; ``sample`` citizens consent to it and get an
+    access token: [(citizen_id, patient_id, token)], committed."""
+    from authz.consent import record_consent
+    from authz.tokens import issue_access_token, pairwise_id
+    from ens_core.accounts.models import Role, User
+    from ens_core.db import db
+    from tests.factories import make_user
+
+    service = bench_service(make_user(Role.EDITOR), "Bench SAS", "Bench", "bench")
+    scopes = ["launch/patient", "patient/Observation.rs"]
+    client, _ = confidential_client(
+        service, name="Bench", scopes=" ".join(scopes), redirect_uri="http://127.0.0.1/cb"
+    )
+    picked = []
+    for offset in rng.sample(range(citizens), min(sample, citizens)):
+        citizen = db.session.get(User, first_id + offset)
+        grant, _ = record_consent(citizen, service, client, scopes)
+        token = issue_access_token(grant, client, scopes)
+        picked.append((citizen.id, pairwise_id(citizen.id, service.id), token))
+    db.session.commit()
     return picked
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-REDIRECT_URI = "http://127.0.0.1:8765/callback"
+from bench._common import REDIRECT_URI, bench_service, confidential_client
+
 SCOPES = ["launch/patient", "patient/Observation.rs", "patient/Observation.cu", "offline_access"]
 # Weight first: the search scenario asks for code 29463-7; the writes add other codes so
 # that the searched set does not grow from round to round.
@@ -52,87 +53,14 @@ class Fixture:
 
 def build(app, *, citizens: int, observations: int, seed: int = 7, log=print) -> Fixture:
     """Create the bench's service, client, citizens, consents and Observations."""
-    from authz.consent import record_consent
-    from authz.models import AuthMethod, ClientKind
-    from authz.services import create_client
     from authz.tokens import pairwise_id
-    from catalogue.models import DataPurpose, Service, ServiceStatus
-    from catalogue.services import create_organisation, publish_referencing
-    from ens_core.accounts.models import Role
-    from ens_core.accounts.services import create_user
-    from ens_core.db import db
-    from ens_core.health.services import Source, add_measurement
 
     rng = random.Random(seed)
     with app.test_request_context("/"):
-        editor = create_user(
-            email="editor@bench.ens", name="Éditrice Bench", password=PASSWORD, roles={Role.EDITOR}
-        )
-        organisation = create_organisation(editor, legal_name="Bench Santé SAS", country="FR")
-        service = Service(
-            organisation_id=organisation.id,
-            name="Bench Santé",
-            slug="bench-sante",
-            status=ServiceStatus.DRAFT,
-        )
-        db.session.add(service)
-        db.session.flush()
-        publish_referencing(
-            service,
-            actor=None,
-            decided_at=datetime.now(UTC) - timedelta(days=10),
-            valid_until=date.today() + timedelta(days=365),
-            data_uses=[
-                ("patient/Observation.rs", DataPurpose.CARE, 365),
-                ("patient/Observation.cu", DataPurpose.PREVENTION, 180),
-            ],
-        )
-        client, secret = create_client(
-            service,
-            kind=ClientKind.PRODUCTION,
-            name="Bench Santé (serveur)",
-            redirect_uris=[REDIRECT_URI],
-            scope_ceiling=" ".join(SCOPES),
-            auth_method=AuthMethod.CLIENT_SECRET_BASIC,
-        )
-        people, grant_ids = [], []
-        for i in range(citizens):
-            citizen = create_user(
-                email=f"citoyen{i}@bench.ens",
-                name=f"Citoyen Bench {i}",
-                password=PASSWORD,
-                roles={Role.CITIZEN},
-                birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
-            )
-            grant, _receipt = record_consent(citizen, service, client, SCOPES, months=13)
-            people.append(citizen)
-            grant_ids.append(grant.id)
-        db.session.commit()
+        service, client, secret = _referenced_service()
+        people, grant_ids = _consenting_citizens(service, client, citizens)
         log(f"  {citizens} citizens with a consent to {service.name}")
-
-        from ens_core.health.datatypes import BY_CODE
-
-        observation_ids: dict[int, list[str]] = {c.id: [] for c in people}
-        now = datetime.now(UTC)
-        source = Source(service=service, client=client)
-        for n in range(observations):
-            citizen = people[n % citizens]
-            code, unit, low, high = CODES[(n // citizens) % len(CODES)]
-            assert unit == BY_CODE[code].codes[code]
-            record = add_measurement(
-                citizen,
-                {
-                    "code": code,
-                    "effective_at": now - timedelta(hours=n // citizens * 7 + rng.random()),
-                    "value": round(rng.uniform(low, high), 1),
-                    "unit": unit,
-                },
-                source,
-            )
-            observation_ids[citizen.id].append(record.public_id)
-            if n % 500 == 499:
-                db.session.commit()
-        db.session.commit()
+        observation_ids = _observations(service, client, people, observations, rng)
         log(f"  {observations} Observations")
         return Fixture(
             client_id=client.client_id,
@@ -142,6 +70,92 @@ def build(app, *, citizens: int, observations: int, seed: int = 7, log=print) ->
             patient_ids={c.id: pairwise_id(c.id, service.id) for c in people},
             observation_ids=observation_ids,
         )
+
+
+def _referenced_service():
+    """The editor's service, referenced by a decision, with its confidential production
+    client: (service, client, secret)."""
+    from catalogue.models import DataPurpose, ServiceStatus
+    from catalogue.services import publish_referencing
+    from ens_core.accounts.models import Role
+    from ens_core.accounts.services import create_user
+
+    editor = create_user(
+        email="editor@bench.ens", name="Éditrice Bench", password=PASSWORD, roles={Role.EDITOR}
+    )
+    service = bench_service(
+        editor, "Bench Santé SAS", "Bench Santé", "bench-sante", status=ServiceStatus.DRAFT
+    )
+    publish_referencing(
+        service,
+        actor=None,
+        decided_at=datetime.now(UTC) - timedelta(days=10),
+        valid_until=date.today() + timedelta(days=365),
+        data_uses=[
+            ("patient/Observation.rs", DataPurpose.CARE, 365),
+            ("patient/Observation.cu", DataPurpose.PREVENTION, 180),
+        ],
+    )
+    client, secret = confidential_client(
+        service, name="Bench Santé (serveur)", scopes=" ".join(SCOPES)
+    )
+    return service, client, secret
+
+
+def _consenting_citizens(service, client, count: int) -> tuple[list, list[int]]:
+    """``count`` citizens, each with a consent to ``service`` (committed): the citizens and
+    their grants' ids."""
+    from authz.consent import record_consent
+    from ens_core.accounts.models import Role
+    from ens_core.accounts.services import create_user
+    from ens_core.db import db
+
+    people, grant_ids = [], []
+    for i in range(count):
+        citizen = create_user(
+            email=f"citoyen{i}@bench.ens",
+            name=f"Citoyen Bench {i}",
+            password=PASSWORD,
+            roles={Role.CITIZEN},
+            birth_date=date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+        )
+        grant, _receipt = record_consent(citizen, service, client, SCOPES, months=13)
+        people.append(citizen)
+        grant_ids.append(grant.id)
+    db.session.commit()
+    return people, grant_ids
+
+
+def _observations(service, client, people, count: int, rng) -> dict[int, list[str]]:
+    """``count`` Observations sent by the service, spread over ``people`` (committed):
+    {citizen_id: [public ids]}."""
+    from ens_core.db import db
+    from ens_core.health.datatypes import BY_CODE
+    from ens_core.health.services import Source, add_measurement
+
+    citizens = len(people)
+    observation_ids: dict[int, list[str]] = {c.id: [] for c in people}
+    now = datetime.now(UTC)
+    source = Source(service=service, client=client)
+    for n in range(count):
+        citizen = people[n % citizens]
+        code, unit, low, high = CODES[(n // citizens) % len(CODES)]
+        assert unit == BY_CODE[code].codes[code]
+        record = add_measurement(
+            citizen,
+            {
+                "code": code,
+                "effective_at": now - timedelta(hours=n // citizens * 7 + rng.random()),
+                "value": round(rng.uniform(low, high), 1),
+                "unit": unit,
+            },
+            source,
+        )
+        observation_ids[citizen.id].append(record.public_id)
+        if n % 500 == 499:
+            db.session.commit()
+    db.session.commit()
+    return observation_ids
 
 
 def _retrying(mint):

@@ -25,15 +25,29 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from tests.db_setup import postgres_database
 
 
 def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> None:
     orgs = max(1, services // 10)
-    citizens = max(big, 1000)
-    others = services - 1
-    per_service = (grants - big) // others if others else 0
+    _seed_services(conn, services, orgs)
+    _seed_declarations_and_clients(conn, services, orgs, bad_percent)
+    _seed_grants(conn, services, grants, big)
+    for table in ("organisations", "services", "oauth_clients", "users"):
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence(:t, 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 (fixed table names)
+            ),
+            {"t": table},
+        )
+    conn.execute(text("ANALYZE"))
+
+
+def _seed_services(conn, services: int, orgs: int) -> None:
+    """``orgs`` organisations and ``services`` referenced services spread over them."""
     conn.execute(
         text(
             """
@@ -57,6 +71,11 @@ def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> Non
         ),
         {"n": services, "orgs": orgs},
     )
+
+
+def _seed_declarations_and_clients(conn, services: int, orgs: int, bad_percent: float) -> None:
+    """Each service hosted in France with an HDS certificate (one in ``100 / bad_percent``
+    in the US instead) and given a production client; each organisation a declared owner."""
     bad_every = int(100 / bad_percent) if bad_percent > 0 else 0
     conn.execute(
         text(
@@ -94,6 +113,14 @@ def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> Non
         ),
         {"n": services},
     )
+
+
+def _seed_grants(conn, services: int, grants: int, big: int) -> None:
+    """Citizens, and ``grants`` grants: ``big`` of them to service 1, the rest spread over
+    the other services."""
+    citizens = max(big, 1000)
+    others = services - 1
+    per_service = (grants - big) // others if others else 0
     conn.execute(
         text(
             """
@@ -130,14 +157,6 @@ def _seed(conn, services: int, grants: int, big: int, bad_percent: float) -> Non
             ),
             {"n": services, "per": per_service, "citizens": citizens},
         )
-    for table in ("organisations", "services", "oauth_clients", "users"):
-        conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence(:t, 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608 (fixed table names)
-            ),
-            {"t": table},
-        )
-    conn.execute(text("ANALYZE"))
 
 
 def main() -> None:
@@ -149,18 +168,8 @@ def main() -> None:
     parser.add_argument("--url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
 
-    base = make_url(args.url)
-    name = f"ens_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_database(make_url(args.url), f"ens_bench_{secrets.token_hex(4)}") as url:
         run(url, args)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(url: str, args) -> None:

@@ -16,9 +16,84 @@ from __future__ import annotations
 
 import argparse
 import base64
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import bench_service, confidential_client, migrated_app
+
+
+def _credentials() -> tuple[str, str, str]:
+    """A referenced service's confidential client and a citizen's refresh token from it:
+    (client_id, secret, refresh_token), committed."""
+    from authz.consent import record_consent
+    from authz.tokens import issue_tokens
+    from ens_core.accounts.models import Role
+    from ens_core.accounts.services import create_user
+    from ens_core.db import db
+
+    editor = create_user(
+        email="bench-editor@bench.ens", name="Bench", password="x" * 16, roles={Role.EDITOR}
+    )
+    service = bench_service(editor, "Bench SAS", "Bench", "bench")
+    client, secret = confidential_client(
+        service, name="Bench client", scopes="patient/Observation.rs offline_access"
+    )
+    citizen = create_user(
+        email="bench-citizen@bench.ens", name="Bench", password="x" * 16, roles={Role.CITIZEN}
+    )
+    scopes = ["patient/Observation.rs", "offline_access"]
+    grant, _ = record_consent(citizen, service, client, scopes)
+    refresh_token = issue_tokens(grant, client, scopes, include_refresh=True).refresh_token
+    client_id = client.client_id
+    db.session.commit()
+    return client_id, secret, refresh_token
+
+
+def _unit_costs(secret: str) -> tuple[float, float]:
+    """The comparison behind every client authentication and token lookup: one SHA-256
+    check (µs) and one argon2id check (ms)."""
+    from ens_core.accounts.passwords import hash_password, verify_password
+    from ens_core.security import hash_secret, secret_matches
+
+    rounds = 20000
+    stored = hash_secret(secret)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        secret_matches(secret, stored)
+    sha_us = (time.perf_counter() - start) / rounds * 1e6
+    password_hash = hash_password(secret)
+    start = time.perf_counter()
+    for _ in range(5):
+        verify_password(password_hash, secret)
+    argon_ms = (time.perf_counter() - start) / 5 * 1e3
+    return sha_us, argon_ms
+
+
+def _refresh_rounds(app, auth: dict, refresh_token: str, requests: int) -> float:
+    """Seconds taken by ``requests`` refresh grants in a row, each with the token the last
+    one returned (after five to warm up)."""
+    http = app.test_client()
+    for _ in range(5):  # warm-up (key decryption, caches)
+        body = http.post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            headers=auth,
+        ).get_json()
+        refresh_token = body["refresh_token"]
+    start = time.perf_counter()
+    for _ in range(requests):
+        response = http.post(
+            "/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+            headers=auth,
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        refresh_token = response.get_json()["refresh_token"]
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -29,89 +104,15 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="ens-bench-")
     url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-
-    from flask_migrate import upgrade
-
-    from ens_core import create_app
-
-    app = create_app(
+    app = migrated_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret", "ENS_DATA_DIR": tmp}
     )
     with app.app_context():
-        upgrade()
-        from authz.consent import record_consent
-        from authz.models import AuthMethod, ClientKind
-        from authz.services import create_client
-        from authz.tokens import issue_tokens
-        from catalogue.models import Service, ServiceStatus
-        from catalogue.services import create_organisation
-        from ens_core.accounts.models import Role
-        from ens_core.accounts.passwords import hash_password, verify_password
-        from ens_core.accounts.services import create_user
-        from ens_core.db import db
-        from ens_core.security import hash_secret, secret_matches
+        client_id, secret, refresh_token = _credentials()
+        sha_us, argon_ms = _unit_costs(secret)
 
-        editor = create_user(
-            email="bench-editor@bench.ens", name="Bench", password="x" * 16, roles={Role.EDITOR}
-        )
-        organisation = create_organisation(editor, legal_name="Bench SAS", country="FR")
-        service = Service(
-            organisation_id=organisation.id,
-            name="Bench",
-            slug="bench",
-            status=ServiceStatus.REFERENCED,
-        )
-        db.session.add(service)
-        db.session.flush()
-        client, secret = create_client(
-            service,
-            kind=ClientKind.PRODUCTION,
-            name="Bench client",
-            redirect_uris=["http://127.0.0.1:8765/callback"],
-            scope_ceiling="patient/Observation.rs offline_access",
-            auth_method=AuthMethod.CLIENT_SECRET_BASIC,
-        )
-        citizen = create_user(
-            email="bench-citizen@bench.ens", name="Bench", password="x" * 16, roles={Role.CITIZEN}
-        )
-        scopes = ["patient/Observation.rs", "offline_access"]
-        grant, _ = record_consent(citizen, service, client, scopes)
-        refresh_token = issue_tokens(grant, client, scopes, include_refresh=True).refresh_token
-        client_id = client.client_id
-        db.session.commit()
-
-        # Unit costs: the comparison behind every client authentication and token lookup.
-        rounds = 20000
-        stored = hash_secret(secret)
-        start = time.perf_counter()
-        for _ in range(rounds):
-            secret_matches(secret, stored)
-        sha_us = (time.perf_counter() - start) / rounds * 1e6
-        password_hash = hash_password(secret)
-        start = time.perf_counter()
-        for _ in range(5):
-            verify_password(password_hash, secret)
-        argon_ms = (time.perf_counter() - start) / 5 * 1e3
-
-    http = app.test_client()
     auth = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
-    for _ in range(5):  # warm-up (key decryption, caches)
-        body = http.post(
-            "/oauth/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-            headers=auth,
-        ).get_json()
-        refresh_token = body["refresh_token"]
-    start = time.perf_counter()
-    for _ in range(args.requests):
-        response = http.post(
-            "/oauth/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-            headers=auth,
-        )
-        assert response.status_code == 200, response.get_data(as_text=True)
-        refresh_token = response.get_json()["refresh_token"]
-    elapsed = time.perf_counter() - start
+    elapsed = _refresh_rounds(app, auth, refresh_token, args.requests)
 
     print(f"database: {url.split('@')[-1]}")
     print(f"token endpoint (refresh grant, rotation): {args.requests / elapsed:.0f} requests/s")

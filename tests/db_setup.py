@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class PostgresUnavailable(RuntimeError):
@@ -34,14 +34,21 @@ def test_database(tmp_dir: Path, worker: str):
         return
     url = make_url(base)
     name = f"{url.database or 'ens_test'}_{worker}_{secrets.token_hex(4)}"
+    with postgres_database(url, name, "ENS_TEST_DATABASE_URL is set but PostgreSQL") as created:
+        yield created
+
+
+@contextmanager
+def postgres_database(url: URL, name: str, server: str = "PostgreSQL"):
+    """Create the database ``name`` on the PostgreSQL server of ``url``, yield its URL, and
+    drop it at the end (the benchmarks use it too). ``server`` starts the message of the
+    error raised when the server refuses."""
     admin = _admin_engine(url)
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # a clear message rather than a wall of connection errors
-        raise PostgresUnavailable(
-            f"ENS_TEST_DATABASE_URL is set but PostgreSQL at {url.host}:{url.port} refused: {exc}"
-        ) from exc
+        raise PostgresUnavailable(f"{server} at {url.host}:{url.port} refused: {exc}") from exc
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -111,8 +111,7 @@ def declared_link(name, *, section=None, nature="Audit", starts_on=date(2024, 1,
 
 def make_evaluated_dossier(service=None, actor=None):
     from catalogue.models import DataPurpose
-    from review.dossiers.lifecycle import transition
-    from review.dossiers.models import Dossier, DossierState
+    from review.dossiers.models import Dossier
     from review.dossiers.services import add_data_request
 
     service = service or make_service()
@@ -126,7 +125,16 @@ def make_evaluated_dossier(service=None, actor=None):
         purpose=DataPurpose.CARE,
         retention_days=365,
     )
-    for state in (
+    return walk_dossier(dossier, actor)
+
+
+def walk_dossier(dossier, actor, *states):
+    """Move ``dossier`` through ``states`` in turn, by ``actor`` (default: from submitted to
+    evaluated)."""
+    from review.dossiers.lifecycle import transition
+    from review.dossiers.models import DossierState
+
+    for state in states or (
         DossierState.SUBMITTED,
         DossierState.ADMISSIBLE,
         DossierState.UNDER_EVALUATION,
@@ -203,6 +211,22 @@ def make_listed_service(organisation=None, **fields):
         )
     db.session.flush()
     db.session.refresh(service)
+    return service
+
+
+def make_suspended_service(reason: str, *, summary: str, deadline: str):
+    """Nordic Move, a listed service hosted in Norway, suspended for ``reason``, with the
+    suspension in its history (``summary``, answer due by ``deadline``)."""
+    from catalogue.models import ServiceEventKind, ServiceStatus
+
+    service = make_listed_service(
+        name="Nordic Move",
+        slug="nordic-move",
+        status=ServiceStatus.SUSPENDED,
+        status_reason=reason,
+        hosting=["NO"],
+    )
+    make_service_event(service, ServiceEventKind.SUSPENDED, summary=summary, deadline=deadline)
     return service
 
 
@@ -443,12 +467,14 @@ def make_referenced_service(
     return service
 
 
-def make_owner(organisation, *, country: str, share: float, control: bool = False, since=None):
+def make_owner(
+    organisation, *, country: str, share: float, control: bool = False, since=None, name=None
+):
     from catalogue.models import OwnerDeclaration
 
     owner = OwnerDeclaration(
         organisation_id=organisation.id,
-        entity_name=f"Holding {next(_seq)}",
+        entity_name=name or f"Holding {next(_seq)}",
         country=country,
         share_percent=share,
         declared_control=control,
@@ -518,6 +544,35 @@ def make_sandbox_client(service, scope_ceiling: str):
         redirect_uris=["https://app.example/callback"],
         scope_ceiling=scope_ceiling,
     )
+
+
+def approved_uses():
+    """The data uses a referencing decision approves in the tests: Observations read for
+    care, kept a year."""
+    from catalogue.models import DataPurpose
+    from review.decisions import sources
+
+    return [sources.DataUse("patient/Observation.rs", DataPurpose.CARE, 365)]
+
+
+def make_dossier_with_opinion(opinion):
+    """An agent allowed to decide, and the evaluated dossier of a new service (its sandbox
+    client asks for more than the dossier) on which the commission gave ``opinion`` (with
+    reservations when it needs them): (agent, dossier, service)."""
+    from review.commission.models import College
+    from review.decisions import services
+    from review.decisions.models import Permission
+
+    agent = make_user(Role.AGENT)
+    services.grant_permission(None, agent, Permission.DECISION)
+    chair = make_member(College.CO_CHAIR)
+    service = make_service()
+    make_sandbox_client(
+        service, "openid fhirUser launch/patient patient/Observation.rs patient/Patient.r"
+    )
+    reservations = "AIPD à fournir" if opinion.needs_reservations else ""
+    item = give_opinion(agent, chair, make_evaluated_dossier(service), opinion, reservations)
+    return agent, item.dossier, service
 
 
 def give_opinion(agent, chair, dossier, choice, reservations: str = ""):

@@ -25,8 +25,22 @@ def submit_action(client, page: str, action: str, data: dict | None = None, **kw
     return submit(client, f"{page}/{action}", data or {}, form_url=page, **kwargs)
 
 
+def refused(client, url: str, data: dict, **kwargs) -> str:
+    """``submit`` a form that must be refused (400); returns the page that says why."""
+    response = submit(client, url, data, **kwargs)
+    assert response.status_code == 400
+    return response.get_data(as_text=True)
+
+
 def login(client, email: str, password: str):
     return submit(client, "/login", {"email": email, "password": password})
+
+
+def signed_in(app, email: str, password: str):
+    """A new test client of ``app``, signed in as ``email`` (the sign-in redirects: 302)."""
+    client = app.test_client()
+    assert login(client, email, password).status_code == 302
+    return client
 
 
 def visible_text(html: str) -> str:

@@ -10,10 +10,10 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from authz.models import AuthMethod, ClientKind
 from authz.services import create_client
-from catalogue.models import DataPurpose, HostingDeclaration, ServiceStatus
+from catalogue.models import DataPurpose, ServiceStatus
 from catalogue.services import publish_referencing
-from ens_core.db import db, utcnow
-from tests.factories import PASSWORD, make_service
+from ens_core.db import utcnow
+from tests.factories import PASSWORD, make_hosting, make_service
 from tests.helpers import csrf_token, login
 
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -26,14 +26,7 @@ def referenced_service(**fields):
     from datetime import date, timedelta
 
     service = make_service(**fields)
-    db.session.add(
-        HostingDeclaration(
-            service_id=service.id,
-            provider="HDS Provider",
-            country="FR",
-            effective_from=date(2024, 1, 1),
-        )
-    )
+    make_hosting(service, provider="HDS Provider", effective_from=date(2024, 1, 1))
     publish_referencing(
         service,
         actor=None,

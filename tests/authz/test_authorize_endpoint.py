@@ -26,6 +26,14 @@ from tests.factories import make_user
 from tests.helpers import local_date_fr, visible_text
 
 
+def _signed_in_path(client, citizen, client_id: str, scope: str, **params) -> str:
+    """``citizen`` signs in; the authorization request of ``client_id`` for ``scope``, with a
+    fresh PKCE challenge (``params`` as ``authorize_path`` takes them)."""
+    login_citizen(client, citizen)
+    _, challenge = pkce()
+    return authorize_path(client_id, scope, challenge, **params)
+
+
 def test_anonymous_user_is_sent_to_login_first(client, public):
     _, challenge = pkce()
     response = client.get(authorize_path(public.client_id, "patient/Observation.rs", challenge))
@@ -55,9 +63,9 @@ def test_unknown_client_is_explained_here_not_redirected(client, citizen):
     ],
 )
 def test_redirect_uri_must_match_exactly(client, public, citizen, redirect):
-    login_citizen(client, citizen)
-    _, challenge = pkce()
-    path = authorize_path(public.client_id, "patient/Observation.rs", challenge, redirect=redirect)
+    path = _signed_in_path(
+        client, citizen, public.client_id, "patient/Observation.rs", redirect=redirect
+    )
     response = client.get(path)
     assert response.status_code == 400  # never redirected to an unregistered URI
     assert "Location" not in response.headers
@@ -107,10 +115,8 @@ def test_pkce_s256_is_mandatory(client, public, citizen, challenge_kwargs, expec
 
 
 def test_implicit_flow_is_not_supported(client, public, citizen):
-    login_citizen(client, citizen)
-    _, challenge = pkce()
-    path = authorize_path(
-        public.client_id, "patient/Observation.rs", challenge, response_type="token"
+    path = _signed_in_path(
+        client, citizen, public.client_id, "patient/Observation.rs", response_type="token"
     )
     response = client.get(path)
     assert query_of(response)["error"] == "unsupported_response_type"
@@ -200,18 +206,14 @@ def test_without_offline_access_one_time_is_preselected(client, public, citizen)
 
 
 def test_consent_form_requires_csrf(client, public, citizen):
-    login_citizen(client, citizen)
-    _, challenge = pkce()
-    path = authorize_path(public.client_id, "patient/Observation.rs", challenge)
+    path = _signed_in_path(client, citizen, public.client_id, "patient/Observation.rs")
     response = client.post(path, data={"decision": "allow", "scopes": ["patient/Observation.rs"]})
     assert response.status_code == 400
     assert grant_of(citizen, public_service(public)) is None
 
 
 def test_refusal_redirects_access_denied_with_state_and_iss(client, public, citizen):
-    login_citizen(client, citizen)
-    _, challenge = pkce()
-    path = authorize_path(public.client_id, "patient/Observation.rs", challenge)
+    path = _signed_in_path(client, citizen, public.client_id, "patient/Observation.rs")
     response = consent(client, path, decision="deny")
     query = query_of(response)
     assert response.headers["Location"].startswith(REDIRECT)
@@ -356,10 +358,8 @@ def test_sandbox_client_of_a_draft_service_serves_synthetic_citizens(client):
 
 
 def test_prompt_login_forces_a_new_authentication(client, public, citizen):
-    login_citizen(client, citizen)
-    _, challenge = pkce()
-    path = authorize_path(
-        public.client_id, "openid patient/Observation.rs", challenge, prompt="login"
+    path = _signed_in_path(
+        client, citizen, public.client_id, "openid patient/Observation.rs", prompt="login"
     )
     response = client.get(path)
     assert response.status_code == 302

@@ -91,26 +91,36 @@ def test_a_token_revoked_through_a_is_refused_by_b_at_once(two_servers):
     assert _search(base_b, consent["access"]) == 401
 
 
-def test_a_consent_withdrawn_through_a_is_refused_by_b_at_once(two_servers):
+def _refused_by_b_once_changed_through_a(two_servers, name: str, change) -> dict:
+    """A consent made through A, its token accepted by B; then ``change(consent)`` committed
+    through A: B refuses the token on its very next request. Returns the consent."""
     (app_a, _), (_, base_b) = two_servers
-    consent = _consent(app_a, "Retrait")
+    consent = _consent(app_a, name)
     assert _search(base_b, consent["access"]) == 200
     with app_a.app_context():
-        citizen = db.session.get(User, consent["citizen"])
-        service = db.session.get(Service, consent["service"])
-        revoke_grant(grant_of(citizen, service), reason="citizen")
+        change(consent)
         db.session.commit()
     assert _search(base_b, consent["access"]) == 401
+    return consent
+
+
+def _withdraw(consent: dict) -> None:
+    citizen = db.session.get(User, consent["citizen"])
+    service = db.session.get(Service, consent["service"])
+    revoke_grant(grant_of(citizen, service), reason="citizen")
+
+
+def _suspend(consent: dict) -> None:
+    db.session.get(Service, consent["service"]).status = ServiceStatus.SUSPENDED
+
+
+def test_a_consent_withdrawn_through_a_is_refused_by_b_at_once(two_servers):
+    _refused_by_b_once_changed_through_a(two_servers, "Retrait", _withdraw)
 
 
 def test_a_service_suspended_through_a_is_refused_by_b_at_once(two_servers):
-    (app_a, base_a), (_, base_b) = two_servers
-    consent = _consent(app_a, "Suspension")
-    assert _search(base_b, consent["access"]) == 200
-    with app_a.app_context():
-        db.session.get(Service, consent["service"]).status = ServiceStatus.SUSPENDED
-        db.session.commit()
-    assert _search(base_b, consent["access"]) == 401
+    (_, base_a), (_, base_b) = two_servers
+    consent = _refused_by_b_once_changed_through_a(two_servers, "Suspension", _suspend)
     refreshed = requests.post(
         f"{base_b}/oauth/token",
         data={"grant_type": "refresh_token", "refresh_token": consent["refresh"]},

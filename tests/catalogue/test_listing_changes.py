@@ -12,7 +12,7 @@ from ens_core.accounts.models import Role
 from ens_core.db import db
 from ens_core.notifications.models import Notification
 from tests.factories import PASSWORD, make_listed_service, make_organisation, make_user
-from tests.helpers import login, submit
+from tests.helpers import signed_in, submit
 
 FORM = {
     "name": "Tension Suivi",
@@ -41,9 +41,7 @@ def world(app_ctx):
 
 
 def _as(app, user):
-    client = app.test_client()
-    assert login(client, user.email, PASSWORD).status_code == 302
-    return client
+    return signed_in(app, user.email, PASSWORD)
 
 
 def _history(service):

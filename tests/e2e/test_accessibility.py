@@ -50,6 +50,7 @@ from tests.factories import (
     make_organisation,
     make_service,
     make_service_event,
+    make_suspended_service,
     make_user,
 )
 from tests.review.timelines.support import make_decided_dossier
@@ -147,15 +148,8 @@ def catalogue_data(app, live_server):
         )
         make_service_event(service, ServiceEventKind.REFERENCED, summary="Référencé.")
         journal = make_listed_service(org, name="Journal Santé", slug="journal-sante")
-        suspended = make_listed_service(
-            name="Nordic Move",
-            slug="nordic-move",
-            status=ServiceStatus.SUSPENDED,
-            status_reason="Hébergement hors de l'Union européenne.",
-            hosting=["NO"],
-        )
-        make_service_event(
-            suspended, ServiceEventKind.SUSPENDED, summary="Suspension.", deadline="2027-05-01"
+        make_suspended_service(
+            "Hébergement hors de l'Union européenne.", summary="Suspension.", deadline="2027-05-01"
         )
         # The consent screen: a production client of a referenced service.
         consent_client = public_client(service, ceiling=CONSENT_SCOPES)

@@ -129,24 +129,21 @@ def test_an_error_answer_rolls_everything_back(boundary_app, status):
     assert _actions(boundary_app) == []
 
 
-def test_a_refusal_answered_with_a_redirect_keeps_nothing(boundary_app):
-    assert boundary_app.test_client().post("/_probe/refused-redirect").status_code == 302
-    assert _actions(boundary_app) == []
-
-
-def test_an_exception_rolls_back_and_answers_500(boundary_app):
-    assert boundary_app.test_client().post("/_probe/crash").status_code == 500
-    assert _actions(boundary_app) == []
-
-
-def test_a_page_that_only_reads_keeps_no_accidental_write(boundary_app):
-    assert boundary_app.test_client().get("/_probe/reader").status_code == 200
-    assert _actions(boundary_app) == []
-
-
-def test_a_page_marked_as_writing_is_committed(boundary_app):
-    assert boundary_app.test_client().get("/_probe/writer").status_code == 200
-    assert _actions(boundary_app) == ["written"]
+@pytest.mark.parametrize(
+    ("method", "path", "status", "kept"),
+    [
+        pytest.param("POST", "/_probe/refused-redirect", 302, [], id="refusal-with-a-redirect"),
+        pytest.param("POST", "/_probe/crash", 500, [], id="exception-answers-500"),
+        pytest.param("GET", "/_probe/reader", 200, [], id="page-that-only-reads"),
+        pytest.param("GET", "/_probe/writer", 200, ["written"], id="page-marked-as-writing"),
+    ],
+)
+def test_a_request_keeps_exactly_what_its_outcome_allows(boundary_app, method, path, status, kept):
+    """A refusal answered with a redirect keeps nothing; an exception rolls back and answers
+    500; a page that only reads keeps no accidental write; a page marked as writing is
+    committed."""
+    assert boundary_app.test_client().open(path, method=method).status_code == status
+    assert _actions(boundary_app) == kept
 
 
 @pytest.mark.parametrize("status", [200, 400])

@@ -20,7 +20,7 @@ from ens_core.db import db
 from ens_core.security import secret_matches
 from tests.catalogue.editor.images import SVG, png
 from tests.factories import PASSWORD, make_organisation, make_user
-from tests.helpers import csrf_token, login, submit
+from tests.helpers import csrf_token, login, refused, submit
 
 PNG = png()
 
@@ -260,9 +260,7 @@ def test_bad_service_form_says_why_and_writes_nothing(client, app_ctx):
         "website_url": "http://sommeil.example/",
         "slug": "Pas Un Slug",
     }
-    response = submit(client, "/editeur/services/nouveau", bad)
-    body = response.get_data(as_text=True)
-    assert response.status_code == 400
+    body = refused(client, "/editeur/services/nouveau", bad)
     assert "commençant par https://" in body
     assert "Choisissez au moins une plateforme." in body or "Ce champ est obligatoire." in body
     assert "Lettres minuscules" in body
@@ -403,29 +401,29 @@ def test_logo_upload_and_serving(client, world):
     assert "unsafe-inline" not in served.headers["Content-Security-Policy"]
 
 
+def _saved(client, url: str, form: dict) -> str:
+    """Post ``form`` to the page ``url``: saved (302); returns the page as it is now."""
+    response = submit(client, url, form)
+    assert response.status_code == 302
+    return client.get(url).get_data(as_text=True)
+
+
 def test_hosting_declaration_over_http_keeps_history(client, world):
     login(client, "a@editeur.example", PASSWORD)
     url = f"/editeur/services/{world['service_a'].id}/hebergement"
-    bad = submit(
+    text = refused(
         client,
         url,
         {"provider": "", "country": "FR", "hds_certificate_number": "HDS-1", "effective_from": "x"},
     )
-    assert bad.status_code == 400
-    text = bad.get_data(as_text=True)
     assert "Ce champ est obligatoire." in text and "expiration du certificat" in text
-    response = submit(
-        client,
-        url,
-        {
-            "replaces_id": str(world["hosting_a"].id),
-            "provider": "Green Mountain AS",
-            "country": "NO",
-            "effective_from": "2025-06-01",
-        },
-    )
-    assert response.status_code == 302
-    page = client.get(url).get_data(as_text=True)
+    replacement = {
+        "replaces_id": str(world["hosting_a"].id),
+        "provider": "Green Mountain AS",
+        "country": "NO",
+        "effective_from": "2025-06-01",
+    }
+    page = _saved(client, url, replacement)
     assert "Green Mountain AS" in page and "OVHcloud" in page and "1 juin 2025" in page
     db.session.expire_all()
     assert db.session.get(HostingDeclaration, world["hosting_a"].id).effective_to == date(
@@ -436,26 +434,16 @@ def test_hosting_declaration_over_http_keeps_history(client, world):
 def test_owner_declaration_over_http(client, world):
     login(client, "a@editeur.example", PASSWORD)
     url = f"/editeur/organisations/{world['org_a'].id}/actionnaires"
-    bad = submit(
-        client,
-        url,
-        {"entity_name": "X", "country": "US", "share_percent": "150", "effective_from": ""},
-    )
-    assert bad.status_code == 400
-    assert "entre 0 et 100" in bad.get_data(as_text=True)
-    response = submit(
-        client,
-        url,
-        {
-            "entity_name": "BrightPath Holdings Inc.",
-            "country": "US",
-            "share_percent": "30,5",
-            "declared_control": "true",
-            "effective_from": "2025-01-01",
-        },
-    )
-    assert response.status_code == 302
-    page = client.get(url).get_data(as_text=True)
+    bad = {"entity_name": "X", "country": "US", "share_percent": "150", "effective_from": ""}
+    assert "entre 0 et 100" in refused(client, url, bad)
+    owner = {
+        "entity_name": "BrightPath Holdings Inc.",
+        "country": "US",
+        "share_percent": "30,5",
+        "declared_control": "true",
+        "effective_from": "2025-01-01",
+    }
+    page = _saved(client, url, owner)
     assert "BrightPath Holdings Inc." in page and "30.5 %" in page
     end = submit(
         client,

@@ -5,22 +5,13 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-from catalogue.models import DataPurpose, ServiceStatus
-from tests.factories import make_listed_service, make_organisation, make_service
+from catalogue.models import ServiceStatus
+from tests.factories import make_listed_service, make_service
 
 
 @pytest.fixture
-def catalogue(app_ctx):
-    org = make_organisation(legal_name="Santé Connect SAS")
-    make_listed_service(
-        org,
-        name="Tension Suivi",
-        slug="tension-suivi",
-        ecoscore_grade="A",
-        categories=["chronic_disease"],
-        data_uses=[("patient/Observation.rs", DataPurpose.CARE, 365)],
-        hosting=["FR"],
-    )
+def catalogue(tension_suivi):
+    org = tension_suivi.organisation
     make_listed_service(org, name="Journal Santé", slug="journal-sante", ecoscore_grade="B")
     make_listed_service(name="Nordic Move", slug="nordic-move", status=ServiceStatus.SUSPENDED)
     make_listed_service(name="Vieux", slug="vieux", status=ServiceStatus.DELISTED)

@@ -12,8 +12,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import checks
 
-from catalogue.models import DataPurpose
-from tests.factories import make_listed_service, make_organisation
 from tests.helpers import property_settings
 
 SETTINGS = property_settings(max_examples=50)
@@ -27,16 +25,7 @@ CHECKS = [
 ]
 
 
-def test_api_answers_conform_to_its_openapi_document(app, app_ctx):
-    org = make_organisation(legal_name="Santé Connect SAS")
-    make_listed_service(
-        org,
-        name="Tension Suivi",
-        slug="tension-suivi",
-        ecoscore_grade="A",
-        data_uses=[("patient/Observation.rs", DataPurpose.CARE, 365)],
-        hosting=["FR"],
-    )
+def test_api_answers_conform_to_its_openapi_document(app, tension_suivi):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 

@@ -7,16 +7,16 @@ import pytest
 
 from catalogue.models import (
     DataPurpose,
-    HostingDeclaration,
     ServiceEventKind,
     ServiceStatus,
 )
-from ens_core.db import db
 from tests.factories import (
+    make_hosting,
     make_listed_service,
     make_organisation,
     make_service,
     make_service_event,
+    make_suspended_service,
 )
 
 
@@ -159,31 +159,20 @@ def test_service_page_in_english(client, listed):
 
 
 def test_closed_hosting_declarations_are_not_shown(client, listed):
-    db.session.add(
-        HostingDeclaration(
-            service_id=listed.id,
-            provider="Old",
-            country="US",
-            effective_from=date(2020, 1, 1),
-            effective_to=date(2021, 1, 1),
-        )
+    make_hosting(
+        listed,
+        provider="Old",
+        country="US",
+        effective_from=date(2020, 1, 1),
+        effective_to=date(2021, 1, 1),
     )
-    db.session.flush()
     _, body = page(client, "/catalogue/tension-suivi")
     assert "États-Unis" not in body
 
 
 def test_suspended_service_shows_reason_and_deadline_and_no_connect(client, app_ctx):
-    service = make_listed_service(
-        name="Nordic Move",
-        slug="nordic-move",
-        status=ServiceStatus.SUSPENDED,
-        status_reason="Hébergement des données hors de l'Union européenne (Norvège).",
-        hosting=["NO"],
-    )
-    make_service_event(
-        service,
-        ServiceEventKind.SUSPENDED,
+    make_suspended_service(
+        "Hébergement des données hors de l'Union européenne (Norvège).",
         summary="Suspension pour hébergement hors UE.",
         deadline="2027-05-01",
     )

@@ -7,7 +7,7 @@ from ens_core.demo import load_demo
 from review.commission import services
 from review.commission.models import CommissionSession, ConflictStatus
 from review.dossiers.models import DossierState
-from tests.helpers import login
+from tests.helpers import signed_in
 
 PAST_TITLE = "Séance plénière de référencement n° 11"
 UPCOMING_TITLE = "Séance plénière de référencement n° 12"
@@ -38,6 +38,11 @@ def test_demo_members_sessions_and_conflict(app, app_ctx):
     ]
 
 
+def _demo_member(app, n: int):
+    """A test client signed in as the demo commission's membre``n``."""
+    return signed_in(app, f"membre{n}@demo.ens", "membre-demo-2026")
+
+
 def _assert_pages_render(client, paths):
     for path in paths:
         assert client.get(path).status_code == 200, path
@@ -46,8 +51,6 @@ def _assert_pages_render(client, paths):
 def test_demo_pages_render_for_each_actor(app, app_ctx):
     load_demo()
     past, upcoming = _session(PAST_TITLE), _session(UPCOMING_TITLE)
-    chair = app.test_client()
-    login(chair, "membre1@demo.ens", "membre-demo-2026")
     member1 = services.member_of(services.all_members()[0].user)
     chair_paths = [
         "/commission",
@@ -59,13 +62,10 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
         "/commission/membres",
         f"/commission/membres/{member1.id}/declaration",
     ]
-    _assert_pages_render(chair, chair_paths)
-    co_chair = app.test_client()
-    login(co_chair, "membre2@demo.ens", "membre-demo-2026")
+    _assert_pages_render(_demo_member(app, 1), chair_paths)
+    co_chair = _demo_member(app, 2)
     conflicts = co_chair.get(f"/commission/seances/{upcoming.id}/conflits")
     assert conflicts.status_code == 200 and "Santé Connect SAS" in conflicts.get_data(as_text=True)
-    agent = app.test_client()
-    login(agent, "agent@demo.ens", "agent-demo-2026")
     agent_paths = [
         "/agent/commission",
         "/agent/commission/membres/nouveau",
@@ -77,9 +77,8 @@ def test_demo_pages_render_for_each_actor(app, app_ctx):
         "/agent/decisions",
         f"/agent/decisions/dossiers/{past.items[0].dossier_id}",
     ]
-    _assert_pages_render(agent, agent_paths)
-    expired = app.test_client()
-    login(expired, "membre9@demo.ens", "membre-demo-2026")
+    _assert_pages_render(signed_in(app, "agent@demo.ens", "agent-demo-2026"), agent_paths)
+    expired = _demo_member(app, 9)
     assert expired.get("/commission").status_code == 200
     assert expired.get(f"/commission/seances/{upcoming.id}").status_code == 403
 
@@ -88,8 +87,7 @@ def test_membre1_sees_the_conflict_and_is_recused_by_the_chair(app, app_ctx):
     load_demo()
     upcoming = _session(UPCOMING_TITLE)
     [item] = [i for i in upcoming.items if i.conflicts]
-    membre1 = app.test_client()
-    login(membre1, "membre1@demo.ens", "membre-demo-2026")
+    membre1 = _demo_member(app, 1)
     page = membre1.get(f"/commission/points/{item.id}").get_data(as_text=True)
     assert "Santé Connect SAS" in page and "examine ce conflit" in page
     services.decide_conflict(
@@ -106,8 +104,7 @@ def test_membre2_reads_a_dossier_downloads_evidence_and_votes_through_the_recap(
     load_demo()
     upcoming = _session(UPCOMING_TITLE)
     [item] = [i for i in upcoming.items if services.dossier_service(i.dossier).slug == "mamacare"]
-    client = app.test_client()
-    login(client, "membre2@demo.ens", "membre-demo-2026")
+    client = _demo_member(app, 2)
     agenda = client.get(f"/commission/seances/{upcoming.id}").get_data(as_text=True)
     assert "MamaCare" in agenda and "Glyco Carnet" in agenda and "Mind Balance" in agenda
     page = client.get(f"/commission/points/{item.id}/dossier")

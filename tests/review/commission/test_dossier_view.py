@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from catalogue.models import DataPurpose, HostingDeclaration, OwnerDeclaration
+from catalogue.models import DataPurpose
 from ens_core.accounts.models import Role
 from ens_core.audit.models import AuditEvent
 from ens_core.db import db
@@ -26,14 +26,16 @@ from tests.factories import (
     declared_link,
     make_commission_session,
     make_dossier,
+    make_hosting,
     make_member,
     make_organisation,
+    make_owner,
     make_referential,
     make_service,
     make_user,
     referential_data,
 )
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, signed_in
 
 S = DossierState
 
@@ -106,25 +108,20 @@ def scene(app_ctx):
         short_description="Votre carnet de glycémie.",
         platforms=["ios"],
     )
-    db.session.add_all(
-        [
-            HostingDeclaration(
-                service_id=service.id,
-                provider="OVHcloud",
-                country="FR",
-                hds_certificate_number="HDS-2024-0117",
-                hds_certificate_expiry=date.today() + timedelta(days=400),
-                effective_from=date(2020, 1, 1),
-            ),
-            OwnerDeclaration(
-                organisation_id=organisation.id,
-                entity_name="Fondateurs",
-                country="FR",
-                share_percent=80.0,
-                declared_control=True,
-                effective_from=date(2020, 1, 1),
-            ),
-        ]
+    make_hosting(
+        service,
+        provider="OVHcloud",
+        hds_certificate_number="HDS-2024-0117",
+        hds_certificate_expiry=date.today() + timedelta(days=400),
+        effective_from=date(2020, 1, 1),
+    )
+    make_owner(
+        organisation,
+        country="FR",
+        share=80.0,
+        control=True,
+        since=date(2020, 1, 1),
+        name="Fondateurs",
     )
     previous = _previous_referenced(service, editor, agent)
     dossier = _renewal(service, editor, agent)
@@ -153,12 +150,6 @@ def scene(app_ctx):
         "previous": previous,
         "evidence": evidence,
     }
-
-
-def _client(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
 
 
 def _text(response) -> str:
@@ -211,7 +202,7 @@ ROUTE_NAMES = [
 @pytest.mark.parametrize("route", range(len(ROUTE_NAMES)), ids=ROUTE_NAMES)
 def test_every_new_route_is_refused(app, scene, who, route):
     user = scene[who] if who in ("citizen", "editor") else scene[who].user
-    client = _client(app, user)
+    client = signed_in(app, user.email, PASSWORD)
     method, path, data = _routes(scene)[route]
     if method == "GET":
         response = client.get(path)
@@ -228,7 +219,7 @@ def test_every_new_route_is_refused(app, scene, who, route):
 
 
 def test_agent_reads_the_dossier_but_does_not_vote(app, scene):
-    client = _client(app, scene["agent"])
+    client = signed_in(app, scene["agent"].email, PASSWORD)
     item = scene["item"].id
     assert client.get(f"/commission/points/{item}/dossier").status_code == 200
     assert (
@@ -245,7 +236,7 @@ def test_evidence_of_another_dossier_is_not_found(app, scene):
         make_dossier(make_service(), version=scene["dossier"].referential_version)
     )
     [foreign] = [e for a in other.answers for e in a.evidence]
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     response = client.get(f"/commission/points/{scene['item'].id}/preuves/{foreign.id}")
     assert response.status_code == 404
 
@@ -254,7 +245,7 @@ def test_evidence_of_another_dossier_is_not_found(app, scene):
 
 
 def test_member_reads_the_whole_dossier(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     page = client.get(f"/commission/points/{item.id}/dossier")
     assert page.status_code == 200
@@ -306,7 +297,7 @@ def test_first_dossier_is_no_renewal(scene):
 
 
 def test_evidence_download_is_in_the_audit_trail(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     evidence = scene["evidence"]
     response = client.get(f"/commission/points/{scene['item'].id}/preuves/{evidence.id}")
     assert response.status_code == 200
@@ -321,7 +312,7 @@ def test_evidence_download_is_in_the_audit_trail(app, scene):
 
 
 def test_agenda_items_and_notifications_name_the_service(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     agenda = _text(client.get(f"/commission/seances/{item.session_id}"))
     assert "Glyco Carnet" in agenda and "Dossier n°" not in agenda
@@ -351,7 +342,7 @@ def _ballot(response) -> str:
 
 
 def test_vote_goes_through_a_recap_and_nothing_is_stored_before_confirm(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     base = f"/commission/points/{item.id}/vote"
     assert "Étape 1 sur 2" in _text(client.get(base))
@@ -393,7 +384,7 @@ def test_vote_goes_through_a_recap_and_nothing_is_stored_before_confirm(app, sce
 
 
 def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
-    member_client = _client(app, scene["member"].user)
+    member_client = signed_in(app, scene["member"].user.email, PASSWORD)
     base = f"/commission/points/{scene['item'].id}/vote"
     recap = _post(member_client, base, {"choice": "favourable"})
     ballot = _ballot(recap)
@@ -401,7 +392,7 @@ def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
         member_client, f"{base}/confirmation", {"ballot": ballot[:-2] + "xx", "action": "confirm"}
     )
     assert tampered.status_code == 400 and "invalide" in _text(tampered)
-    chair_client = _client(app, scene["chair"].user)
+    chair_client = signed_in(app, scene["chair"].user.email, PASSWORD)
     foreign = _post(chair_client, f"{base}/confirmation", {"ballot": ballot, "action": "confirm"})
     assert foreign.status_code == 400
     no_csrf = member_client.post(
@@ -413,7 +404,7 @@ def test_a_tampered_or_foreign_ballot_is_refused(app, scene):
 
 
 def test_vote_form_errors_are_explained(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     base = f"/commission/points/{scene['item'].id}/vote"
     missing = _post(client, base, {"choice": "favourable_suspensive"})
     assert missing.status_code == 400 and "réserves" in _text(missing)
@@ -423,7 +414,7 @@ def test_vote_form_errors_are_explained(app, scene):
 
 
 def test_recusal_is_its_own_confirmed_step(app, scene):
-    client = _client(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     item_page = _text(client.get(f"/commission/points/{item.id}"))
     assert "button-danger" not in item_page

@@ -20,7 +20,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login, submit, submit_action
+from tests.helpers import csrf_token, signed_in, submit, submit_action
 
 
 @pytest.fixture
@@ -52,18 +52,12 @@ def scene(app_ctx):
     }
 
 
-def _client_for(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
-
-
 def _post(client, url, data, form_url="/commission"):
     return client.post(url, data={"csrf_token": csrf_token(client, form_url), **data})
 
 
 def test_member_sees_agenda_item_comments_and_votes(app, scene):
-    client = _client_for(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     assert client.get(f"/commission/seances/{scene['session'].id}").status_code == 200
     page = client.get(f"/commission/points/{item.id}")
@@ -82,7 +76,7 @@ def test_member_sees_agenda_item_comments_and_votes(app, scene):
 
 
 def test_recused_member_cannot_read_comment_vote_or_recuse_on_every_route(app, scene):
-    client = _client_for(app, scene["recused"].user)
+    client = signed_in(app, scene["recused"].user.email, PASSWORD)
     item = scene["item"]
     assert client.get(f"/commission/points/{item.id}").status_code == 403
     for path, data in [
@@ -108,7 +102,7 @@ def test_recused_member_cannot_read_comment_vote_or_recuse_on_every_route(app, s
 
 
 def test_member_without_mandate_reads_history_only(app, scene):
-    client = _client_for(app, scene["expired"].user)
+    client = signed_in(app, scene["expired"].user.email, PASSWORD)
     assert client.get("/commission").status_code == 200
     assert client.get("/commission/historique").status_code == 200
     assert client.get("/commission/declaration").status_code == 200
@@ -124,7 +118,7 @@ def test_member_without_mandate_reads_history_only(app, scene):
 
 
 def test_self_recusal_route(app, scene):
-    client = _client_for(app, scene["member"].user)
+    client = signed_in(app, scene["member"].user.email, PASSWORD)
     item = scene["item"]
     response = _post(client, f"/commission/points/{item.id}/deport", {"reason": "Ancien salarié"})
     assert response.status_code == 303
@@ -137,18 +131,18 @@ def test_only_the_presiding_co_chair_examines_conflicts(app, scene):
     session = scene["session"]
     other_chair = make_member(College.CO_CHAIR)
     assert (
-        _client_for(app, other_chair.user)
+        signed_in(app, other_chair.user.email, PASSWORD)
         .get(f"/commission/seances/{session.id}/conflits")
         .status_code
         == 403
     )
     assert (
-        _client_for(app, scene["member"].user)
+        signed_in(app, scene["member"].user.email, PASSWORD)
         .get(f"/commission/seances/{session.id}/conflits")
         .status_code
         == 403
     )
-    chair_client = _client_for(app, scene["chair"].user)
+    chair_client = signed_in(app, scene["chair"].user.email, PASSWORD)
     page = chair_client.get(f"/commission/seances/{session.id}/conflits")
     assert page.status_code == 200 and "Santé Connect SAS" in page.get_data(as_text=True)
 
@@ -174,7 +168,7 @@ def test_chair_decides_conflicts_through_the_portal(app, app_ctx):
     )
     [conflict] = item.conflicts
     other_session = make_commission_session(chair, agent=agent)
-    client = _client_for(app, chair.user)
+    client = signed_in(app, chair.user.email, PASSWORD)
     form = f"/commission/seances/{session.id}/conflits"
     # another session's URL with this conflict id: not found (no IDOR)
     assert (
@@ -206,7 +200,7 @@ AGENT_GETS = [
 
 @pytest.mark.parametrize("role", [Role.CITIZEN, Role.EDITOR, Role.COMMISSIONER])
 def test_secretariat_is_closed_to_other_roles(app, scene, role):
-    client = _client_for(app, make_user(role))
+    client = signed_in(app, make_user(role).email, PASSWORD)
     session, item = scene["session"], scene["item"]
     member = scene["member"]
     for path in [
@@ -243,7 +237,7 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
     chair = make_member(College.CO_CHAIR)
     members = [make_member() for _ in range(3)]
     dossier = make_evaluated_dossier()
-    client = _client_for(app, agent)
+    client = signed_in(app, agent.email, PASSWORD)
     new = submit(
         client,
         "/agent/commission/seances/nouvelle",
@@ -305,7 +299,7 @@ def test_agent_runs_a_session_end_to_end(app, app_ctx):
 
 def test_secretariat_forms_re_render_with_errors(app, app_ctx):
     agent = make_user(Role.AGENT)
-    client = _client_for(app, agent)
+    client = signed_in(app, agent.email, PASSWORD)
     bad = submit(client, "/agent/commission/seances/nouvelle", {"title": "", "held_at": "demain"})
     assert bad.status_code == 400
     user = make_user(Role.CITIZEN)
@@ -350,7 +344,7 @@ def test_presiding_chair_records_attendance_in_the_portal(app, app_ctx):
     undeclared = make_member(declared=False)
     session = make_commission_session(chair, agent=agent)
     url = f"/commission/seances/{session.id}"
-    client = _client_for(app, chair.user)
+    client = signed_in(app, chair.user.email, PASSWORD)
     token = csrf_token(client, url)
     refused = client.post(
         f"{url}/presences",
@@ -364,7 +358,7 @@ def test_presiding_chair_records_attendance_in_the_portal(app, app_ctx):
     assert ok.status_code == 303
     db.session.expire_all()
     assert services.present_member_ids(session) == {chair.id, member.id}
-    other = _client_for(app, member.user)
+    other = signed_in(app, member.user.email, PASSWORD)
     assert (
         other.post(
             f"{url}/presences", data={"csrf_token": csrf_token(other, url), "present": []}
@@ -382,7 +376,7 @@ def test_agent_reconvenes_postponed_items(app, app_ctx):
     item = services.put_on_agenda(agent, session, make_evaluated_dossier())
     services.record_attendance(agent, session, {chair.id})
     services.open_deliberation(agent, item)
-    client = _client_for(app, agent)
+    client = signed_in(app, agent.email, PASSWORD)
     url = f"/agent/commission/seances/{session.id}"
     bad = submit(client, f"{url}/reconvocation", {"held_at": "2000-01-01T10:00"}, form_url=url)
     assert bad.status_code == 400
@@ -398,7 +392,7 @@ def test_minutes_record_recusals_quorum_and_individual_votes(app, scene):
     services.cast_vote(scene["chair"], item, VoteChoice.FAVOURABLE)
     services.cast_vote(scene["member"], item, VoteChoice.UNFAVOURABLE)
     services.close_item(scene["agent"], item)
-    client = _client_for(app, scene["agent"])
+    client = signed_in(app, scene["agent"].email, PASSWORD)
     body = client.get(f"/agent/commission/seances/{session.id}/proces-verbal").get_data(
         as_text=True
     )
@@ -414,7 +408,7 @@ def test_agent_ends_a_mandate_early_and_history_is_kept(app, app_ctx):
     member = make_member()
     other = make_member()
     mandate = member.mandates[0]
-    client = _client_for(app, agent)
+    client = signed_in(app, agent.email, PASSWORD)
     form = f"/agent/commission/membres/{member.id}"
     # another member's mandate id under this member's URL: not found
     idor = submit(

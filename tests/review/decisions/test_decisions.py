@@ -17,33 +17,20 @@ from review.decisions.policies import can_decide
 from review.dossiers.models import DossierState
 from tests.factories import (
     PASSWORD,
+    approved_uses,
     give_opinion,
+    make_dossier_with_opinion,
     make_evaluated_dossier,
     make_member,
-    make_sandbox_client,
-    make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login
+from tests.helpers import csrf_token, signed_in
 
-USES = [sources.DataUse("patient/Observation.rs", DataPurpose.CARE, 365)]
-
-
-def _dossier_with_opinion(opinion: VoteChoice):
-    agent = make_user(Role.AGENT)
-    services.grant_permission(None, agent, Permission.DECISION)
-    chair = make_member(College.CO_CHAIR)
-    service = make_service()
-    make_sandbox_client(
-        service, "openid fhirUser launch/patient patient/Observation.rs patient/Patient.r"
-    )
-    reservations = "AIPD à fournir" if opinion.needs_reservations else ""
-    item = give_opinion(agent, chair, make_evaluated_dossier(service), opinion, reservations)
-    return agent, item.dossier, service
+USES = approved_uses()
 
 
 def test_referencing_creates_the_production_client_and_publishes_the_listing(app_ctx):
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     decision = services.record_decision(
         agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES
     )
@@ -71,7 +58,7 @@ def test_referencing_creates_the_production_client_and_publishes_the_listing(app
 
 
 def test_departing_from_the_opinion_requires_written_reasons(app_ctx):
-    agent, dossier, _service = _dossier_with_opinion(VoteChoice.UNFAVOURABLE)
+    agent, dossier, _service = make_dossier_with_opinion(VoteChoice.UNFAVOURABLE)
     with pytest.raises(services.DecisionError) as error:
         services.record_decision(agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES)
     assert error.value.field == "reasons"
@@ -87,7 +74,7 @@ def test_departing_from_the_opinion_requires_written_reasons(app_ctx):
 
 
 def test_refusal_needs_reasons_and_notifies_the_editor(app_ctx):
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.UNFAVOURABLE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.UNFAVOURABLE)
     with pytest.raises(services.DecisionError):
         services.record_decision(agent, dossier, outcome=Outcome.REFUSED)
     services.record_decision(
@@ -106,13 +93,13 @@ def test_refusal_needs_reasons_and_notifies_the_editor(app_ctx):
 
 
 def test_refusing_after_a_favourable_opinion_is_a_departure(app_ctx):
-    agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE_NON_SUSPENSIVE)
+    agent, dossier, _service = make_dossier_with_opinion(VoteChoice.FAVOURABLE_NON_SUSPENSIVE)
     decision = services.record_decision(agent, dossier, outcome=Outcome.REFUSED, reasons="Motif")
     assert decision.departs_from_opinion
 
 
 def test_suspensive_reservations_keep_the_dossier_pending_until_lifted(app_ctx):
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE_SUSPENSIVE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE_SUSPENSIVE)
     decision = services.record_decision(
         agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES
     )
@@ -129,7 +116,7 @@ def test_suspensive_reservations_keep_the_dossier_pending_until_lifted(app_ctx):
 
 
 def test_approved_scopes_must_be_a_subset_of_the_request(app_ctx, monkeypatch):
-    agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    agent, dossier, _service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     monkeypatch.setattr(sources, "requested_uses", lambda d: USES)
     wider = [*USES, sources.DataUse("patient/Condition.rs", DataPurpose.CARE, 30)]
     with pytest.raises(services.DecisionError) as error:
@@ -140,7 +127,7 @@ def test_approved_scopes_must_be_a_subset_of_the_request(app_ctx, monkeypatch):
 
 
 def test_only_agents_with_the_decision_permission_decide(app_ctx):
-    _agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    _agent, dossier, _service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     plain_agent = make_user(Role.AGENT)
     assert not can_decide(plain_agent)
     with pytest.raises(services.DecisionError):
@@ -153,13 +140,11 @@ def test_only_agents_with_the_decision_permission_decide(app_ctx):
 
 
 def _client(app, user):
-    client = app.test_client()
-    login(client, user.email, PASSWORD)
-    return client
+    return signed_in(app, user.email, PASSWORD)
 
 
 def test_decision_form_references_the_service(app, app_ctx):
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     client = _client(app, agent)
     url = f"/agent/decisions/dossiers/{dossier.id}"
     page = client.get(url)
@@ -189,7 +174,7 @@ def test_decision_form_references_the_service(app, app_ctx):
 
 @pytest.mark.parametrize("role", [Role.CITIZEN, Role.EDITOR, Role.COMMISSIONER])
 def test_decision_pages_are_closed_to_other_roles(app, app_ctx, role):
-    _agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    _agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     user = make_user(role)
     if role is Role.EDITOR:  # even the dossier's own editor never sees individual votes
         from catalogue.models import OrganisationMember
@@ -212,7 +197,7 @@ def test_decision_pages_are_closed_to_other_roles(app, app_ctx, role):
 
 
 def test_agent_without_permission_reads_but_cannot_sign(app, app_ctx):
-    _agent, dossier, _service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    _agent, dossier, _service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     client = _client(app, make_user(Role.AGENT))
     url = f"/agent/decisions/dossiers/{dossier.id}"
     assert client.get(url).status_code == 200
@@ -227,7 +212,7 @@ def test_agent_without_permission_reads_but_cannot_sign(app, app_ctx):
 
 
 def test_lifting_reservations_through_the_page(app, app_ctx):
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE_SUSPENSIVE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE_SUSPENSIVE)
     decision = services.record_decision(
         agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES
     )
@@ -265,7 +250,7 @@ def test_a_renewal_decision_keeps_the_production_client_and_records_a_renewal(ap
     from review.surveillance.models import RenewalState
     from review.surveillance.renewal import mark_renewal_filed, open_renewal_request
 
-    agent, dossier, service = _dossier_with_opinion(VoteChoice.FAVOURABLE)
+    agent, dossier, service = make_dossier_with_opinion(VoteChoice.FAVOURABLE)
     services.record_decision(agent, dossier, outcome=Outcome.REFERENCED, approved_uses=USES)
     first_client = next(c for c in clients_of_service(service) if c.kind is ClientKind.PRODUCTION)
     first_client.is_enabled = False  # e.g. disabled during a past suspension

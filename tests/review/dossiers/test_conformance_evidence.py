@@ -27,6 +27,7 @@ from tests.factories import (
     make_sandboxed_dossier,
     make_service,
     make_user,
+    walk_dossier,
 )
 from tests.helpers import login, submit
 
@@ -72,13 +73,7 @@ def test_the_agent_reads_it_beside_security_and_interoperability(app, attached):
 def test_commission_members_see_it_beside_the_dossier(app, attached):
     dossier = attached["dossier"]
     agent = make_user(Role.AGENT)
-    for state in (
-        DossierState.SUBMITTED,
-        DossierState.ADMISSIBLE,
-        DossierState.UNDER_EVALUATION,
-        DossierState.EVALUATED,
-    ):
-        transition(dossier, state, actor=agent)
+    walk_dossier(dossier, agent)
     chair = make_member(College.CO_CHAIR)
     member = make_member()
     session = make_commission_session(chair, agent=agent)

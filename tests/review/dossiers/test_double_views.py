@@ -17,7 +17,7 @@ from tests.factories import (
     make_referential,
     make_user,
 )
-from tests.helpers import login, submit
+from tests.helpers import signed_in, submit
 
 S = DossierState
 AREAS = ("urbanisation", "security", "interoperability", "ethics", "environment")
@@ -45,9 +45,7 @@ def world(app):
 
 
 def _client(app, email):
-    client = app.test_client()
-    assert login(client, email, PASSWORD).status_code == 302
-    return client
+    return signed_in(app, email, PASSWORD)
 
 
 def _rate_area(client, base, area, **chosen):

@@ -19,7 +19,7 @@ from tests.factories import (
     make_service,
     make_user,
 )
-from tests.helpers import csrf_token, login, submit
+from tests.helpers import csrf_token, signed_in, submit
 
 S = DossierState
 
@@ -58,9 +58,7 @@ def world(app):
 
 
 def _client(app, email):
-    client = app.test_client()
-    assert login(client, email, PASSWORD).status_code == 302
-    return client
+    return signed_in(app, email, PASSWORD)
 
 
 def _state(app, dossier_id):

@@ -2,15 +2,14 @@
 
 from datetime import UTC, date, datetime
 
-from catalogue.models import DataPurpose
 from ens_core.accounts.models import Role
 from ens_core.db import db
 from review.commission.models import College, VoteChoice
 from review.decisions import services as decisions
-from review.decisions import sources
 from review.decisions.models import Outcome, Permission
 from review.dossiers.models import DossierState, InformationRequest
 from tests.factories import (
+    approved_uses,
     give_opinion,
     make_evaluated_dossier,
     make_member,
@@ -19,7 +18,6 @@ from tests.factories import (
     make_user,
 )
 
-USES = [sources.DataUse("patient/Observation.rs", DataPurpose.CARE, 365)]
 SUBMITTED = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
 DATES = {
     DossierState.SUBMITTED: SUBMITTED,
@@ -59,7 +57,7 @@ def make_decided_dossier(outcome=Outcome.REFERENCED, *, organisation=None):
         dossier,
         outcome=outcome,
         reasons="Motifs" if outcome is Outcome.REFUSED else "",
-        approved_uses=USES if outcome is Outcome.REFERENCED else None,
+        approved_uses=approved_uses() if outcome is Outcome.REFERENCED else None,
         now=DECIDED,
     )
     db.session.flush()
