@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from marshmallow import Schema, fields
 
 from authz.conformance import services as conformance
 from authz.models import AuthMethod
@@ -410,8 +411,6 @@ def _end_declaration(end, closed_url, page):
 
 
 def _parse_end_date():
-    from marshmallow import Schema, fields
-
     data, errors = parse_form(
         Schema.from_dict({"effective_to": fields.Date(required=True)})(), request.form
     )

@@ -4,9 +4,13 @@ log a guardian's view of the ward's space write even on GET (:func:`writes`)."""
 
 from __future__ import annotations
 
+import operator
+from datetime import UTC, datetime, time, timedelta
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -34,7 +38,7 @@ from ens_core.forms import (
 )
 from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
-from ens_core.health.access_log import verify_chain
+from ens_core.health.access_log import record_access, verify_chain
 from ens_core.health.charts import line_chart
 from ens_core.health.datatypes import (
     DOCUMENT_TYPES,
@@ -50,6 +54,7 @@ from ens_core.health.models import (
     Guardianship,
     GuardianshipKind,
 )
+from ens_core.health.notifications import notify_expiring_grants
 from ens_core.health.schemas import (
     AbuseForm,
     DocumentQuery,
@@ -104,8 +109,6 @@ def _context(**extra):
 def dashboard_home():
     citizen = subject()
     viewer = _viewer()
-    from ens_core.health.notifications import notify_expiring_grants
-
     notify_expiring_grants(citizen)
     dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
     return render_template(
@@ -260,9 +263,6 @@ def data():
     query, errors = parse_form(DocumentQuery(), request.args)
     query = query or {}
     ranges = []
-    import operator
-    from datetime import UTC, datetime, time, timedelta
-
     if query.get("start"):
         ranges.append((operator.ge, datetime.combine(query["start"], time(0), tzinfo=UTC)))
     if query.get("end"):
@@ -356,8 +356,6 @@ def document_file(public_id):
     doc = _document_or_404(public_id)
     citizen, viewer = subject(), _viewer()
     if dashboard.is_guardian_view(viewer, citizen):
-        from ens_core.health.access_log import record_access
-
         record_access(
             citizen,
             interaction="read",
@@ -368,8 +366,6 @@ def document_file(public_id):
             detail="acting for",
         )
     content, content_type = doc.binary.data, doc.binary.content_type
-    from flask import current_app
-
     response = current_app.response_class(content, mimetype=content_type)
     response.headers["Content-Disposition"] = "attachment"
     response.headers["Cache-Control"] = "no-store"
@@ -390,8 +386,6 @@ def export_page():
 @bp.post("/telecharger")
 @requires(can_use_health_space)
 def export_download():
-    from flask import current_app
-
     filename, content = dashboard.build_export(subject(), _viewer(), ip=request.remote_addr)
     response = current_app.response_class(content, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ens_core.accounts.policies import can_use_commission_portal, requires
+from ens_core.accounts.services import find_user_by_email
 from ens_core.boundary import writes
 from ens_core.db import db
 from ens_core.forms import (
@@ -36,6 +37,7 @@ from review.commission.models import (
     VoteChoice,
 )
 from review.dossiers import evidence as evidence_files
+from review.dossiers.models import Dossier
 from review.dossiers.services import find_evidence
 from review.scoring.services import score_panel
 
@@ -484,8 +486,6 @@ def _render_new_member(errors=None, values=None, status=200):
 def new_member():
     if request.method == "GET":
         return _render_new_member()
-    from ens_core.accounts.services import find_user_by_email
-
     with _shown_on(lambda errors: _render_new_member(errors, request.form)):
         data = validated(schemas.NewMemberSchema())
         user = find_user_by_email(data["email"])
@@ -649,8 +649,6 @@ def _session_action(session, action, success: str):
 @agent_commission_bp.route("/seances/<int:session_id>/ordre-du-jour", methods=["POST"])
 @requires(policies.can_manage_commission)
 def add_to_agenda(session_id: int):
-    from review.dossiers.models import Dossier
-
     session = _agent_session(session_id)
     with _session_refusals(session):
         dossier = db.session.get(Dossier, validated(schemas.AgendaSchema())["dossier_id"])

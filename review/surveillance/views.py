@@ -28,6 +28,7 @@ from ens_core.forms import (
     saved,
     validated,
 )
+from review.dossiers.services import DossierError, open_renewal_dossier
 from review.sovereignty.views import editor_bp as compliance_bp
 from review.surveillance import services
 from review.surveillance.models import (
@@ -489,8 +490,6 @@ def _payload(kind: ChangeKind, data: dict) -> dict:
 @compliance_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
 @requires(can_use_editor_portal)
 def renewal_open(service_id: int):
-    from review.dossiers.services import DossierError, open_renewal_dossier
-
     service = _managed_service(service_id)
     with refusals_flashed(url_for("compliance.home"), DossierError):
         dossier = open_renewal_dossier(current_user, service, now=utcnow())
