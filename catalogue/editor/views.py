@@ -59,6 +59,7 @@ from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_shown_on,
     saved,
@@ -269,10 +270,7 @@ def invitation(token: str):
     found = services.find_invitation(token)
     if found is None:
         return render_template("catalogue/editor/invitation_invalid.html"), 404
-    page = partial(_invitation_page, found, token)
-    if request.method == "GET":
-        return page()
-    with _shown_on(page):
+    with form_page(partial(_invitation_page, found, token), services.EditorError):
         if current_user.is_authenticated:
             services.accept_invitation(current_user, found)
             message = _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name)

@@ -30,11 +30,12 @@ from ens_core.db import db
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_flashed,
-    refusals_shown_on,
     saved,
     validated,
+    validated_or_400,
 )
 from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
@@ -128,9 +129,7 @@ RECENT = 5  # the dashboard's latest accesses
 @bp.post("/profil")
 @requires(can_use_health_space)
 def switch_profile():
-    data, _errors = parse_form(SwitchProfileForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(SwitchProfileForm())
     if data["ward"] == "self":
         session.pop(ACTING_KEY, None)
         flash(_("Vous consultez de nouveau votre propre espace."), "info")
@@ -305,9 +304,7 @@ def _source_names(records) -> dict:
 @bp.post("/donnees/masquer")
 @requires(can_use_health_space)
 def hide_type():
-    data, _errors = parse_form(HideTypeForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(HideTypeForm())
     health.set_type_hidden(subject(), data["data_type"], data["hidden"])
     label = HIDEABLE_TYPES[data["data_type"]]
     return saved(
@@ -334,9 +331,7 @@ def _document_or_404(public_id: str) -> Document:
 @requires(can_use_health_space)
 def hide_document(public_id):
     doc = _document_or_404(public_id)
-    data, _errors = parse_form(HiddenForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(HiddenForm())
     health.set_document_hidden(subject(), doc, data["hidden"])
     return saved(
         _("Le document « %(title)s » est masqué pour tous les services connectés.", title=doc.title)
@@ -402,9 +397,7 @@ def export_download():
 def notification_centre():
     viewer = _viewer()
     if request.method == "POST":
-        data, _errors = parse_form(PreferencesForm(), request.form)
-        if data is None:
-            abort(400)
+        data = validated_or_400(PreferencesForm())
         for kind in notifications.KINDS:
             notifications.set_preference(
                 viewer, kind, in_app=kind in data["in_app"], email=kind in data["email"]
@@ -428,9 +421,7 @@ def notification_centre():
 @bp.route("/signaler", methods=["GET", "POST"])
 @requires(can_use_health_space)
 def report_abuse():
-    if request.method == "GET":
-        return _report_page()
-    with refusals_shown_on(_report_page):
+    with form_page(_report_page):
         data = validated(AbuseForm())
         services = SERVICES.get().reportable()
         service = next((s for s in services if s.id == data["service"]), None)
@@ -529,9 +520,7 @@ def _guardianship_messages() -> dict[str, tuple[str, str]]:
 @agent_bp.route("", methods=["GET", "POST"])
 @requires(can_use_agent_portal)
 def guardianships():
-    if request.method == "GET":
-        return _guardianships_page()
-    with refusals_shown_on(_guardianships_page):
+    with form_page(_guardianships_page):
         data = validated(GuardianshipForm())
         guardian = find_user_by_email(data["guardian_email"])
         ward = find_user_by_email(data["ward_email"])

@@ -20,6 +20,7 @@ from ens_core.db import db
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_shown_on,
     saved,
@@ -304,9 +305,7 @@ def _render_vote(item, errors=None, values=None, status=200):
 def vote(item_id: int):
     """The choice and reservations; a valid form shows the recap (nothing stored)."""
     item = _item_or_403(item_id)
-    if request.method == "GET":
-        return _render_vote(item)
-    with _shown_on(lambda errors: _render_vote(item, errors, request.form, 400)):
+    with form_page(partial(_render_vote, item, values=request.form), services.CommissionError):
         data = validated(schemas.VoteSchema())
         prepared = services.prepare_vote(_me(), item, data["choice"], data["reservations"] or "")
     return render_template(
@@ -347,9 +346,8 @@ def _render_recusal(item, errors=None, values=None, status=200):
 def recuse(item_id: int):
     """Recusal, on its own page: what it means, an optional reason, then confirmation."""
     item = _item_or_403(item_id)
-    if request.method == "GET":
-        return _render_recusal(item)
-    with _shown_on(lambda errors: _render_recusal(item, errors, request.form, 400)):
+    page = partial(_render_recusal, item, values=request.form)
+    with form_page(page, services.CommissionError):
         services.recuse_self(_me(), item, reason=validated(schemas.RecusalSchema())["reason"] or "")
     return saved(
         _("Votre déport est enregistré : ce dossier ne vous est plus accessible."),
@@ -484,9 +482,8 @@ def _render_new_member(errors=None, values=None, status=200):
 @agent_commission_bp.route("/membres/nouveau", methods=["GET", "POST"])
 @requires(policies.can_manage_commission)
 def new_member():
-    if request.method == "GET":
-        return _render_new_member()
-    with _shown_on(lambda errors: _render_new_member(errors, request.form)):
+    page = partial(_render_new_member, values=request.form)
+    with form_page(page, services.CommissionError):
         data = validated(schemas.NewMemberSchema())
         user = find_user_by_email(data["email"])
         if user is None:
