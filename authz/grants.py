@@ -107,6 +107,19 @@ def _cut_family_after_refresh_reuse(grant_id: int) -> None:
     alert_citizen(grant_id)
 
 
+def _consenting_citizen(oauth_request, grant_id: int):
+    """The citizen whose consent (still in force) a code or refresh token carries, if the
+    requesting client may still act for them; the consent is kept on the request."""
+    consent = db.session.get(Grant, grant_id)
+    if consent is None or not consent.is_active(utcnow()):
+        return None
+    citizen = get_user(consent.citizen_id)
+    if citizen is None or not client_may_act_on(oauth_request.client, citizen):
+        return None
+    oauth_request.authz_grant = consent
+    return citizen
+
+
 class StrictCodeChallenge(CodeChallenge):
     """PKCE for every client, S256 only: a missing challenge, a missing method (which
     RFC 7636 would read as ``plain``) or ``plain`` itself is an error."""
@@ -185,14 +198,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Codes are kept (marked used) so that a replay can be detected."""
 
     def authenticate_user(self, authorization_code):
-        consent = db.session.get(Grant, authorization_code.grant_id)
-        if consent is None or not consent.is_active(utcnow()):
-            return None
-        citizen = get_user(consent.citizen_id)
-        if citizen is None or not client_may_act_on(self.request.client, citizen):
-            return None
-        self.request.authz_grant = consent
-        return citizen
+        return _consenting_citizen(self.request, authorization_code.grant_id)
 
     def generate_token(self, user=None, scope=None, grant_type=None, **kwargs):
         client = self.request.client
@@ -233,14 +239,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     def authenticate_user(self, refresh_token):
         if getattr(self.request, "authz_user", None) is not None:
             return self.request.authz_user
-        consent = db.session.get(Grant, refresh_token.record.grant_id)
-        if consent is None or not consent.is_active(utcnow()):
-            return None
-        citizen = get_user(consent.citizen_id)
-        if citizen is None or not client_may_act_on(self.request.client, citizen):
-            return None
-        self.request.authz_grant = consent
-        self.request.authz_user = citizen
+        citizen = _consenting_citizen(self.request, refresh_token.record.grant_id)
+        if citizen is not None:
+            self.request.authz_user = citizen
         return citizen
 
     def create_token_response(self):

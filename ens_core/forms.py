@@ -14,8 +14,9 @@ types rolls the request back (``ens_core.boundary.roll_back``) and answers the p
 with ``errors`` (a mapping field -> list of messages) that the ``forms.html`` macros show
 next to each field and in the error summary at the top; the status is 400 unless said
 otherwise. :func:`refusals_flashed` answers a refusal with a message and a redirect
-instead. On success, :func:`saved` flashes and redirects; the boundary commits. CSRF is
-checked globally by Flask-WTF.
+instead. A page that shows a form on GET and answers it on POST wraps the block in
+:func:`form_page`. On success, :func:`saved` flashes and redirects; the boundary commits.
+CSRF is checked globally by Flask-WTF.
 """
 
 from __future__ import annotations
@@ -131,6 +132,15 @@ def validated(schema: Schema, form=None) -> dict:
     return data
 
 
+def validated_or_400(schema: Schema) -> dict:
+    """The submitted form loaded by ``schema``, for a form whose fields the page fixes
+    (buttons, hidden fields, a choice): one that does not validate is answered 400."""
+    data, _errors = parse_form(schema, request.form)
+    if data is None:
+        abort(400)
+    return data
+
+
 def typed_values(*secret_fields: str) -> dict:
     """What was typed in the submitted form, to show again (never ``secret_fields``)."""
     values = request.form.to_dict()
@@ -172,6 +182,23 @@ def refusals_shown_on(
     response = make_response(page(errors))
     response.status_code = status
     abort(response)
+
+
+@contextmanager
+def form_page(
+    page: Callable[..., object],
+    *refusals: type[Exception],
+    field: str | None = None,
+    message: str | None = None,
+) -> Iterator[None]:
+    """A page that shows a form and answers it at the same address: a GET answers
+    ``page()`` at once (the block does not run); a POST runs the block as
+    :func:`refusals_shown_on` does, an invalid form or a refusal answered with
+    ``page(errors)`` (400)."""
+    if request.method == "GET":
+        abort(make_response(page()))
+    with refusals_shown_on(page, *refusals, field=field, message=message):
+        yield
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from marshmallow import Schema, fields
 
 from authz.conformance import services as conformance
 from authz.models import AuthMethod
@@ -58,6 +59,7 @@ from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_shown_on,
     saved,
@@ -268,10 +270,7 @@ def invitation(token: str):
     found = services.find_invitation(token)
     if found is None:
         return render_template("catalogue/editor/invitation_invalid.html"), 404
-    page = partial(_invitation_page, found, token)
-    if request.method == "GET":
-        return page()
-    with _shown_on(page):
+    with form_page(partial(_invitation_page, found, token), services.EditorError):
         if current_user.is_authenticated:
             services.accept_invitation(current_user, found)
             message = _("Vous avez rejoint %(name)s.", name=found.organisation.legal_name)
@@ -410,8 +409,6 @@ def _end_declaration(end, closed_url, page):
 
 
 def _parse_end_date():
-    from marshmallow import Schema, fields
-
     data, errors = parse_form(
         Schema.from_dict({"effective_to": fields.Date(required=True)})(), request.form
     )

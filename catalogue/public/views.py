@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -32,8 +33,6 @@ bp = Blueprint("catalogue_public", __name__)
 
 
 def _options():
-    from flask_babel import gettext as _
-
     return {
         "categories": [(c.value, c.label) for c in Category],
         "platforms": [(p.value, p.label) for p in Platform],

@@ -148,6 +148,18 @@ def _date_conditions(column, ranges):
     return [op(column, value) for op, value in ranges]
 
 
+def _citizen_rows(model, vis: Visibility, date_column, date_ranges, **one_of):
+    """The citizen's rows of ``model``: ``date_column`` within ``date_ranges``, and each
+    column named in ``one_of`` among the values given (when any are)."""
+    query = select(model).where(model.citizen_id == vis.citizen.id)
+    for column, values in one_of.items():
+        if values:
+            query = query.where(getattr(model, column).in_(values))
+    for cond in _date_conditions(date_column, date_ranges or []):
+        query = query.where(cond)
+    return query
+
+
 def search_measurements(
     vis: Visibility,
     *,
@@ -159,13 +171,9 @@ def search_measurements(
     count: int = 50,
     with_total: bool = True,
 ) -> Page:
-    query = select(Measurement).where(Measurement.citizen_id == vis.citizen.id)
-    if codes:
-        query = query.where(Measurement.code.in_(codes))
-    if kinds:
-        query = query.where(Measurement.kind.in_(kinds))
-    for cond in _date_conditions(Measurement.effective_at, date_ranges or []):
-        query = query.where(cond)
+    query = _citizen_rows(
+        Measurement, vis, Measurement.effective_at, date_ranges, code=codes, kind=kinds
+    )
     query = vis.filter_measurements(query)
     order = (
         (Measurement.effective_at.desc(), Measurement.id.desc())
@@ -184,11 +192,7 @@ def search_documents(
     offset: int = 0,
     count: int = 50,
 ) -> Page:
-    query = select(Document).where(Document.citizen_id == vis.citizen.id)
-    if type_codes:
-        query = query.where(Document.type_code.in_(type_codes))
-    for cond in _date_conditions(Document.date, date_ranges or []):
-        query = query.where(cond)
+    query = _citizen_rows(Document, vis, Document.date, date_ranges, type_code=type_codes)
     if text:
         for word in text.split()[:8]:
             pattern = f"%{word.lower().replace('%', '').replace('_', '')}%"
@@ -211,11 +215,7 @@ def search_appointments(
     count: int = 50,
     newest_first: bool = False,
 ) -> Page:
-    query = select(Appointment).where(Appointment.citizen_id == vis.citizen.id)
-    if statuses:
-        query = query.where(Appointment.status.in_(statuses))
-    for cond in _date_conditions(Appointment.start, date_ranges or []):
-        query = query.where(cond)
+    query = _citizen_rows(Appointment, vis, Appointment.start, date_ranges, status=statuses)
     query = vis.filter_appointments(query)
     order = Appointment.start.desc() if newest_first else Appointment.start
     return _page(query, (order, Appointment.id), offset, count)

@@ -4,9 +4,13 @@ log a guardian's view of the ward's space write even on GET (:func:`writes`)."""
 
 from __future__ import annotations
 
+import operator
+from datetime import UTC, datetime, time, timedelta
+
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -26,15 +30,16 @@ from ens_core.db import db
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_flashed,
-    refusals_shown_on,
     saved,
     validated,
+    validated_or_400,
 )
 from ens_core.health import dashboard, delegation
 from ens_core.health import services as health
-from ens_core.health.access_log import verify_chain
+from ens_core.health.access_log import record_access, verify_chain
 from ens_core.health.charts import line_chart
 from ens_core.health.datatypes import (
     DOCUMENT_TYPES,
@@ -50,6 +55,7 @@ from ens_core.health.models import (
     Guardianship,
     GuardianshipKind,
 )
+from ens_core.health.notifications import notify_expiring_grants
 from ens_core.health.schemas import (
     AbuseForm,
     DocumentQuery,
@@ -104,8 +110,6 @@ def _context(**extra):
 def dashboard_home():
     citizen = subject()
     viewer = _viewer()
-    from ens_core.health.notifications import notify_expiring_grants
-
     notify_expiring_grants(citizen)
     dashboard.log_delegate_view(citizen, viewer, "Dashboard", request.remote_addr)
     return render_template(
@@ -125,9 +129,7 @@ RECENT = 5  # the dashboard's latest accesses
 @bp.post("/profil")
 @requires(can_use_health_space)
 def switch_profile():
-    data, _errors = parse_form(SwitchProfileForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(SwitchProfileForm())
     if data["ward"] == "self":
         session.pop(ACTING_KEY, None)
         flash(_("Vous consultez de nouveau votre propre espace."), "info")
@@ -260,9 +262,6 @@ def data():
     query, errors = parse_form(DocumentQuery(), request.args)
     query = query or {}
     ranges = []
-    import operator
-    from datetime import UTC, datetime, time, timedelta
-
     if query.get("start"):
         ranges.append((operator.ge, datetime.combine(query["start"], time(0), tzinfo=UTC)))
     if query.get("end"):
@@ -305,9 +304,7 @@ def _source_names(records) -> dict:
 @bp.post("/donnees/masquer")
 @requires(can_use_health_space)
 def hide_type():
-    data, _errors = parse_form(HideTypeForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(HideTypeForm())
     health.set_type_hidden(subject(), data["data_type"], data["hidden"])
     label = HIDEABLE_TYPES[data["data_type"]]
     return saved(
@@ -334,9 +331,7 @@ def _document_or_404(public_id: str) -> Document:
 @requires(can_use_health_space)
 def hide_document(public_id):
     doc = _document_or_404(public_id)
-    data, _errors = parse_form(HiddenForm(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(HiddenForm())
     health.set_document_hidden(subject(), doc, data["hidden"])
     return saved(
         _("Le document « %(title)s » est masqué pour tous les services connectés.", title=doc.title)
@@ -356,8 +351,6 @@ def document_file(public_id):
     doc = _document_or_404(public_id)
     citizen, viewer = subject(), _viewer()
     if dashboard.is_guardian_view(viewer, citizen):
-        from ens_core.health.access_log import record_access
-
         record_access(
             citizen,
             interaction="read",
@@ -368,8 +361,6 @@ def document_file(public_id):
             detail="acting for",
         )
     content, content_type = doc.binary.data, doc.binary.content_type
-    from flask import current_app
-
     response = current_app.response_class(content, mimetype=content_type)
     response.headers["Content-Disposition"] = "attachment"
     response.headers["Cache-Control"] = "no-store"
@@ -390,8 +381,6 @@ def export_page():
 @bp.post("/telecharger")
 @requires(can_use_health_space)
 def export_download():
-    from flask import current_app
-
     filename, content = dashboard.build_export(subject(), _viewer(), ip=request.remote_addr)
     response = current_app.response_class(content, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -408,9 +397,7 @@ def export_download():
 def notification_centre():
     viewer = _viewer()
     if request.method == "POST":
-        data, _errors = parse_form(PreferencesForm(), request.form)
-        if data is None:
-            abort(400)
+        data = validated_or_400(PreferencesForm())
         for kind in notifications.KINDS:
             notifications.set_preference(
                 viewer, kind, in_app=kind in data["in_app"], email=kind in data["email"]
@@ -434,9 +421,7 @@ def notification_centre():
 @bp.route("/signaler", methods=["GET", "POST"])
 @requires(can_use_health_space)
 def report_abuse():
-    if request.method == "GET":
-        return _report_page()
-    with refusals_shown_on(_report_page):
+    with form_page(_report_page):
         data = validated(AbuseForm())
         services = SERVICES.get().reportable()
         service = next((s for s in services if s.id == data["service"]), None)
@@ -535,9 +520,7 @@ def _guardianship_messages() -> dict[str, tuple[str, str]]:
 @agent_bp.route("", methods=["GET", "POST"])
 @requires(can_use_agent_portal)
 def guardianships():
-    if request.method == "GET":
-        return _guardianships_page()
-    with refusals_shown_on(_guardianships_page):
+    with form_page(_guardianships_page):
         data = validated(GuardianshipForm())
         guardian = find_user_by_email(data["guardian_email"])
         ward = find_user_by_email(data["ward_email"])

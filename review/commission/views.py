@@ -14,11 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ens_core.accounts.policies import can_use_commission_portal, requires
+from ens_core.accounts.services import find_user_by_email
 from ens_core.boundary import writes
 from ens_core.db import db
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_shown_on,
     saved,
@@ -36,6 +38,7 @@ from review.commission.models import (
     VoteChoice,
 )
 from review.dossiers import evidence as evidence_files
+from review.dossiers.models import Dossier
 from review.dossiers.services import find_evidence
 from review.scoring.services import score_panel
 
@@ -302,9 +305,7 @@ def _render_vote(item, errors=None, values=None, status=200):
 def vote(item_id: int):
     """The choice and reservations; a valid form shows the recap (nothing stored)."""
     item = _item_or_403(item_id)
-    if request.method == "GET":
-        return _render_vote(item)
-    with _shown_on(lambda errors: _render_vote(item, errors, request.form, 400)):
+    with form_page(partial(_render_vote, item, values=request.form), services.CommissionError):
         data = validated(schemas.VoteSchema())
         prepared = services.prepare_vote(_me(), item, data["choice"], data["reservations"] or "")
     return render_template(
@@ -345,9 +346,8 @@ def _render_recusal(item, errors=None, values=None, status=200):
 def recuse(item_id: int):
     """Recusal, on its own page: what it means, an optional reason, then confirmation."""
     item = _item_or_403(item_id)
-    if request.method == "GET":
-        return _render_recusal(item)
-    with _shown_on(lambda errors: _render_recusal(item, errors, request.form, 400)):
+    page = partial(_render_recusal, item, values=request.form)
+    with form_page(page, services.CommissionError):
         services.recuse_self(_me(), item, reason=validated(schemas.RecusalSchema())["reason"] or "")
     return saved(
         _("Votre déport est enregistré : ce dossier ne vous est plus accessible."),
@@ -482,11 +482,8 @@ def _render_new_member(errors=None, values=None, status=200):
 @agent_commission_bp.route("/membres/nouveau", methods=["GET", "POST"])
 @requires(policies.can_manage_commission)
 def new_member():
-    if request.method == "GET":
-        return _render_new_member()
-    from ens_core.accounts.services import find_user_by_email
-
-    with _shown_on(lambda errors: _render_new_member(errors, request.form)):
+    page = partial(_render_new_member, values=request.form)
+    with form_page(page, services.CommissionError):
         data = validated(schemas.NewMemberSchema())
         user = find_user_by_email(data["email"])
         if user is None:
@@ -649,8 +646,6 @@ def _session_action(session, action, success: str):
 @agent_commission_bp.route("/seances/<int:session_id>/ordre-du-jour", methods=["POST"])
 @requires(policies.can_manage_commission)
 def add_to_agenda(session_id: int):
-    from review.dossiers.models import Dossier
-
     session = _agent_session(session_id)
     with _session_refusals(session):
         dossier = db.session.get(Dossier, validated(schemas.AgendaSchema())["dossier_id"])

@@ -23,11 +23,13 @@ from ens_core.accounts.services import active_users_with_role, get_user, users_b
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     parse_form,
     refusals_flashed,
     refusals_shown_on,
     saved,
     validated,
+    validated_or_400,
 )
 from review.dossiers import conformance, double, progress, services
 from review.dossiers import evidence as evidence_files
@@ -314,9 +316,7 @@ def _answers_page(dossier, area: Area, values: dict, errors=None):
 def data_requests(dossier_id: int):
     dossier = _load(dossier_id, can_manage_dossier)
     page = partial(_data_requests_page, dossier)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.DossierError, field="scope"):
+    with form_page(page, services.DossierError, field="scope"):
         data = validated(DataRequestSchema())
         services.add_data_request(
             current_user,
@@ -439,9 +439,7 @@ def withdraw(dossier_id: int):
         if dossier.state in services.FINAL_STATES:
             return redirect(_to_show(dossier), 303)
         return _withdraw_page(dossier)
-    data, _errors = parse_form(CommentSchema(), request.form)
-    if data is None:
-        abort(400)
+    data = validated_or_400(CommentSchema())
     with _refusals(dossier, _to_show(dossier), IllegalTransition):
         services.withdraw_dossier(current_user, dossier, data["comment"].strip())
     return _saved_show(dossier, _("Dossier retiré."))

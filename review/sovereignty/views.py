@@ -22,6 +22,7 @@ from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     refusals_flashed,
     refusals_shown_on,
     saved,
@@ -135,10 +136,7 @@ def _order_or_404(order_id: int) -> DeletionOrder:
 @requires(can_use_agent_portal)
 def order(order_id: int):
     order = _order_or_404(order_id)
-    page = partial(_order_page, order)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.SovereigntyError, field="decision"):
+    with form_page(partial(_order_page, order), services.SovereigntyError, field="decision"):
         data = validated(AttestationReviewSchema())
         accept = data["decision"] == "accept"
         services.review_attestation(
@@ -218,9 +216,7 @@ def _editor_order(order_id: int) -> tuple[DeletionOrder, Service]:
 def order_editor(order_id: int):
     order, service = _editor_order(order_id)
     page = partial(_order_editor_page, order, service)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.SovereigntyError, field="attestation"):
+    with form_page(page, services.SovereigntyError, field="attestation"):
         upload = request.files.get("attestation")
         if upload is None or not upload.filename:
             message = _("Joignez l'attestation de suppression (PDF).")

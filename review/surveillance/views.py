@@ -23,11 +23,13 @@ from ens_core.db import db, utcnow
 from ens_core.forms import (
     InvalidForm,
     field_error,
+    form_page,
     refusals_flashed,
     refusals_shown_on,
     saved,
     validated,
 )
+from review.dossiers.services import DossierError, open_renewal_dossier
 from review.sovereignty.views import editor_bp as compliance_bp
 from review.surveillance import services
 from review.surveillance.models import (
@@ -125,9 +127,7 @@ def _attachments() -> list[tuple[str, bytes]]:
 @agent_bp.route("/plaintes/nouvelle", methods=["GET", "POST"])
 @requires(can_use_agent_portal)
 def complaint_new():
-    if request.method == "GET":
-        return _complaint_form()
-    with refusals_shown_on(_complaint_form, services.SurveillanceError, field="attachments"):
+    with form_page(_complaint_form, services.SurveillanceError, field="attachments"):
         data = validated(ComplaintSchema())
         service = get_service_by_slug(data["service"])
         if service is None:
@@ -207,10 +207,7 @@ def complaint_attachment(complaint_id: int, attachment_id: int):
 @requires(can_use_agent_portal)
 def audit(audit_id: int):
     audit = _get(Audit, audit_id)
-    page = partial(_audit_page, audit)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.SurveillanceError, field="findings"):
+    with form_page(partial(_audit_page, audit), services.SurveillanceError, field="findings"):
         findings = validated(FindingsSchema())["findings"]
         services.close_audit(current_user, audit, findings=findings, now=utcnow())
     return saved(_("Audit clos."), url_for("surveillance.audit", audit_id=audit.id))
@@ -232,9 +229,7 @@ def sanction_new(service_id: int):
     if service is None:
         abort(404)
     page = partial(_sanction_intent_page, service)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.SurveillanceError, field="grounds"):
+    with form_page(page, services.SurveillanceError, field="grounds"):
         data = validated(SanctionIntentSchema())
         proposed = SanctionKind(data["proposed"])
         sanction = services.notify_sanction_intent(
@@ -407,9 +402,7 @@ def _managed_sanction(sanction_id: int) -> tuple[Sanction, Service]:
 def sanction_editor(sanction_id: int):
     sanction, service = _managed_sanction(sanction_id)
     page = partial(_sanction_editor_page, sanction, service)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page, services.SurveillanceError, field="answer"):
+    with form_page(page, services.SurveillanceError, field="answer"):
         answer = validated(SanctionAnswerSchema())["answer"]
         services.answer_sanction(current_user, sanction, answer=answer, now=utcnow())
     return saved(
@@ -434,10 +427,7 @@ def _sanction_editor_page(sanction, service, errors=None):
 @requires(can_use_editor_portal)
 def change_new(service_id: int):
     service = _managed_service(service_id)
-    page = partial(_change_form, service)
-    if request.method == "GET":
-        return page()
-    with refusals_shown_on(page):
+    with form_page(partial(_change_form, service)):
         data = validated(ChangeSchema())
         kind = ChangeKind(data["kind"])
         change = services.declare_change(
@@ -489,8 +479,6 @@ def _payload(kind: ChangeKind, data: dict) -> dict:
 @compliance_bp.route("/services/<int:service_id>/renouvellement", methods=["POST"])
 @requires(can_use_editor_portal)
 def renewal_open(service_id: int):
-    from review.dossiers.services import DossierError, open_renewal_dossier
-
     service = _managed_service(service_id)
     with refusals_flashed(url_for("compliance.home"), DossierError):
         dossier = open_renewal_dossier(current_user, service, now=utcnow())
