@@ -100,5 +100,10 @@ class Prepared:
         finally:
             cursor.close()
 
-    def run(self, params: dict) -> None:
-        self.execute(params).close()
+    def run(self, params: dict) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        cursor = self.execute(params)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
