@@ -24,7 +24,8 @@ from authlib.oidc.core.util import create_half_hash
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from joserfc import jwt
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from authz import keys, tokens
 from authz.models import AuthorizationCode, Grant, Token
@@ -34,6 +35,7 @@ from ens_core.audit.services import record_event
 from ens_core.boundary import record_even_if_refused
 from ens_core.db import db, utcnow
 from ens_core.notifications.services import notify
+from ens_core.prepared import Prepared
 from ens_core.scopes import join, parse_scopes
 from ens_core.security import hash_secret
 from ens_core.service_directory import SERVICES
@@ -76,9 +78,24 @@ def alert_citizen(grant_id: int) -> None:
         )
 
 
+def _claim(used_at) -> Prepared:
+    """Set a row's ``used_at`` column where it is still empty, in one UPDATE (prepared: a
+    claim runs on every code exchange and refresh); its row count says who claimed it."""
+    table = used_at.table
+    return Prepared(
+        update(table)
+        .where(table.c.id == bindparam("row"), used_at.is_(None))
+        .values({used_at.name: bindparam("now", type_=used_at.type)})
+    )
+
+
+_CLAIM_CODE = _claim(AuthorizationCode.__table__.c.used_at)
+_CLAIM_REFRESH_TOKEN = _claim(Token.__table__.c.refresh_used_at)
+
+
 def _claim_code(code_id: int, now) -> bool:
     """Mark a code used, atomically: True for the one request that claims it."""
-    return _claim_once(AuthorizationCode, code_id, AuthorizationCode.used_at, now)
+    return _CLAIM_CODE.run({"row": code_id, "now": now}) == 1
 
 
 def _cut_access_after_code_reuse(code_id: int, grant_id: int) -> None:
@@ -89,16 +106,7 @@ def _cut_access_after_code_reuse(code_id: int, grant_id: int) -> None:
 
 def _claim_refresh_token(token_id: int, now) -> bool:
     """Mark a refresh token used (rotation), atomically: True for the one request."""
-    return _claim_once(Token, token_id, Token.refresh_used_at, now)
-
-
-def _claim_once(model, row_id: int, used_at, now) -> bool:
-    """Set the row's ``used_at`` column where it is still empty, in one UPDATE: True for
-    the one request that changed it."""
-    claimed = db.session.execute(
-        update(model).where(model.id == row_id, used_at.is_(None)).values({used_at: now})
-    ).rowcount
-    return bool(claimed)
+    return _CLAIM_REFRESH_TOKEN.run({"row": token_id, "now": now}) == 1
 
 
 def _cut_family_after_refresh_reuse(grant_id: int) -> None:
@@ -231,7 +239,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if not record_even_if_refused(lambda: _claim_refresh_token(token_id, now)):
             record_even_if_refused(lambda: _cut_family_after_refresh_reuse(grant_id))
             return None
-        db.session.refresh(record)
+        # The claim's UPDATE went to the database directly: the loaded record learns it.
+        set_committed_value(record, "refresh_used_at", now)
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:
             return None
         return RefreshCredential(record)

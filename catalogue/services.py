@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from catalogue.models import (
     DataPurpose,
@@ -72,8 +73,12 @@ def is_member(user, organisation: Organisation) -> bool:
     )
 
 
+# The organisation comes with the service (one query): every FHIR call logs its legal name.
+_WITH_ORGANISATION = (joinedload(Service.organisation),)
+
+
 def get_service(service_id: int) -> Service | None:
-    return db.session.get(Service, service_id)
+    return db.session.get(Service, service_id, options=_WITH_ORGANISATION)
 
 
 def get_service_by_slug(slug: str) -> Service | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from ens_core import throttle
 from ens_core.accounts.models import LoginAttempt, Role, User, UserRole
@@ -27,8 +29,15 @@ class LoginResult:
     wait: throttle.Wait = throttle.NO_WAIT
 
 
+@cache
+def _roles_on_use() -> tuple:
+    """Roles load when something asks for them: the token endpoint and the FHIR API never
+    do. (Built on first use: the option configures the mappers, which need every model.)"""
+    return (lazyload(User.role_links),)
+
+
 def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id)
+    return db.session.get(User, user_id, options=_roles_on_use())
 
 
 def users_by_ids(user_ids) -> dict[int, User]:

@@ -15,12 +15,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import bindparam, insert, select, update
 
 from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
 from ens_core.health.models import AccessLogEntry, AccessLogHead
+from ens_core.prepared import Prepared
 
 GENESIS = "0" * 64
 INTERACTIONS = ("read", "search", "create", "update", "delete", "export", "transaction")
@@ -66,30 +68,38 @@ def compute_hash(prev_hash: str, entry: AccessLogEntry) -> str:
 
 _ENTRIES = AccessLogEntry.__table__
 _HEADS = AccessLogHead.__table__
-# Built once: this runs on every FHIR call (three Core statements on the transaction's
-# connection, no ORM unit of work).
-_LOCK_HEAD = (
+# Prepared once: this runs on every FHIR call (three statements in the transaction, no
+# ORM unit of work).
+_LOCK_HEAD = Prepared(
     select(_HEADS.c.seq, _HEADS.c.hash)
     .where(_HEADS.c.citizen_id == bindparam("citizen"))
     .with_for_update()
 )
-_NEW_HEAD = insert(_HEADS)
-_APPEND = insert(_ENTRIES).returning(_ENTRIES.c.id)
-_MOVE_HEAD = (
+_NEW_HEAD = Prepared(insert(_HEADS), ("citizen_id", "seq", "hash"))
+_APPEND = Prepared(
+    insert(_ENTRIES).returning(_ENTRIES.c.id),
+    (*_CANONICAL_FIELDS, "at", "resource_ids", "prev_hash", "hash"),
+)
+_MOVE_HEAD = Prepared(
     update(_HEADS)
     .where(_HEADS.c.citizen_id == bindparam("citizen"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
 
 
-def _lock_head(connection, citizen_id: int) -> tuple[int, str]:
+class LoggedEntry(SimpleNamespace):
+    """The values of an entry just appended (read-only by convention; an ORM object would
+    cost more than the three statements that wrote the row)."""
+
+
+def _lock_head(citizen_id: int) -> tuple[int, str]:
     """The citizen's chain head (seq, hash), locked until the transaction ends (``SELECT …
     FOR UPDATE`` on PostgreSQL; on SQLite the writer holds the database's write lock)."""
-    row = connection.execute(_LOCK_HEAD, {"citizen": citizen_id}).first()
+    row = _LOCK_HEAD.first({"citizen": citizen_id})
     if row is None:
-        connection.execute(_NEW_HEAD, {"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
+        _NEW_HEAD.run({"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
         return 0, GENESIS
-    return row.seq, row.hash
+    return row[0], row[1]
 
 
 def _actor_kind(citizen_id: int, service, actor) -> str:
@@ -114,9 +124,9 @@ def record_access(
     detail: str | None = None,
     ip: str | None = None,
     at: datetime | None = None,
-) -> AccessLogEntry:
-    """Append an entry to ``citizen``'s log (three Core statements: lock the head, insert
-    the entry, move the head); returns it as a transient object.
+) -> LoggedEntry:
+    """Append an entry to ``citizen``'s log (three prepared statements: lock the head, insert
+    the entry, move the head); returns its values.
 
     The actor is a service (``service``/``client``), or a person acting for the citizen
     (``actor``: a guardian), or both (a guardian consented for the minor: the service acts,
@@ -143,18 +153,15 @@ def record_access(
     }
     begin_writing()  # the values are read: a SQLite reader may end its snapshot now
     session = db.session
-    connection = session.connection()
-    seq, prev_hash = _lock_head(connection, citizen_id)
+    seq, prev_hash = _lock_head(citizen_id)
     values["seq"], values["prev_hash"] = seq + 1, prev_hash
     values["hash"] = hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
-    entry_id = connection.execute(_APPEND, values).scalar()
-    connection.execute(
-        _MOVE_HEAD, {"citizen": citizen_id, "new_seq": values["seq"], "new_hash": values["hash"]}
-    )
+    (entry_id,) = _APPEND.first(values)
+    _MOVE_HEAD.run({"citizen": citizen_id, "new_seq": values["seq"], "new_hash": values["hash"]})
     loaded = session.identity_map.get(session.identity_key(AccessLogHead, citizen_id))
     if loaded is not None:  # an ORM copy of the head read earlier: no longer current
         session.expire(loaded)
-    return AccessLogEntry(id=entry_id, **values)
+    return LoggedEntry(id=entry_id, **values)
 
 
 @dataclass(frozen=True)

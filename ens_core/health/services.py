@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from ens_core import signals
 from ens_core.db import db, utcnow
@@ -26,6 +26,7 @@ from ens_core.health.models import (
     Measurement,
 )
 from ens_core.notifications.services import notify
+from ens_core.prepared import Prepared
 from ens_core.signals import abuse_reported
 
 
@@ -103,12 +104,14 @@ class Visibility:
 # --- hiding ------------------------------------------------------------------------------
 
 
+# Prepared once: every FHIR call by a connected service asks it.
+_HIDDEN_TYPES = Prepared(
+    select(HiddenDataType.data_type).where(HiddenDataType.citizen_id == bindparam("citizen"))
+)
+
+
 def hidden_types_of(citizen) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(HiddenDataType.data_type).where(HiddenDataType.citizen_id == citizen.id)
-        )
-    )
+    return set(_HIDDEN_TYPES.scalars({"citizen": citizen.id}))
 
 
 def set_type_hidden(citizen, data_type: str, hidden: bool) -> None:
