@@ -120,10 +120,11 @@ function done(summary, latency, requests)
   io.write(string.format(
     "BENCH_RESULT {\"requests\":%d,\"duration_us\":%d,\"connect_errors\":%d," ..
     "\"read_errors\":%d,\"write_errors\":%d,\"timeouts\":%d,\"non2xx\":%d,\"s3xx\":%d," ..
-    "\"s4xx\":%d,\"s5xx\":%d,\"exhausted\":%d,\"p50_us\":%d,\"p90_us\":%d,\"p99_us\":%d," ..
+    "\"s4xx\":%d,\"s5xx\":%d,\"exhausted\":%d,\"p50_us\":%d,\"p90_us\":%d,\"p95_us\":%d,\"p99_us\":%d," ..
     "\"max_us\":%d,\"mean_us\":%.1f,\"sample_status\":%d,\"sample_body\":%s}\n",
     summary.requests, summary.duration, e.connect, e.read, e.write, e.timeout,
     t.non2xx, t.s3xx, t.s4xx, t.s5xx, t.exhausted,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    latency:percentile(50), latency:percentile(90), latency:percentile(95),
+    latency:percentile(99),
     latency.max, latency.mean, sample_status, quote(sample_body)))
 end
