@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
@@ -97,8 +98,14 @@ def _lock_head(citizen_id: int) -> tuple[int, str]:
     FOR UPDATE`` on PostgreSQL; on SQLite the writer holds the database's write lock)."""
     row = _LOCK_HEAD.first({"citizen": citizen_id})
     if row is None:
-        _NEW_HEAD.run({"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
-        return 0, GENESIS
+        try:
+            with db.session.begin_nested():  # the citizen's first entry: start the chain
+                _NEW_HEAD.run({"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
+            return 0, GENESIS
+        except IntegrityError:
+            # A concurrent first request started it just now (PostgreSQL let both look
+            # for it): wait for its lock like any later request.
+            row = _LOCK_HEAD.first({"citizen": citizen_id})
     return row[0], row[1]
 
 

@@ -91,3 +91,4 @@ def test_on_sqlite_a_lock_wait_beyond_the_bound_is_database_busy(database_url, t
         empty_all_tables(app)
         with app.app_context():
             db.engine.dispose()
+

@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 
 from ens_core.accounts.models import Role
 from ens_core.db import db
+from ens_core.health import access_log
 from ens_core.health.access_log import record_access, verify_chain
 from ens_core.health.models import AccessLogEntry
 from tests.factories import make_service, make_user
@@ -91,3 +92,24 @@ def test_audit_verify_command_reports_the_first_broken_entry(app):
             db.session.scalar(select(AccessLogEntry.seq).where(AccessLogEntry.id == entries[1].id))
             == 2
         )
+
+
+def test_a_first_entry_racing_another_continues_the_chain_it_started(app_ctx, monkeypatch):
+    """Two first requests for one citizen: both find no chain head; the one that inserts
+    second waits for the first's head and appends after it (no 500, no fork)."""
+    citizen = make_user(Role.CITIZEN)
+    first = record_access(citizen, interaction="read", resource_type="Observation")
+    lock_head = access_log._LOCK_HEAD
+    missed = {"once": False}
+
+    class SawNoHeadYet:
+        def first(self, params):
+            if not missed["once"]:
+                missed["once"] = True
+                return None  # looked before the concurrent request had written its head
+            return lock_head.first(params)
+
+    monkeypatch.setattr(access_log, "_LOCK_HEAD", SawNoHeadYet())
+    second = record_access(citizen, interaction="read", resource_type="Observation")
+    assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert verify_chain(citizen.id).ok
