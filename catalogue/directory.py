@@ -7,6 +7,7 @@ from flask import has_request_context, url_for
 
 from catalogue import services
 from catalogue.models import Service, ServiceStatus
+from ens_core.service_directory import ServiceCard
 
 
 class CatalogueDirectory:
@@ -14,6 +15,9 @@ class CatalogueDirectory:
 
     def get(self, service_id: int) -> Service | None:
         return services.get_service(service_id)
+
+    def card(self, service_id: int) -> ServiceCard | None:
+        return services.service_card(service_id)
 
     def by_ids(self, service_ids) -> dict[int, Service]:
         return services.services_by_ids(service_ids)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from catalogue.models import (
@@ -30,6 +31,8 @@ from ens_core.accounts.models import User
 from ens_core.accounts.services import users_by_ids
 from ens_core.audit.services import record_event
 from ens_core.db import db, utcnow
+from ens_core.prepared import Prepared
+from ens_core.service_directory import ServiceCard
 from ens_core.signals import service_status_changed
 
 
@@ -79,6 +82,32 @@ _WITH_ORGANISATION = (joinedload(Service.organisation),)
 
 def get_service(service_id: int) -> Service | None:
     return db.session.get(Service, service_id, options=_WITH_ORGANISATION)
+
+
+# Prepared once: every call on the FHIR API's express lane reads it (its status is live).
+_SERVICE_CARD = Prepared(
+    select(
+        Service.__table__.c.slug,
+        Service.__table__.c.name,
+        Service.__table__.c.status,
+        Organisation.__table__.c.legal_name,
+    )
+    .join_from(
+        Service.__table__,
+        Organisation.__table__,
+        Organisation.__table__.c.id == Service.__table__.c.organisation_id,
+    )
+    .where(Service.__table__.c.id == bindparam("service"))
+)
+
+
+def service_card(service_id: int) -> ServiceCard | None:
+    """What a FHIR call reads of a service, in one prepared statement; None if unknown."""
+    row = _SERVICE_CARD.first({"service": service_id})
+    if row is None:
+        return None
+    slug, name, status, legal_name = row
+    return ServiceCard(service_id, slug, name, status, SimpleNamespace(legal_name=legal_name))
 
 
 def get_service_by_slug(slug: str) -> Service | None:

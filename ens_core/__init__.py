@@ -42,4 +42,5 @@ def create_app(config: dict | None = None) -> Flask:
     authz.init_app(app)  # OAuth 2.0 / SMART authorization server
     health.init_app(app)  # the citizen's health space and its FHIR API
     boundary.init_app(app)  # last: one commit or rollback per request (see its doc)
+    security.trust_proxies(app)  # outermost: every layer sees the client's address
     return app

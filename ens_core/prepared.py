@@ -5,10 +5,11 @@ execution context, result metadata) before the driver's few microseconds. Each F
 runs a handful of tiny statements (the citizen's access-log chain: lock the head, append,
 move the head; the data types the citizen hid): :class:`Prepared` compiles such a Core
 statement once per database dialect and runs it on the DB-API cursor of the session's own
-connection, in the request's transaction, with the column types' bind processors
-applied (the dialect's own, as SQLAlchemy would). What it cannot run faithfully it refuses when it is built: expanding ``IN``
-parameters, and result columns whose type converts values (a datetime on SQLite, an
-enum) — those statements keep going through SQLAlchemy.
+connection, in the request's transaction, with the column types' bind and result
+processors applied (the dialect's own, as SQLAlchemy would: a datetime stored as text on
+SQLite comes back a datetime, an enum its member). What it cannot run faithfully it
+refuses when it is built: expanding ``IN`` parameters — those statements keep going
+through SQLAlchemy.
 
 Driver errors are translated as SQLAlchemy's own would be (``DatabaseBusy`` for a SQLite
 lock wait that timed out, else ``DBAPIError.instance``), so the transaction boundary
@@ -30,6 +31,7 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     processors: dict
+    results: tuple | None  # one processor (or None) per result column; None: none converts
 
 
 class Prepared:
@@ -53,19 +55,26 @@ class Prepared:
         binds = compiled.binds.values()
         if any(bind.expanding for bind in binds):
             raise TypeError("Prepared does not run expanding (IN) parameters")
-        for column in getattr(self.statement, "exported_columns", ()):
-            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-                raise TypeError(f"Prepared cannot convert the result column {column.name}")
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in getattr(self.statement, "exported_columns", ())
+        )
         processors = {
             bind.key: processor
             for bind in binds
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         names = tuple(compiled.positiontup or ()) if compiled.positional else ()
-        return _Compiled(str(compiled), names, compiled.positional, processors)
+        converts = any(processor is not None for processor in results)
+        return _Compiled(
+            str(compiled), names, compiled.positional, processors, results if converts else None
+        )
 
     def execute(self, params: dict):
         """Run with ``params`` in the session's transaction; the DB-API cursor."""
+        return self._run(params)[0]
+
+    def _run(self, params: dict):
         connection = db.session.connection()
         dialect = connection.dialect
         compiled = self._for(dialect)
@@ -84,21 +93,31 @@ class Prepared:
             raise DBAPIError.instance(
                 compiled.sql, args, error, dialect.loaded_dbapi.Error
             ) from error
-        return cursor
+        return cursor, compiled
+
+    def _rows(self, params: dict, limit: int | None = None) -> list[tuple]:
+        cursor, compiled = self._run(params)
+        try:
+            rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+        finally:
+            cursor.close()
+        results = compiled.results
+        if results is None or not rows:
+            return rows
+        return [
+            tuple(value if p is None else p(value) for p, value in zip(results, row, strict=True))
+            for row in rows
+        ]
 
     def first(self, params: dict) -> tuple | None:
-        cursor = self.execute(params)
-        try:
-            return cursor.fetchone()
-        finally:
-            cursor.close()
+        rows = self._rows(params, 1)
+        return rows[0] if rows else None
+
+    def all(self, params: dict) -> list[tuple]:
+        return self._rows(params)
 
     def scalars(self, params: dict) -> list:
-        cursor = self.execute(params)
-        try:
-            return [row[0] for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        return [row[0] for row in self._rows(params)]
 
     def run(self, params: dict) -> int:
         """Run a statement that returns no rows; the number of rows it changed."""

@@ -86,11 +86,16 @@ def _no_store_when_personal(response):
     return response
 
 
-def init_app(app: Flask) -> None:
+def trust_proxies(app: Flask) -> None:
+    """Call last in the factory: the outermost WSGI layer, so that every layer inside it
+    (the FHIR API's express lane, Flask) sees the client's address."""
     hops = app.config.get("ENS_PROXY_HOPS", 0)
     if hops:
         # Behind reverse proxies, the client's address (throttling, access logs) is the one
         # they add to X-Forwarded-For; the Host header is never trusted (links use ENS_ISSUER).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+
+def init_app(app: Flask) -> None:
     app.after_request(_set_security_headers)
     app.after_request(_no_store_when_personal)

@@ -10,7 +10,9 @@ provides in its ``init_app``. None of them reads the catalogue's tables.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Protocol, runtime_checkable
 
 from ens_core.providers import Slot
@@ -35,10 +37,26 @@ class ServiceRef(Protocol):
     data_uses: list[DataUseRef]
 
 
+@dataclass(frozen=True)
+class ServiceCard:
+    """What a FHIR call reads of its service (:meth:`ServiceDirectory.card`): read in one
+    statement on the API's express lane, where a whole ``Service`` would cost more than
+    the call."""
+
+    id: int
+    slug: str
+    name: str
+    status: object  # the catalogue's status enum member: ``may_use_tokens`` reads it
+    organisation: SimpleNamespace  # with ``legal_name``
+
+
 @runtime_checkable
 class ServiceDirectory(Protocol):
     def get(self, service_id: int) -> ServiceRef | None:
         """One service, or None."""
+
+    def card(self, service_id: int) -> ServiceCard | None:
+        """One service's :class:`ServiceCard` (its status as it stands now), or None."""
 
     def by_ids(self, service_ids: Iterable[int]) -> dict[int, ServiceRef]:
         """Many services at once (one query), by id; unknown ids are left out."""

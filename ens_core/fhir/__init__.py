@@ -27,9 +27,10 @@ def _wrap_app_handler(app: Flask, exc_class, fhir_handler) -> None:
 
 def init_app(app: Flask) -> None:
     from ens_core.extensions import csrf
-    from ens_core.fhir import views
+    from ens_core.fhir import express, views
 
     csrf.exempt(views.bp)  # bearer-token API: no cookies, no CSRF
     app.register_blueprint(views.bp)
     _wrap_app_handler(app, HTTPException, views.fhir_http_error)
     _wrap_app_handler(app, Exception, views.fhir_unexpected_error)
+    express.init_app(app)  # the ordinary read and search, before Flask (see its doc)

@@ -30,6 +30,7 @@ from ens_core.health import services as health
 from ens_core.health.access_log import record_access
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, LOINC
 from ens_core.health.models import Appointment, Binary, Document, Measurement
+from ens_core.health.services import ObservationRow
 from ens_core.scopes import INTERACTION_LETTERS
 
 MODELS = {"Observation": Measurement, "DocumentReference": Document, "Appointment": Appointment}
@@ -54,14 +55,6 @@ def perform(
     for the view to answer. The boundary then rolls back whatever the operation wrote;
     the refusal's entry survives that rollback: a refused attempt on a citizen's data is
     an access the citizen must see."""
-    log = {
-        "interaction": interaction,
-        "resource_type": resource_type,
-        "service": caller.service,
-        "client": caller.client,
-        "actor": caller.acting_for,
-        "ip": caller.ip,
-    }
     try:
         result = operation()
     except FhirError as error:
@@ -72,20 +65,40 @@ def perform(
             status_code=error.status,
             outcome=error.outcome,
             detail=error.diagnostics,
-            **log,
+            **_log_values(caller, interaction, resource_type),
         )
         record_even_if_refused(refusal)
         raise
-    record_access(
-        caller.citizen, resource_ids=result.ids, status_code=result.status, outcome="success", **log
-    )
+    log_success(caller, interaction, resource_type, result)
     return result
+
+
+def _log_values(caller: AccessContext, interaction: str, resource_type: str) -> dict:
+    return {
+        "interaction": interaction,
+        "resource_type": resource_type,
+        "service": caller.service,
+        "client": caller.client,
+        "actor": caller.acting_for,
+        "ip": caller.ip,
+    }
+
+
+def log_success(caller: AccessContext, interaction: str, resource_type: str, result: Result):
+    """The access-log entry of an answered call (in the caller's transaction)."""
+    record_access(
+        caller.citizen,
+        resource_ids=result.ids,
+        status_code=result.status,
+        outcome="success",
+        **_log_values(caller, interaction, resource_type),
+    )
 
 
 def to_fhir(caller: AccessContext, record, sources: dict | None = None) -> dict:
     """``record`` as a FHIR resource; ``sources``: :func:`source_uris` of a batch."""
-    source = (sources or source_uris([record]))[source_key(record)]
-    if isinstance(record, Measurement):
+    source = (sources or source_uris([record], caller))[source_key(record)]
+    if isinstance(record, Measurement | ObservationRow):
         return mapping.observation_to_fhir(record, caller.patient_id, source)
     if isinstance(record, Document):
         return mapping.document_to_fhir(record, caller.patient_id, source, base_url())
@@ -129,7 +142,7 @@ def _require(caller: AccessContext, resource_type: str, interaction: str) -> Non
         )
 
 
-def _check_patient_param(caller: AccessContext, args) -> None:
+def check_patient_param(caller: AccessContext, args) -> None:
     for value in args.getlist("patient") + args.getlist("subject"):
         pid = value.split("/")[-1]
         if pid != caller.patient_id:
@@ -143,6 +156,13 @@ def _check_patient_param(caller: AccessContext, args) -> None:
 # --- read --------------------------------------------------------------------------------
 
 
+def read_result(caller: AccessContext, record) -> Result:
+    """The answer to the read of ``record`` (an ORM record or an ``ObservationRow``)."""
+    return Result(
+        200, to_fhir(caller, record), [record.public_id], {"ETag": f'W/"{record.version}"'}
+    )
+
+
 def read(caller: AccessContext, resource_type: str, resource_id: str) -> Result:
     def op():
         _require(caller, resource_type, "read")
@@ -150,12 +170,7 @@ def read(caller: AccessContext, resource_type: str, resource_id: str) -> Result:
         hidden = _hidden_reason(caller, record)
         if hidden:
             raise hidden
-        return Result(
-            200,
-            to_fhir(caller, record),
-            [record.public_id],
-            {"ETag": f'W/"{record.version}"'},
-        )
+        return read_result(caller, record)
 
     return perform(caller, "read", resource_type, op, resource_id)
 
@@ -232,7 +247,7 @@ def search_resources(caller: AccessContext, resource_type: str, args) -> Result:
     def op():
         _require(caller, resource_type, "search")
         search.check_params(args, SEARCH_PARAMS[resource_type])
-        _check_patient_param(caller, args)
+        check_patient_param(caller, args)
         if resource_type == "Appointment":
             for value in args.getlist("actor"):
                 if value.startswith("Patient/") and value.split("/")[-1] != caller.patient_id:
@@ -268,14 +283,19 @@ def search_resources(caller: AccessContext, resource_type: str, args) -> Result:
                 count=count,
                 newest_first=args.get("_sort") == "-date",
             )
-        sources = source_uris(page.items)
-        resources = [to_fhir(caller, r, sources) for r in page.items]
-        bundle = search.searchset(
-            base_url(), resource_type, args, resources, page.total, offset, count
-        )
-        return Result(200, bundle, [r["id"] for r in resources])
+        return searchset_result(caller, resource_type, args, page)
 
     return perform(caller, "search", resource_type, op)
+
+
+def searchset_result(caller: AccessContext, resource_type: str, args, page) -> Result:
+    """The answer to a search: ``page`` of records (ORM records or ``ObservationRow``)."""
+    sources = source_uris(page.items, caller)
+    resources = [to_fhir(caller, r, sources) for r in page.items]
+    bundle = search.searchset(
+        base_url(), resource_type, args, resources, page.total, page.offset, page.count
+    )
+    return Result(200, bundle, [r["id"] for r in resources])
 
 
 # --- writes ------------------------------------------------------------------------------

@@ -12,12 +12,19 @@ def source_key(record) -> tuple[int | None, int | None]:
     return record.source_service_id, record.source_client_id
 
 
-def source_uris(records) -> dict[tuple[int | None, int | None], str]:
-    """``meta.source`` of every record, by :func:`source_key` (two queries in all)."""
+def source_uris(records, caller=None) -> dict[tuple[int | None, int | None], str]:
+    """``meta.source`` of every record, by :func:`source_key` (two queries at most; none
+    for records written by the citizen, or by ``caller``'s own service and client: a
+    service reading back what it wrote)."""
+    uris = {}
     keys = {source_key(record) for record in records}
+    if caller is not None:
+        own = (caller.service.id, caller.client.id)
+        if own in keys:
+            uris[own] = mapping.source_uri(caller.service.slug, caller.client.client_id)
+            keys.discard(own)
     services = SERVICES.get().by_ids({service_id for service_id, _ in keys if service_id})
     clients = AUTHORIZATION.get().client_ids({client for _, client in keys if client})
-    uris = {}
     for service_id, client_pk in keys:
         if service_id:
             uris[(service_id, client_pk)] = mapping.source_uri(

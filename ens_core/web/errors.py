@@ -34,10 +34,13 @@ def request_id() -> str:
         return "-"
     rid = g.get("request_id")
     if rid is None:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        rid = given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        g.request_id = rid
+        rid = g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""))
     return rid
+
+
+def request_id_for(given: str) -> str:
+    """The id of a request whose ``X-Request-ID`` header is ``given`` ("" when absent)."""
+    return given if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def _echo_request_id(response):

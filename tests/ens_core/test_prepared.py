@@ -1,7 +1,8 @@
 """Prepared statements (ens_core.prepared): what the access log writes through the driver
 reads back exactly as SQLAlchemy wrote it, driver errors come out as SQLAlchemy's own (a
-SQLite lock wait as ``DatabaseBusy``: 503, never 500), and what cannot be run faithfully
-is refused when the statement is first used."""
+SQLite lock wait as ``DatabaseBusy``: 503, never 500), result columns come back as
+SQLAlchemy would return them, and what cannot be run faithfully is refused when the
+statement is first used."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ens_core.accounts.models import Role
+from ens_core.accounts.models import Role, UserRole
 from ens_core.audit.models import AuditEvent
 from ens_core.db import DatabaseBusy, db
 from ens_core.health.access_log import record_access, verify_chain
@@ -23,6 +24,7 @@ from tests.factories import make_service, make_user
 from tests.serving import empty_all_tables
 
 _AUDIT = AuditEvent.__table__
+_ROLES = UserRole.__table__
 _WRITE_AUDIT = Prepared(insert(_AUDIT), ("at", "action", "object_type", "object_id", "details"))
 
 
@@ -56,15 +58,31 @@ def test_a_driver_error_is_sqlalchemys_own(app_ctx):
         new_head.run({"citizen_id": citizen.id, "seq": 0, "hash": "0" * 64})
 
 
-def test_statements_it_cannot_run_faithfully_are_refused(app_ctx):
+def test_expanding_parameters_are_refused(app_ctx):
     expanding = Prepared(
         select(_AUDIT.c.action).where(_AUDIT.c.id.in_(bindparam("ids", expanding=True)))
     )
-    converted = Prepared(select(_AUDIT.c.at).where(_AUDIT.c.id == bindparam("id")))
     with pytest.raises(TypeError, match="expanding"):
         expanding.scalars({"ids": [1]})
-    with pytest.raises(TypeError, match="result column"):
-        converted.first({"id": 1})
+
+
+def test_result_columns_come_back_as_sqlalchemy_returns_them(app_ctx):
+    """A datetime stored as text on SQLite, an enum, a JSON list: the same Python values
+    through the driver as through SQLAlchemy."""
+    citizen = make_user(Role.CITIZEN)
+    moment = datetime(2026, 3, 2, 8, 15, 30, 123456, tzinfo=UTC)
+    entry = record_access(
+        citizen, interaction="read", resource_type="Observation", resource_ids=["x"], at=moment
+    )
+    table = AccessLogEntry.__table__
+    columns = (table.c.at, table.c.resource_ids, table.c.seq, table.c.detail)
+    statement = select(*columns).where(table.c.id == bindparam("id"))
+    through_driver = Prepared(statement).first({"id": entry.id})
+    assert through_driver == tuple(db.session.execute(statement, {"id": entry.id}).one())
+    assert through_driver == (moment, ["x"], 1, None)
+    role = Prepared(select(_ROLES.c.role).where(_ROLES.c.user_id == bindparam("user")))
+    assert role.scalars({"user": citizen.id}) == [Role.CITIZEN]
+    assert Prepared(statement).all({"id": -1}) == []
 
 
 @pytest.mark.own_database
