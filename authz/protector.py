@@ -287,12 +287,10 @@ def express_context(bearer: str) -> AccessContext | None:
     claims are cached), not expired, a citizen acting for themself, a production client
     (a sandbox client's calls feed its conformance run), and every live check of
     :func:`_check_live_state` passed — on rows read in two prepared statements."""
+    # Claims are cached once validated on the full path, and only until they expire: the
+    # cache's own expiry check is the one that can change (``iat``, ``nbf`` cannot).
     claims = _claims_cache().get(hashlib.sha256(bearer.encode()).digest())
     if claims is None:
-        return None
-    try:
-        claims.validate()
-    except JoseError:
         return None
     live = _express_live_state(str(claims["jti"]))
     if live is None or live.grant.consented_by_id != live.grant.citizen_id:

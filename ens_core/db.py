@@ -11,7 +11,7 @@ from flask import g, has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -105,7 +105,9 @@ def _sqlite_begin(connection):
         if has_app_context() and g.get(WRITER_FLAG, False):
             _begin_immediate(connection)
         else:
-            connection.exec_driver_sql("BEGIN")
+            # On the driver: SQLAlchemy's own execution costs a hundred Python calls per
+            # statement, and a BEGIN cannot wait nor fail as busy.
+            connection.connection.driver_connection.execute("BEGIN")
 
 
 _LOCK_TIMEOUT = "ens_lock_timeout_ms"
@@ -141,11 +143,13 @@ def _begin_immediate(connection) -> None:
         pause = 0.0002
         while True:
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                raw.execute("BEGIN IMMEDIATE")  # on the driver, as the deferred BEGIN
                 return
-            except DatabaseBusy:
+            except raw.OperationalError as error:
+                if not is_busy(error):
+                    raise DBAPIError.instance("BEGIN IMMEDIATE", (), error, raw.Error) from error
                 if time.monotonic() >= deadline:
-                    raise
+                    raise DatabaseBusy("BEGIN IMMEDIATE", (), error) from error
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)
     finally:

@@ -31,7 +31,30 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     processors: dict
-    results: tuple | None  # one processor (or None) per result column; None: none converts
+    results: tuple  # (index, processor) of each result column that converts
+
+
+def _converted(row, results) -> tuple:
+    values = list(row)
+    for index, processor in results:
+        values[index] = processor(values[index])
+    return tuple(values)
+
+
+_CONNECTION = "ens_prepared_connection"
+
+
+def session_connection():
+    """The session's connection in its current transaction (``Session.connection()``,
+    remembered for that transaction: asking the session costs more than a statement)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if transaction is not None and known is not None and known[0] is transaction:
+        return known[1]
+    connection = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    return connection
 
 
 class Prepared:
@@ -56,8 +79,9 @@ class Prepared:
         if any(bind.expanding for bind in binds):
             raise TypeError("Prepared does not run expanding (IN) parameters")
         results = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in getattr(self.statement, "exported_columns", ())
+            (index, processor)
+            for index, column in enumerate(getattr(self.statement, "exported_columns", ()))
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
         )
         processors = {
             bind.key: processor
@@ -65,17 +89,14 @@ class Prepared:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         names = tuple(compiled.positiontup or ()) if compiled.positional else ()
-        converts = any(processor is not None for processor in results)
-        return _Compiled(
-            str(compiled), names, compiled.positional, processors, results if converts else None
-        )
+        return _Compiled(str(compiled), names, compiled.positional, processors, results)
 
     def execute(self, params: dict):
         """Run with ``params`` in the session's transaction; the DB-API cursor."""
         return self._run(params)[0]
 
     def _run(self, params: dict):
-        connection = db.session.connection()
+        connection = session_connection()
         dialect = connection.dialect
         compiled = self._for(dialect)
         values = dict(params)
@@ -101,13 +122,9 @@ class Prepared:
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
         finally:
             cursor.close()
-        results = compiled.results
-        if results is None or not rows:
+        if not compiled.results:
             return rows
-        return [
-            tuple(value if p is None else p(value) for p, value in zip(results, row, strict=True))
-            for row in rows
-        ]
+        return [_converted(row, compiled.results) for row in rows]
 
     def first(self, params: dict) -> tuple | None:
         rows = self._rows(params, 1)

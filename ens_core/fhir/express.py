@@ -45,6 +45,7 @@ from ens_core.fhir.access import AUTHORIZATION
 from ens_core.fhir.errors import FHIR_JSON, FhirError
 from ens_core.health import services as health
 from ens_core.health.datatypes import LOINC
+from ens_core.prepared import session_connection
 from ens_core.security import HSTS, SECURITY_HEADERS
 from ens_core.web.errors import REQUEST_ID_HEADER, request_id_for
 
@@ -142,7 +143,7 @@ def _serve(call: _Call, environ: dict) -> services.Result | None:
         result = _search(caller, call.args)
         if result is None:
             return None
-    connection = db.session.connection()
+    connection = session_connection()
     if connection.dialect.name == "sqlite":
         become_writer(connection)  # as the full path's writes_last: the lock for the entry only
     services.log_success(caller, call.interaction, RESOURCE_TYPE, result)

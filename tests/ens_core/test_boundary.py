@@ -178,20 +178,26 @@ def _sqlite_path(database_url: str) -> str:
 
 @contextmanager
 def _begins(app):
-    """The BEGIN statements the app's connections send."""
+    """The BEGIN statements the app's connections send, as SQLite's driver traces them (the
+    app sends them to the driver directly)."""
     seen: list[str] = []
 
-    def record(conn, cursor, statement, *args):
+    def trace(statement):
         if statement.startswith("BEGIN"):
             seen.append(statement)
 
+    def traced(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(trace)
+
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
+    engine.dispose()  # new connections, each traced
+    event.listen(engine, "connect", traced)
     try:
         yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "connect", traced)
+        engine.dispose()
 
 
 def test_on_sqlite_writers_begin_immediate_and_readers_deferred(boundary_app, database_url):
