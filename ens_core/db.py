@@ -127,16 +127,19 @@ def become_writer(connection) -> bool:
 
 
 def _begin_immediate(connection) -> None:
-    """``BEGIN IMMEDIATE``, waiting for the write lock in short steps (0.2 ms doubling to
-    2 ms) up to the connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then
-    :class:`DatabaseBusy`. SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms: with
-    writes held for a fraction of a millisecond, a waiting worker would sit idle most of
-    the time."""
-    raw = connection.connection.driver_connection
-    timeout_ms = connection.info.get(_LOCK_TIMEOUT)
+    begin_immediate(connection.connection.driver_connection, connection.info)
+
+
+def begin_immediate(raw, info: dict) -> None:
+    """``BEGIN IMMEDIATE`` on the driver's connection ``raw`` (``info``: its pool record's),
+    waiting for the write lock in short steps (0.2 ms doubling to 2 ms) up to the
+    connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then :class:`DatabaseBusy`.
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms: with writes held for a fraction
+    of a millisecond, a waiting worker would sit idle most of the time."""
+    timeout_ms = info.get(_LOCK_TIMEOUT)
     if timeout_ms is None:
         (timeout_ms,) = raw.execute("PRAGMA busy_timeout").fetchone()
-        connection.info[_LOCK_TIMEOUT] = timeout_ms
+        info[_LOCK_TIMEOUT] = timeout_ms
     raw.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + timeout_ms / 1000

@@ -14,15 +14,22 @@ through SQLAlchemy.
 Driver errors are translated as SQLAlchemy's own would be (``DatabaseBusy`` for a SQLite
 lock wait that timed out, else ``DBAPIError.instance``), so the transaction boundary
 answers them the same way.
+
+Inside :func:`unit_of_work` the statements run instead on a pooled connection of their
+own, outside the ORM session: the FHIR API's express lane, whose whole unit of work is
+prepared statements, ends its transactions itself. :func:`savepoint` works in both.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
-from ens_core.db import DatabaseBusy, db, is_busy
+from ens_core.db import DatabaseBusy, become_writer, begin_immediate, db, is_busy
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,9 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     processors: dict
-    results: tuple  # (index, processor) of each result column that converts
+    # (index, processor) of each result column that converts, by driver type code: as
+    # SQLAlchemy, found from the first result's description (PostgreSQL needs the codes).
+    results: dict
 
 
 def _converted(row, results) -> tuple:
@@ -44,16 +53,127 @@ def _converted(row, results) -> tuple:
 _CONNECTION = "ens_prepared_connection"
 
 
+class DirectUnit:
+    """A unit of work of prepared statements on a pooled connection of its own, outside
+    the ORM session (:func:`unit_of_work`). The connection is taken at the first
+    statement (a unit that reads nothing costs nothing); on SQLite its transaction
+    begins deferred, as a reader's (``ens_core.db``)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.raw = None
+
+    def connection(self):
+        if self.raw is None:
+            self.raw = self.engine.raw_connection()
+            if self.dialect.name == "sqlite":
+                self.raw.driver_connection.execute("BEGIN")
+        return self.raw
+
+    def become_writer(self) -> None:
+        """On SQLite, end the read and begin a writer's transaction (``BEGIN IMMEDIATE``,
+        waiting for the lock as the full path's ``writes_last`` views do)."""
+        if self.dialect.name == "sqlite":
+            raw = self.connection()
+            raw.commit()
+            begin_immediate(raw.driver_connection, raw.info)
+
+    def commit(self) -> None:
+        if self.raw is not None:
+            self.raw.commit()
+
+    def rollback(self) -> None:
+        if self.raw is not None:
+            self.raw.rollback()
+
+    def close(self) -> None:
+        if self.raw is not None:
+            self.raw.close()  # the pool's reset on return rolls back what is left
+
+
+class SessionUnit:
+    """The same unit of work on the ORM session: where the session is bound to one
+    connection (the tests' transaction, rolled back at their end)."""
+
+    def become_writer(self) -> None:
+        become_writer(session_connection())
+
+    def commit(self) -> None:
+        db.session.commit()
+
+    def rollback(self) -> None:
+        db.session.rollback()
+
+    def close(self) -> None:
+        pass
+
+
+_DIRECT: ContextVar[DirectUnit | None] = ContextVar("ens_prepared_direct", default=None)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[DirectUnit | SessionUnit]:
+    """Run the block's prepared statements in a :class:`DirectUnit` (a
+    :class:`SessionUnit` when the session is bound to one connection); the block commits
+    what it keeps, the rest is rolled back."""
+    if db.session.session_factory.kw.get("bind") is not None:
+        unit = SessionUnit()
+        try:
+            yield unit
+        finally:
+            unit.rollback()
+        return
+    unit = DirectUnit(db.engine)
+    token = _DIRECT.set(unit)
+    try:
+        yield unit
+    finally:
+        _DIRECT.reset(token)
+        unit.close()
+
+
+def is_direct() -> bool:
+    return _DIRECT.get() is not None
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A savepoint around the block: rolled back to if the block raises (the exception
+    goes on), released otherwise; the session's ``begin_nested()`` outside
+    :func:`direct_connection`."""
+    target = _DIRECT.get()
+    if target is None:
+        with db.session.begin_nested():
+            yield
+        return
+    cursor = target.connection().cursor()
+    cursor.execute("SAVEPOINT ens_prepared")
+    try:
+        yield
+    except BaseException:
+        cursor.execute("ROLLBACK TO SAVEPOINT ens_prepared")
+        raise
+    else:
+        cursor.execute("RELEASE SAVEPOINT ens_prepared")
+    finally:
+        cursor.close()
+
+
 def session_connection():
     """The session's connection in its current transaction (``Session.connection()``,
     remembered for that transaction: asking the session costs more than a statement)."""
     session = db.session()
-    transaction = session.get_transaction()
+    # The innermost transaction: a savepoint begun since is emitted by session.connection().
+    current = (session.get_transaction(), session.get_nested_transaction())
     known = session.info.get(_CONNECTION)
-    if transaction is not None and known is not None and known[0] is transaction:
+    if current[0] is not None and known is not None and known[0] == current:
         return known[1]
     connection = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), connection)
+    session.info[_CONNECTION] = (
+        (session.get_transaction(), session.get_nested_transaction()),
+        connection,
+    )
     return connection
 
 
@@ -78,33 +198,32 @@ class Prepared:
         binds = compiled.binds.values()
         if any(bind.expanding for bind in binds):
             raise TypeError("Prepared does not run expanding (IN) parameters")
-        results = tuple(
-            (index, processor)
-            for index, column in enumerate(getattr(self.statement, "exported_columns", ()))
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
-        )
         processors = {
             bind.key: processor
             for bind in binds
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         names = tuple(compiled.positiontup or ()) if compiled.positional else ()
-        return _Compiled(str(compiled), names, compiled.positional, processors, results)
+        return _Compiled(str(compiled), names, compiled.positional, processors, {})
 
     def execute(self, params: dict):
         """Run with ``params`` in the session's transaction; the DB-API cursor."""
         return self._run(params)[0]
 
     def _run(self, params: dict):
-        connection = session_connection()
-        dialect = connection.dialect
+        target = _DIRECT.get()
+        if target is None:
+            connection = session_connection()
+            dialect, dbapi_connection = connection.dialect, connection.connection
+        else:
+            dialect, dbapi_connection = target.dialect, target.connection()
         compiled = self._for(dialect)
         values = dict(params)
         for name, processor in compiled.processors.items():
             if name in values:
                 values[name] = processor(values[name])
         args = tuple(values[name] for name in compiled.names) if compiled.positional else values
-        cursor = connection.connection.cursor()
+        cursor = dbapi_connection.cursor()
         try:
             cursor.execute(compiled.sql, args)
         except dialect.loaded_dbapi.Error as error:
@@ -114,17 +233,29 @@ class Prepared:
             raise DBAPIError.instance(
                 compiled.sql, args, error, dialect.loaded_dbapi.Error
             ) from error
-        return cursor, compiled
+        return cursor, compiled, dialect
 
     def _rows(self, params: dict, limit: int | None = None) -> list[tuple]:
-        cursor, compiled = self._run(params)
+        cursor, compiled, dialect = self._run(params)
         try:
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+            description = tuple(column[1] for column in cursor.description or ())
         finally:
             cursor.close()
-        if not compiled.results:
+        results = compiled.results.get(description) if description else ()
+        if results is None:
+            results = compiled.results[description] = self._result_processors(dialect, description)
+        if not results:
             return rows
-        return [_converted(row, compiled.results) for row in rows]
+        return [_converted(row, results) for row in rows]
+
+    def _result_processors(self, dialect, description: tuple) -> tuple:
+        columns = getattr(self.statement, "exported_columns", ())
+        return tuple(
+            (index, processor)
+            for index, (column, described) in enumerate(zip(columns, description, strict=True))
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, described))
+        )
 
     def first(self, params: dict) -> tuple | None:
         rows = self._rows(params, 1)

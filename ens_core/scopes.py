@@ -17,6 +17,7 @@ It lives in ens_core because the FHIR API (ens_core) needs it and the authorizat
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -43,6 +44,10 @@ class ResourceScope:
     @classmethod
     def parse(cls, scope: str) -> ResourceScope | None:
         """None for anything that is not a resource scope (``openid``, ``launch/patient``…)."""
+        return _parsed(cls, scope)
+
+    @classmethod
+    def _parse(cls, scope: str) -> ResourceScope | None:
         match = _GRAMMAR.match(scope.strip())
         if match is None:
             return None
@@ -63,6 +68,12 @@ class ResourceScope:
             self.resource in (resource_type, "*")
             and INTERACTION_LETTERS[interaction] in self.permissions
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(cls, scope: str) -> ResourceScope | None:
+    """Scopes are few and every API call checks them: each is parsed once (bounded)."""
+    return cls._parse(scope)
 
 
 def allows(scopes, resource_type: str, interaction: str) -> bool:

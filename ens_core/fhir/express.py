@@ -39,13 +39,13 @@ import orjson
 from flask import Flask
 from werkzeug.datastructures import MultiDict
 
-from ens_core.db import DatabaseBusy, become_writer, db
+from ens_core.db import DatabaseBusy
 from ens_core.fhir import edge, search, services
 from ens_core.fhir.access import AUTHORIZATION
 from ens_core.fhir.errors import FHIR_JSON, FhirError
 from ens_core.health import services as health
 from ens_core.health.datatypes import LOINC
-from ens_core.prepared import session_connection
+from ens_core.prepared import unit_of_work
 from ens_core.security import HSTS, SECURITY_HEADERS
 from ens_core.web.errors import REQUEST_ID_HEADER, request_id_for
 
@@ -111,22 +111,24 @@ class ExpressLane:
     def serve(self, call: _Call, environ: dict) -> tuple[list, bytes] | None:
         """The answer's headers and body, its log entry committed; None: hand over (and
         nothing was written)."""
-        with self.app.app_context():
+        with self.app.app_context(), unit_of_work() as unit:
             try:
-                result = _serve(call, environ)
+                result = _serve(call, environ, unit)
             except (FhirError, DatabaseBusy):
                 result = None  # the full path answers these its own way
             except Exception:
                 log.warning("express lane handed a call over after an error", exc_info=True)
                 result = None
             if result is None:
-                db.session.rollback()
+                unit.rollback()
                 return None
         body = orjson.dumps(result.body, option=orjson.OPT_NON_STR_KEYS)
         return _headers(environ, result.headers, len(body)), body
 
 
-def _serve(call: _Call, environ: dict) -> services.Result | None:
+def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
+    """Runs in ``unit`` (:func:`unit_of_work`): reads, then the log entry and the commit —
+    or None, having written nothing."""
     caller = AUTHORIZATION.get().express(call.bearer)
     if caller is None or not caller.allows(RESOURCE_TYPE, call.interaction):
         return None
@@ -143,11 +145,9 @@ def _serve(call: _Call, environ: dict) -> services.Result | None:
         result = _search(caller, call.args)
         if result is None:
             return None
-    connection = session_connection()
-    if connection.dialect.name == "sqlite":
-        become_writer(connection)  # as the full path's writes_last: the lock for the entry only
+    unit.become_writer()  # as the full path's writes_last: the write lock is for the entry
     services.log_success(caller, call.interaction, RESOURCE_TYPE, result)
-    db.session.commit()
+    unit.commit()
     return result
 
 

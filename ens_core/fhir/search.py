@@ -70,16 +70,21 @@ def date_ranges(values: list[str], name: str = "date") -> list:
     return ranges
 
 
+# Stands for a code of another system: no stored code contains "|" (it separates the
+# system from the code), and PostgreSQL refuses text with NUL, the marker this replaces.
+NO_MATCH = "|another-system"
+
+
 def tokens(values: list[str], system: str | None = None) -> list[str]:
     """``code=http://loinc.org|29463-7,8302-2`` -> ['29463-7', '8302-2']; another system
-    matches nothing (a code of another system is never one of ours)."""
+    matches nothing (a code of another system is never one of ours: :data:`NO_MATCH`)."""
     out = []
     for raw in values:
         for value in raw.split(","):
             if "|" in value:
                 sys, code = value.split("|", 1)
                 if system and sys and sys != system:
-                    out.append("\x00no-match")
+                    out.append(NO_MATCH)
                     continue
                 out.append(code)
             elif value:

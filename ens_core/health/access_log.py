@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
 from ens_core.health.models import AccessLogEntry, AccessLogHead
-from ens_core.prepared import Prepared
+from ens_core.prepared import Prepared, is_direct, savepoint
 
 GENESIS = "0" * 64
 INTERACTIONS = ("read", "search", "create", "update", "delete", "export", "transaction")
@@ -99,7 +99,7 @@ def _lock_head(citizen_id: int) -> tuple[int, str]:
     row = _LOCK_HEAD.first({"citizen": citizen_id})
     if row is None:
         try:
-            with db.session.begin_nested():  # the citizen's first entry: start the chain
+            with savepoint():  # the citizen's first entry: start the chain
                 _NEW_HEAD.run({"citizen_id": citizen_id, "seq": 0, "hash": GENESIS})
             return 0, GENESIS
         except IntegrityError:
@@ -159,15 +159,16 @@ def record_access(
         "ip": ip,
     }
     begin_writing()  # the values are read: a SQLite reader may end its snapshot now
-    session = db.session
     seq, prev_hash = _lock_head(citizen_id)
     values["seq"], values["prev_hash"] = seq + 1, prev_hash
     values["hash"] = hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
     (entry_id,) = _APPEND.first(values)
     _MOVE_HEAD.run({"citizen": citizen_id, "new_seq": values["seq"], "new_hash": values["hash"]})
-    loaded = session.identity_map.get(session.identity_key(AccessLogHead, citizen_id))
-    if loaded is not None:  # an ORM copy of the head read earlier: no longer current
-        session.expire(loaded)
+    if not is_direct():
+        session = db.session
+        loaded = session.identity_map.get(session.identity_key(AccessLogHead, citizen_id))
+        if loaded is not None:  # an ORM copy of the head read earlier: no longer current
+            session.expire(loaded)
     return LoggedEntry(id=entry_id, **values)
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from ens_core.accounts.models import Role, UserRole
 from ens_core.audit.models import AuditEvent
 from ens_core.db import DatabaseBusy, db
-from ens_core.health.access_log import record_access, verify_chain
+from ens_core.health.access_log import _NEW_HEAD, record_access, verify_chain
 from ens_core.health.models import AccessLogEntry, AccessLogHead
-from ens_core.prepared import Prepared
+from ens_core.prepared import Prepared, is_direct, savepoint, unit_of_work
 from tests.conftest import make_test_app
 from tests.ens_core.test_boundary import _sqlite_path, _write_lock_held
 from tests.factories import make_service, make_user
@@ -110,3 +110,41 @@ def test_on_sqlite_a_lock_wait_beyond_the_bound_is_database_busy(database_url, t
         with app.app_context():
             db.engine.dispose()
 
+
+
+@pytest.mark.own_database
+def test_a_direct_unit_commits_what_it_keeps_and_starts_a_chain_in_a_savepoint(
+    database_url, tmp_path
+):
+    """Outside the ORM session (the FHIR express lane's unit of work): a citizen's first
+    entry starts the chain in a savepoint; what is not committed is gone; a second head
+    for the same citizen is refused and the unit stays usable."""
+    app = make_test_app(database_url, tmp_path)
+    try:
+        with app.app_context():
+            citizen_id = make_user(Role.CITIZEN).id
+            db.session.commit()
+            with unit_of_work() as unit:
+                assert is_direct()
+                first = record_access(citizen_id, interaction="read", resource_type="Observation")
+                unit.commit()
+            with unit_of_work() as unit:
+                record_access(citizen_id, interaction="search", resource_type="Observation")
+                # not committed: rolled back when the unit ends
+            with unit_of_work() as unit:
+                unit.become_writer()
+                with pytest.raises(IntegrityError), savepoint():
+                    _NEW_HEAD.run({"citizen_id": citizen_id, "seq": 0, "hash": "0" * 64})
+                second = record_access(citizen_id, interaction="read", resource_type="Patient")
+                unit.commit()
+            assert not is_direct()
+            db.session.expire_all()
+            stored = db.session.scalars(
+                select(AccessLogEntry.seq).where(AccessLogEntry.citizen_id == citizen_id)
+            ).all()
+            assert sorted(stored) == [first.seq, second.seq] == [1, 2]
+            assert verify_chain(citizen_id).ok
+    finally:
+        empty_all_tables(app)
+        with app.app_context():
+            db.engine.dispose()
