@@ -110,7 +110,7 @@ def _sqlite_begin(connection):
             connection.connection.driver_connection.execute("BEGIN")
 
 
-_LOCK_TIMEOUT = "ens_lock_timeout_ms"
+LOCK_TIMEOUT = "ens_lock_timeout_ms"  # the busy timeout (ms), in a connection's info
 
 
 def become_writer(connection) -> bool:
@@ -130,17 +130,19 @@ def _begin_immediate(connection) -> None:
     begin_immediate(connection.connection.driver_connection, connection.info)
 
 
-def begin_immediate(raw, info: dict) -> None:
+def begin_immediate(raw, info: dict, *, handler_off: bool = False) -> None:
     """``BEGIN IMMEDIATE`` on the driver's connection ``raw`` (``info``: its pool record's),
     waiting for the write lock in short steps (0.2 ms doubling to 2 ms) up to the
     connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then :class:`DatabaseBusy`.
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms: with writes held for a fraction
-    of a millisecond, a waiting worker would sit idle most of the time."""
-    timeout_ms = info.get(_LOCK_TIMEOUT)
+    of a millisecond, a waiting worker would sit idle most of the time. ``handler_off``:
+    the connection's busy handler is off already (``info`` holds its timeout)."""
+    timeout_ms = info.get(LOCK_TIMEOUT)
     if timeout_ms is None:
         (timeout_ms,) = raw.execute("PRAGMA busy_timeout").fetchone()
-        info[_LOCK_TIMEOUT] = timeout_ms
-    raw.execute("PRAGMA busy_timeout=0")
+        info[LOCK_TIMEOUT] = timeout_ms
+    if not handler_off:
+        raw.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + timeout_ms / 1000
         pause = 0.0002
@@ -156,7 +158,8 @@ def begin_immediate(raw, info: dict) -> None:
                 time.sleep(pause)
                 pause = min(pause * 2, 0.002)
     finally:
-        raw.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
+        if not handler_off:
+            raw.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
 
 
 class DatabaseBusy(OperationalError):

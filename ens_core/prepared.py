@@ -22,6 +22,9 @@ prepared statements, ends its transactions itself. :func:`savepoint` works in bo
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
-from ens_core.db import DatabaseBusy, become_writer, begin_immediate, db, is_busy
+from ens_core.db import LOCK_TIMEOUT, DatabaseBusy, become_writer, begin_immediate, db, is_busy
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,10 @@ _CONNECTION = "ens_prepared_connection"
 
 
 class DirectUnit:
-    """A unit of work of prepared statements on a pooled connection of its own, outside
-    the ORM session (:func:`unit_of_work`). The connection is taken at the first
-    statement (a unit that reads nothing costs nothing); on SQLite its transaction
-    begins deferred, as a reader's (``ens_core.db``)."""
+    """A unit of work of prepared statements outside the ORM session (:func:`unit_of_work`),
+    on a connection its thread keeps (:func:`_thread_connection`). The transaction begins
+    at the first statement (a unit that reads nothing costs nothing); on SQLite it begins
+    deferred, as a reader's (``ens_core.db``)."""
 
     def __init__(self, engine):
         self.engine = engine
@@ -66,9 +69,9 @@ class DirectUnit:
 
     def connection(self):
         if self.raw is None:
-            self.raw = self.engine.raw_connection()
+            self.raw = _thread_connection(self.engine)
             if self.dialect.name == "sqlite":
-                self.raw.driver_connection.execute("BEGIN")
+                self.raw.execute("BEGIN")
         return self.raw
 
     def become_writer(self) -> None:
@@ -77,19 +80,57 @@ class DirectUnit:
         if self.dialect.name == "sqlite":
             raw = self.connection()
             raw.commit()
-            begin_immediate(raw.driver_connection, raw.info)
+            begin_immediate(raw, _THREAD.info, handler_off=True)
 
     def commit(self) -> None:
         if self.raw is not None:
             self.raw.commit()
 
     def rollback(self) -> None:
-        if self.raw is not None:
+        """Roll back what is not committed (nothing when all is); a connection that
+        cannot (the server went away) is dropped: the thread takes a new one next time."""
+        if self.raw is None:
+            return
+        try:
             self.raw.rollback()
+        except Exception:
+            _drop_thread_connection()
 
-    def close(self) -> None:
-        if self.raw is not None:
-            self.raw.close()  # the pool's reset on return rolls back what is left
+
+_THREAD = threading.local()
+
+
+def _thread_connection(engine):
+    """This thread's DB-API connection for direct units, taken from ``engine``'s pool once
+    and kept, detached from it: no checkout, reset and checkin on every call. On SQLite
+    its busy handler is off: its only lock wait is :func:`ens_core.db.begin_immediate`'s."""
+    raw = getattr(_THREAD, "raw", None)
+    if raw is not None and _THREAD.engine is engine:
+        return raw
+    _drop_thread_connection()
+    pooled = engine.raw_connection()
+    pooled.detach()
+    raw = pooled.dbapi_connection
+    _THREAD.info = {}
+    if engine.dialect.name == "sqlite":
+        (_THREAD.info[LOCK_TIMEOUT],) = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute("PRAGMA busy_timeout=0")
+    _THREAD.raw, _THREAD.engine = raw, engine
+    # A server that starts a thread per request (Werkzeug's) ends it after the request:
+    # the connection is closed with the thread, not left to the garbage collector.
+    weakref.finalize(threading.current_thread(), _close_quietly, raw)
+    return raw
+
+
+def _close_quietly(raw) -> None:
+    with contextlib.suppress(Exception):  # already broken: nothing left to release
+        raw.close()
+
+
+def _drop_thread_connection() -> None:
+    raw, _THREAD.raw, _THREAD.engine = getattr(_THREAD, "raw", None), None, None
+    if raw is not None:
+        _close_quietly(raw)
 
 
 class SessionUnit:
@@ -130,7 +171,7 @@ def unit_of_work() -> Iterator[DirectUnit | SessionUnit]:
         yield unit
     finally:
         _DIRECT.reset(token)
-        unit.close()
+        unit.rollback()
 
 
 def is_direct() -> bool:
