@@ -267,8 +267,12 @@ ObservationRow.__doc__ = """A Measurement's columns that its FHIR resource shows
 one prepared statement (the attributes of a ``Measurement`` of the same names)."""
 
 _SELECT_ROWS = select(*(_M.c[name] for name in _ROW_COLUMNS))
+# Read with the rows, in the same statement: whether the citizen hides any data type.
+_HIDES = (
+    select(HiddenDataType.id).where(HiddenDataType.citizen_id == bindparam("citizen")).exists()
+)
 _OWNED_ROW = Prepared(
-    _SELECT_ROWS.where(
+    select(*_SELECT_ROWS.selected_columns, _HIDES).where(
         _M.c.public_id == bindparam("public_id"), _M.c.citizen_id == bindparam("citizen")
     )
 )
@@ -295,25 +299,31 @@ _ROW_PAGES = {
     for newest in (True, False)
 }
 _ROW_COUNTS = {
-    with_code: Prepared(_rows_query(select(func.count()).select_from(_M), with_code))
+    with_code: Prepared(_rows_query(select(func.count(), _HIDES).select_from(_M), with_code))
     for with_code in (True, False)
 }
 
 
-def owned_observation_row(citizen_id: int, public_id: str) -> ObservationRow | None:
-    """:func:`get_owned` for a Measurement, as a row (never another citizen's)."""
+def plain_observation_row(citizen_id: int, public_id: str) -> ObservationRow | None:
+    """:func:`get_owned` for a Measurement, as a row (never another citizen's), for a
+    citizen who hides no data type from services. None when there is no such row, or when
+    the citizen hides a data type (the ORM path and :class:`Visibility` then decide)."""
     row = _OWNED_ROW.first({"public_id": public_id, "citizen": citizen_id})
-    return ObservationRow(*row) if row is not None else None
+    if row is None or row[-1]:
+        return None
+    return ObservationRow(*row[:-1])
 
 
-def observation_rows_page(
+def plain_observation_page(
     citizen_id: int, *, code: str | None, newest_first: bool, offset: int, count: int
-) -> Page:
-    """:func:`search_measurements` of a citizen who hides no data type, for one code or
-    none and no date, as rows."""
+) -> Page | None:
+    """:func:`search_measurements` for one code or none and no date, as rows, for a
+    citizen who hides no data type from services; None when the citizen hides one."""
     params = {"citizen": citizen_id, "code": code, "limit": count, "offset": offset}
     with_code = code is not None
-    (total,) = _ROW_COUNTS[with_code].first(params)
+    total, hides = _ROW_COUNTS[with_code].first(params)
+    if hides:
+        return None
     rows = _ROW_PAGES[with_code, newest_first].all(params) if count else []
     return Page([ObservationRow(*row) for row in rows], total, offset, count)
 

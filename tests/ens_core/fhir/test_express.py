@@ -233,3 +233,15 @@ def test_a_guardians_service_takes_the_full_path(client, app_ctx, served):
     for _ in range(2):
         assert api.get(f"/fhir/Observation/{record}").status_code == 200
     assert served == [False, False]
+
+
+def test_a_search_by_a_citizen_who_hides_a_type_is_filtered_by_the_full_path(
+    api, app, records, served
+):
+    health.set_type_hidden(api.citizen, "weight", True)
+    db.session.commit()
+    full = _answer(api, app, "/fhir/Observation?code=29463-7", lane=False)
+    lane = _answer(api, app, "/fhir/Observation?code=29463-7", lane=True)
+    assert not any(served)
+    assert lane == full
+    assert full[0] == 200 and full[1]["total"] == 0  # every weight is hidden
