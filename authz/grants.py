@@ -44,12 +44,9 @@ CODE_LIFETIME = 60  # seconds
 TOKEN_AUTH_METHODS = ["none", "client_secret_basic", "private_key_jwt"]
 
 
-def _service_of(client):
-    return SERVICES.get().get(client.service_id)
-
-
 def ensure_client_live(client, redirect_uri=None) -> None:
-    if not client_is_live(client, _service_of(client)):
+    # The service's card: its status as it stands now, in one prepared statement.
+    if not client_is_live(client, SERVICES.get().card(client.service_id)):
         raise UnauthorizedClientError(
             "This client or its service may not obtain tokens at the moment.",
             redirect_uri=redirect_uri,
