@@ -85,6 +85,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ENS_KEY_CACHE_SECONDS": float(os.environ.get("ENS_KEY_CACHE_SECONDS", "30")),
         "ENS_TOKEN_CACHE_SIZE": int(os.environ.get("ENS_TOKEN_CACHE_SIZE", "10000")),
         "ENS_AUTHZ_RETENTION_DAYS": int(os.environ.get("ENS_AUTHZ_RETENTION_DAYS", "30")),
+        # The FHIR API's express lane for ordinary Observation reads and searches
+        # (DESIGN.md, "The express lane"); 0 sends every call through Flask.
+        "ENS_FHIR_EXPRESS": os.environ.get("ENS_FHIR_EXPRESS", "1") != "0",
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:
