@@ -15,8 +15,8 @@ import base64
 import hashlib
 import threading
 import time
-from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import orjson
 from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
@@ -176,8 +176,7 @@ def authenticate_request() -> AccessContext:
     return _context(live, patient, guardian)
 
 
-@dataclass(frozen=True)
-class LiveState:
+class LiveState(NamedTuple):
     """What stands behind a token now (ORM objects, or the express lane's rows)."""
 
     token: object | None
@@ -191,13 +190,7 @@ def _check_live_state(claims, live: LiveState) -> str:
     """Every live check of a FHIR call, on either path (the same function: the express
     lane cannot drift from the full one); the citizen's pairwise id for the service.
     Raises :class:`InvalidTokenError`."""
-    token, grant, client, citizen, service = (
-        live.token,
-        live.grant,
-        live.client,
-        live.citizen,
-        live.service,
-    )
+    token, grant, client, citizen, service = live
     if token is None or token.revoked_at is not None:
         raise InvalidTokenError(description="The access token has been revoked.")
     if grant is None or grant.id != claims["grant_id"] or not Grant.is_active(grant, utcnow()):

@@ -146,9 +146,6 @@ class SessionUnit:
     def rollback(self) -> None:
         db.session.rollback()
 
-    def close(self) -> None:
-        pass
-
 
 _DIRECT: ContextVar[DirectUnit | None] = ContextVar("ens_prepared_direct", default=None)
 

@@ -187,5 +187,4 @@ def _headers(environ: dict, extra: dict, length: int) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("ENS_FHIR_EXPRESS", True)
     app.wsgi_app = ExpressLane(app, app.wsgi_app)
