@@ -12,6 +12,7 @@ provides to the FHIR API (``ens_core.fhir.access.AUTHORIZATION``): the API's
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import threading
 import time
@@ -27,7 +28,7 @@ from authlib.oauth2.rfc9068.claims import JWTAccessTokenClaims
 from flask import current_app, request
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from authz import keys
@@ -57,13 +58,15 @@ class AccessTokenValidator(JWTBearerTokenValidator):
     def authenticate_token(self, token_string):
         """The token's verified claims, from this process's cache when the same token was
         verified before (a JWT cannot change: its signature and claims were checked
-        then; expiry is checked again on every request by :meth:`validate_token`)."""
+        then; expiry is checked again on every request by :meth:`validate_token`). Only
+        claims that passed every check are cached: the express lane trusts the cache."""
         cache = _claims_cache()
         digest = hashlib.sha256(token_string.encode()).digest()
         cached = cache.get(digest)
         if cached is not None:
             return cached
         claims = self._verify(token_string)
+        self.validate_token(claims, None, None)
         cache.put(digest, claims)
         return claims
 
@@ -143,8 +146,9 @@ def _claims_cache() -> _ClaimsCache:
     return cache
 
 
+_VALIDATOR = AccessTokenValidator()
 protector = ResourceProtector()
-protector.register_token_validator(AccessTokenValidator())
+protector.register_token_validator(_VALIDATOR)
 
 
 # One round trip on this hot path, built once: the token, its grant, its client and the
@@ -224,37 +228,50 @@ def _context(live: LiveState, patient: str, guardian) -> AccessContext:
 # --- the express lane (ens_core.fhir.express) ----------------------------------------------
 
 _T, _G, _C, _U = (model.__table__ for model in (Token, Grant, Client, User))
-# The same live state as _LIVE_STATE, as plain columns in one prepared statement.
-_EXPRESS_STATE = Prepared(
-    select(
-        _T.c.revoked_at,
-        _T.c.scope,
-        _G.c.id,
-        _G.c.revoked_at,
-        _G.c.expires_at,
-        _G.c.scopes,
-        _G.c.citizen_id,
-        _G.c.consented_by_id,
-        _G.c.service_id,
-        _C.c.id,
-        _C.c.client_id,
-        _C.c.kind,
-        _C.c.is_enabled,
-        _C.c.service_id,
-        _U.c.is_active_account,
-        _U.c.is_synthetic,
-    )
-    .select_from(
-        _T.join(_G, _G.c.id == _T.c.grant_id)
-        .join(_C, _C.c.id == _T.c.client_id)
-        .join(_U, _U.c.id == _G.c.citizen_id)
-    )
-    .where(_T.c.jti == bindparam("jti"))
+_STATE_COLUMNS = (
+    _T.c.revoked_at,
+    _T.c.scope,
+    _G.c.id,
+    _G.c.revoked_at,
+    _G.c.expires_at,
+    _G.c.scopes,
+    _G.c.citizen_id,
+    _G.c.consented_by_id,
+    _G.c.service_id,
+    _C.c.id,
+    _C.c.client_id,
+    _C.c.kind,
+    _C.c.is_enabled,
+    _C.c.service_id,
+    _U.c.is_active_account,
+    _U.c.is_synthetic,
 )
+_CARD_AT = len(_STATE_COLUMNS)
+
+
+@functools.cache
+def _express_state(cards: Select) -> Prepared:
+    """The same live state as _LIVE_STATE, as plain columns in one prepared statement, with
+    the grant's service card (the service directory's ``cards``: authz does not read the
+    catalogue's tables, it joins the SELECT the catalogue gives). An inner join, which
+    SQLite flattens (an outer one it would materialise, every service): a token whose
+    service is gone finds no row, and the full path refuses it."""
+    card = cards.subquery("service_card")
+    return Prepared(
+        select(*_STATE_COLUMNS, *card.c)
+        .select_from(
+            _T.join(_G, _G.c.id == _T.c.grant_id)
+            .join(_C, _C.c.id == _T.c.client_id)
+            .join(_U, _U.c.id == _G.c.citizen_id)
+            .join(card, card.c[0] == _G.c.service_id)
+        )
+        .where(_T.c.jti == bindparam("jti"))
+    )
 
 
 def _express_live_state(jti: str) -> LiveState | None:
-    row = _EXPRESS_STATE.first({"jti": jti})
+    directory = SERVICES.get()
+    row = _express_state(directory.cards()).first({"jti": jti})
     if row is None:
         return None
     grant = SimpleNamespace(
@@ -271,19 +288,22 @@ def _express_live_state(jti: str) -> LiveState | None:
     )
     citizen = SimpleNamespace(id=grant.citizen_id, is_active=row[14], is_synthetic=row[15])
     token = SimpleNamespace(revoked_at=row[0], scope=row[1])
-    return LiveState(token, grant, client, citizen, SERVICES.get().card(grant.service_id))
+    service = directory.card_from_row(row[_CARD_AT:])
+    return LiveState(token, grant, client, citizen, service)
 
 
 def express_context(bearer: str) -> AccessContext | None:
     """The context of an ordinary call, or None: the full path then serves it (and answers
-    whatever refusal applies). Ordinary: a token this process verified before (its
-    claims are cached), not expired, a citizen acting for themself, a production client
-    (a sandbox client's calls feed its conformance run), and every live check of
-    :func:`_check_live_state` passed — on rows read in two prepared statements."""
-    # Claims are cached once validated on the full path, and only until they expire: the
-    # cache's own expiry check is the one that can change (``iat``, ``nbf`` cannot).
-    claims = _claims_cache().get(hashlib.sha256(bearer.encode()).digest())
-    if claims is None:
+    whatever refusal applies). Ordinary: a valid token, not expired, a citizen acting
+    for themself, a production client (a sandbox client's calls feed its conformance
+    run), and every live check of :func:`_check_live_state` passed — on a row read in one
+    prepared statement."""
+    try:
+        # Cached claims were validated when cached, and are kept only until they expire:
+        # the cache's own expiry check is the one that can change (``iat``, ``nbf``
+        # cannot). A token this process has not seen is verified and validated now.
+        claims = _VALIDATOR.authenticate_token(bearer)
+    except InvalidTokenError:
         return None
     live = _express_live_state(str(claims["jti"]))
     if live is None or live.grant.consented_by_id != live.grant.citizen_id:

@@ -4,6 +4,7 @@ that ens_core declares (``ens_core.service_directory``), provided in ``init_app`
 from __future__ import annotations
 
 from flask import has_request_context, url_for
+from sqlalchemy import Select
 
 from catalogue import services
 from catalogue.models import Service, ServiceStatus
@@ -18,6 +19,12 @@ class CatalogueDirectory:
 
     def card(self, service_id: int) -> ServiceCard | None:
         return services.service_card(service_id)
+
+    def cards(self) -> Select:
+        return services.CARDS
+
+    def card_from_row(self, row) -> ServiceCard:
+        return services.card_from_row(row)
 
     def by_ids(self, service_ids) -> dict[int, Service]:
         return services.services_by_ids(service_ids)

@@ -84,30 +84,27 @@ def get_service(service_id: int) -> Service | None:
     return db.session.get(Service, service_id, options=_WITH_ORGANISATION)
 
 
-# Prepared once: every call on the FHIR API's express lane reads it (its status is live).
-_SERVICE_CARD = Prepared(
-    select(
-        Service.__table__.c.slug,
-        Service.__table__.c.name,
-        Service.__table__.c.status,
-        Organisation.__table__.c.legal_name,
-    )
-    .join_from(
-        Service.__table__,
-        Organisation.__table__,
-        Organisation.__table__.c.id == Service.__table__.c.organisation_id,
-    )
-    .where(Service.__table__.c.id == bindparam("service"))
+_S, _O = Service.__table__, Organisation.__table__
+# Every service's card (ens_core.service_directory.ServiceCard): the columns of
+# card_from_row, after the service's id.
+CARDS = select(_S.c.id, _S.c.slug, _S.c.name, _S.c.status, _O.c.legal_name).join_from(
+    _S, _O, _O.c.id == _S.c.organisation_id
 )
+# Prepared once: a token request reads it (its status is live).
+_SERVICE_CARD = Prepared(CARDS.where(_S.c.id == bindparam("service")))
+
+
+def card_from_row(row) -> ServiceCard:
+    """The card of a row of :data:`CARDS`."""
+    service_id, slug, name, status, legal_name = row
+    return ServiceCard(service_id, slug, name, status, SimpleNamespace(legal_name=legal_name))
 
 
 def service_card(service_id: int) -> ServiceCard | None:
-    """What a FHIR call reads of a service, in one prepared statement; None if unknown."""
+    """What a token request reads of a service, in one prepared statement; None if
+    unknown."""
     row = _SERVICE_CARD.first({"service": service_id})
-    if row is None:
-        return None
-    slug, name, status, legal_name = row
-    return ServiceCard(service_id, slug, name, status, SimpleNamespace(legal_name=legal_name))
+    return card_from_row(row) if row is not None else None
 
 
 def get_service_by_slug(slug: str) -> Service | None:

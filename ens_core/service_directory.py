@@ -15,6 +15,8 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Protocol, runtime_checkable
 
+from sqlalchemy import Select
+
 from ens_core.providers import Slot
 
 
@@ -57,6 +59,13 @@ class ServiceDirectory(Protocol):
 
     def card(self, service_id: int) -> ServiceCard | None:
         """One service's :class:`ServiceCard` (its status as it stands now), or None."""
+
+    def cards(self) -> Select:
+        """Every service's card as a SELECT whose first column is the service's id: a
+        caller joins it to read a card in its own statement (:meth:`card_from_row`)."""
+
+    def card_from_row(self, row) -> ServiceCard:
+        """The card of a row of :meth:`cards` (its columns, and none else)."""
 
     def by_ids(self, service_ids: Iterable[int]) -> dict[int, ServiceRef]:
         """Many services at once (one query), by id; unknown ids are left out."""

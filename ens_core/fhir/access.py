@@ -85,10 +85,9 @@ class Authorization(Protocol):
 
     def express(self, bearer: str) -> AccessContext | None:
         """The live context of an ordinary call's bearer token (``ens_core.fhir.express``:
-        a token this process verified before, every live check passed, nothing that the
-        full path would treat apart); None otherwise: the call then takes the full path,
-        which answers any refusal. Reads only: the caller rolls back what it does not
-        keep."""
+        a valid token, every live check passed, nothing that the full path would treat
+        apart); None otherwise: the call then takes the full path, which answers any
+        refusal. Reads only: the caller rolls back what it does not keep."""
 
     def refused_caller(self) -> RefusedCaller | None:
         """For a call that was refused: whom its token (validly signed, possibly revoked)

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from authz import tokens
 from authz.models import Grant
 from authz.services import revoke_grant
 from catalogue.models import ServiceStatus
@@ -143,11 +144,39 @@ def test_anything_out_of_the_ordinary_is_left_to_the_full_path(api, app, records
     assert _entries(api.citizen) - before == 2 * logged_by_full_path  # none from the lane
 
 
-def test_a_token_not_yet_verified_takes_the_full_path_once(api, records, served, citizen, service):
+def test_a_token_this_process_has_not_seen_is_verified_by_the_lane(
+    api, records, served, citizen, service
+):
     fresh = Api(api.client, citizen, service)
     for _ in range(2):
         assert fresh.get(f"/fhir/Observation/{records['own']}").status_code == 200
-    assert served == [False, True]
+    assert served == [True, True]
+
+
+def _forged(token: str) -> str:
+    header, payload, signature = token.split(".")
+    return ".".join((header, payload, signature[::-1]))
+
+
+@pytest.mark.parametrize("kind", ["another audience", "a forged signature", "not a JWT"])
+def test_a_token_that_fails_verification_is_refused_by_the_full_path_every_time(
+    api, records, served, citizen, service, monkeypatch, kind
+):
+    """Its claims never reach the cache the lane trusts: every call is refused, with the
+    full path's 401 — a token signed by us for another audience included."""
+    if kind == "another audience":
+        with monkeypatch.context() as patch:
+            patch.setattr(tokens, "fhir_base_url", lambda: "https://elsewhere.example/fhir")
+            api.token = fhir_token(citizen, service, "patient/Observation.rs")
+    elif kind == "a forged signature":
+        api.token = _forged(api.token)
+    else:
+        api.token = "not-a-jwt"
+    for _ in range(2):
+        response = api.get(f"/fhir/Observation/{records['own']}")
+        assert response.status_code == 401
+        assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert served == [False, False]
 
 
 def test_a_revocation_is_refused_at_the_next_call(api, records, served, citizen, service):
@@ -206,15 +235,15 @@ def test_a_failure_after_the_lanes_entry_is_rolled_back_and_the_full_path_answer
 ):
     """A crash between the entry and the commit: the lane's entry is not kept, the full
     path answers and logs the call once."""
-    log_success, failures = express.services.log_success, []
+    append_entry, failures = express.access_log.append_entry, []
 
     def crash_once(*args, **kwargs):
-        log_success(*args, **kwargs)
+        append_entry(*args, **kwargs)
         if not failures:
             failures.append(1)
             raise RuntimeError("crash before the commit")
 
-    monkeypatch.setattr(express.services, "log_success", crash_once)
+    monkeypatch.setattr(express.access_log, "append_entry", crash_once)
     before = _entries(api.citizen)
     assert api.get(f"/fhir/Observation/{records['own']}").status_code == 200
     assert served == [False] and failures == [1]
