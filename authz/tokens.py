@@ -10,6 +10,7 @@ values stored as SHA-256.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import time
@@ -44,10 +45,14 @@ def _pairwise_key() -> bytes:
     configured = current_app.config.get("ENS_PAIRWISE_KEY")
     if configured:
         return configured.encode()
-    # Derived from the deployment's secret: stable as long as the deployment is.
-    return hmac.new(
-        current_app.config["SECRET_KEY"].encode(), b"ens-pairwise-subject-v1", hashlib.sha256
-    ).digest()
+    return _derived_pairwise_key(current_app.config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _derived_pairwise_key(secret: str) -> bytes:
+    """Derived from the deployment's secret: stable as long as the deployment is (derived
+    once per secret: every FHIR call needs it)."""
+    return hmac.new(secret.encode(), b"ens-pairwise-subject-v1", hashlib.sha256).digest()
 
 
 def pairwise_id(citizen_id: int, service_id: int) -> str:

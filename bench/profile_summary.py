@@ -28,6 +28,8 @@ PHASES = [
     ("JWT verification (joserfc, ES256)", "authenticate_token", "authz/protector"),
     ("protector: live token/grant/client/citizen check", "authenticate_request", "authz/protector"),
     ("access-log entry + hash chain", "record_access", "ens_core/health/access_log"),
+    ("access-log entry + hash chain", "new_entry", "ens_core/health/access_log"),
+    ("access-log entry + hash chain", "append_entry", "ens_core/health/access_log"),
     ("FHIR operation (query, visibility, mapping)", "perform", "ens_core/fhir/services"),
     ("FHIR body parse + validation", "_body", "ens_core/fhir/views"),
     ("response body (json.dumps, Response)", "fhir_response", "ens_core/fhir/errors"),

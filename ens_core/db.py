@@ -132,7 +132,7 @@ def _begin_immediate(connection) -> None:
 
 def begin_immediate(raw, info: dict, *, handler_off: bool = False) -> None:
     """``BEGIN IMMEDIATE`` on the driver's connection ``raw`` (``info``: its pool record's),
-    waiting for the write lock in short steps (0.2 ms doubling to 2 ms) up to the
+    waiting for the write lock in short steps (50 µs doubling to 2 ms) up to the
     connection's busy timeout (``ENS_DB_LOCK_TIMEOUT``), then :class:`DatabaseBusy`.
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms: with writes held for a fraction
     of a millisecond, a waiting worker would sit idle most of the time. ``handler_off``:
@@ -145,7 +145,7 @@ def begin_immediate(raw, info: dict, *, handler_off: bool = False) -> None:
         raw.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + timeout_ms / 1000
-        pause = 0.0002
+        pause = 0.00005
         while True:
             try:
                 raw.execute("BEGIN IMMEDIATE")  # on the driver, as the deferred BEGIN

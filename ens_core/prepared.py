@@ -41,8 +41,9 @@ class _Compiled:
     names: tuple[str, ...]
     positional: bool
     processors: dict
-    # (index, processor) of each result column that converts, by driver type code: as
-    # SQLAlchemy, found from the first result's description (PostgreSQL needs the codes).
+    # (index, processor) of each result column that converts, under _RESULTS: as
+    # SQLAlchemy, found from the first result's description (PostgreSQL needs its type
+    # codes; a statement's result types do not change).
     results: dict
 
 
@@ -54,18 +55,21 @@ def _converted(row, results) -> tuple:
 
 
 _CONNECTION = "ens_prepared_connection"
+_RESULTS = "processors"
 
 
 class DirectUnit:
     """A unit of work of prepared statements outside the ORM session (:func:`unit_of_work`),
-    on a connection its thread keeps (:func:`_thread_connection`). The transaction begins
-    at the first statement (a unit that reads nothing costs nothing); on SQLite it begins
-    deferred, as a reader's (``ens_core.db``)."""
+    on a connection its thread keeps (:func:`_thread_connection`). On SQLite the
+    transaction begins at the first statement (a unit that reads nothing costs nothing),
+    deferred, as a reader's (``ens_core.db``); on PostgreSQL each statement is its own,
+    save in :meth:`transaction`."""
 
     def __init__(self, engine):
         self.engine = engine
         self.dialect = engine.dialect
         self.raw = None
+        self.in_transaction = False  # PostgreSQL: inside transaction()
 
     def connection(self):
         if self.raw is None:
@@ -73,6 +77,27 @@ class DirectUnit:
             if self.dialect.name == "sqlite":
                 self.raw.execute("BEGIN")
         return self.raw
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """On PostgreSQL, where the unit's statements run one by one (each its own
+        transaction, see :func:`_thread_connection`), a transaction around the block,
+        committed at its end; on SQLite the unit is a transaction already."""
+        raw = self.connection()
+        if self.dialect.name == "sqlite" or self.in_transaction:
+            yield  # the unit's transaction, or the one this block is inside
+            return
+        raw.execute("BEGIN")
+        self.in_transaction = True
+        try:
+            yield
+        except BaseException:
+            raw.rollback()
+            raise
+        else:
+            raw.commit()
+        finally:
+            self.in_transaction = False
 
     def become_writer(self) -> None:
         """On SQLite, end the read and begin a writer's transaction (``BEGIN IMMEDIATE``,
@@ -103,7 +128,12 @@ _THREAD = threading.local()
 def _thread_connection(engine):
     """This thread's DB-API connection for direct units, taken from ``engine``'s pool once
     and kept, detached from it: no checkout, reset and checkin on every call. On SQLite
-    its busy handler is off: its only lock wait is :func:`ens_core.db.begin_immediate`'s."""
+    its busy handler is off: its only lock wait is :func:`ens_core.db.begin_immediate`'s.
+
+    On PostgreSQL it runs in autocommit: a statement is its own transaction, and a round
+    trip to the server (a BEGIN, a COMMIT) costs more than the statement. Under READ
+    COMMITTED a transaction around reads gives them no common snapshot anyway; what must
+    be atomic is one statement, or runs in :meth:`DirectUnit.transaction`."""
     raw = getattr(_THREAD, "raw", None)
     if raw is not None and _THREAD.engine is engine:
         return raw
@@ -115,6 +145,9 @@ def _thread_connection(engine):
     if engine.dialect.name == "sqlite":
         (_THREAD.info[LOCK_TIMEOUT],) = raw.execute("PRAGMA busy_timeout").fetchone()
         raw.execute("PRAGMA busy_timeout=0")
+    else:
+        raw.rollback()  # the pool's checkout may have begun one
+        raw.autocommit = True
     _THREAD.raw, _THREAD.engine = raw, engine
     # A server that starts a thread per request (Werkzeug's) ends it after the request:
     # the connection is closed with the thread, not left to the garbage collector.
@@ -173,6 +206,24 @@ def unit_of_work() -> Iterator[DirectUnit | SessionUnit]:
 
 def is_direct() -> bool:
     return _DIRECT.get() is not None
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """The block in one transaction: :meth:`DirectUnit.transaction` in a direct unit; the
+    session's own transaction (nothing to do) elsewhere."""
+    target = _DIRECT.get()
+    if target is None:
+        yield
+        return
+    with target.transaction():
+        yield
+
+
+def dialect_name() -> str:
+    """The database the unit of work runs on (``sqlite``, ``postgresql``)."""
+    target = _DIRECT.get()
+    return target.dialect.name if target is not None else session_connection().dialect.name
 
 
 @contextmanager
@@ -277,12 +328,15 @@ class Prepared:
         cursor, compiled, dialect = self._run(params)
         try:
             rows = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
-            description = tuple(column[1] for column in cursor.description or ())
+            results = compiled.results.get(_RESULTS)
+            if results is None:
+                # The result's column types, read once: psycopg builds the description's
+                # objects anew on each call, at a tenth of the statement's cost.
+                described = tuple(column[1] for column in cursor.description or ())
+                results = self._result_processors(dialect, described)
+                compiled.results[_RESULTS] = results
         finally:
             cursor.close()
-        results = compiled.results.get(description) if description else ()
-        if results is None:
-            results = compiled.results[description] = self._result_processors(dialect, description)
         if not results:
             return rows
         return [_converted(row, results) for row in rows]

@@ -8,22 +8,22 @@ CORS, request id, security headers, boundary), and ORM objects for the token, gr
 client, citizen, service and record.
 
 This WSGI middleware takes such a call before Flask does and runs **the same checks
-through the same functions** on prepared statements: the token's verified claims
-(authz's cache) and expiry, the live check (``authz.protector._check_live_state``, which
-the full path calls too), the scope (:meth:`AccessContext.allows`), the data types the
-citizen hid, the edge rules (:func:`edge.check_request`), ownership (the record is read
-by the citizen's id). It writes the same hash-chained access-log entry
-(:func:`services.log_success`) and commits it before answering, maps with the same
-mapping (:func:`services.read_result`, :func:`services.searchset_result`) and answers
-the same headers.
+through the same functions** on prepared statements: the token's signature and claims
+(verified once, then taken from authz's cache of validated claims) and its expiry, the
+live check (``authz.protector._check_live_state``, which the full path calls too), the
+scope (:meth:`AccessContext.allows`), the data types the citizen hid, the edge rules
+(:func:`edge.check_request`), ownership (the record is read by the citizen's id). It
+writes the same hash-chained access-log entry (:func:`services.success_entry`) and
+commits it before answering, maps with the same mapping (:func:`services.read_result`,
+:func:`services.searchset_result`) and answers the same headers.
 
 Whatever is not ordinary it hands to Flask untouched, **before it has written
-anything**: a token this process has not verified yet, any refusal (expired, revoked,
-suspended service, missing scope, another citizen's id, a hidden data type), a guardian
-acting for a minor, a sandbox client (its calls feed its conformance run), a CORS request,
-any other method, resource type or search parameter, and any error — a busy database
-included, which the full path then answers 503 after its own lock wait. The full path
-answers those as it always did, refusals with their own log entries.
+anything**: any refusal (an invalid or expired token, revoked, suspended service,
+missing scope, another citizen's id, a hidden data type), a guardian acting for a minor,
+a sandbox client (its calls feed its conformance run), a CORS request, any other method,
+resource type or search parameter, and any error — a busy database included, which the
+full path then answers 503 after its own lock wait. The full path answers those as it
+always did, refusals with their own log entries.
 
 ``ENS_FHIR_EXPRESS = False`` turns the lane off (the tests compare both paths).
 """
@@ -43,7 +43,9 @@ from ens_core.db import DatabaseBusy
 from ens_core.fhir import edge, search, services
 from ens_core.fhir.access import AUTHORIZATION
 from ens_core.fhir.errors import FHIR_JSON, FhirError
+from ens_core.health import access_log
 from ens_core.health import services as health
+from ens_core.health.access_log import ChainHead
 from ens_core.health.datatypes import LOINC
 from ens_core.prepared import unit_of_work
 from ens_core.security import HSTS, SECURITY_HEADERS
@@ -135,21 +137,26 @@ def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
     caller.ip = environ.get("REMOTE_ADDR")
     edge.check_request({"resource_id": call.resource_id}, call.args)
     if call.interaction == "read":
-        row = health.plain_observation_row(caller.citizen.id, call.resource_id)
-        if row is None:
+        found = health.plain_observation_row(caller.citizen.id, call.resource_id)
+        if found is None:
             return None  # a 404, or a citizen who hides a data type: the full path answers
+        row, head = found
         result = services.read_result(caller, row)
     else:
-        result = _search(caller, call.args)
-        if result is None:
+        found = _search(caller, call.args)
+        if found is None:
             return None
+        result, head = found
+    # The entry is linked to the head read with the data, before the write lock: the lock
+    # is held for two statements and the commit (access_log.append_entry).
+    entry = services.success_entry(caller, call.interaction, RESOURCE_TYPE, result, head)
     unit.become_writer()  # as the full path's writes_last: the write lock is for the entry
-    services.log_success(caller, call.interaction, RESOURCE_TYPE, result)
+    access_log.append_entry(entry)
     unit.commit()
     return result
 
 
-def _search(caller, args: MultiDict) -> services.Result | None:
+def _search(caller, args: MultiDict) -> tuple[services.Result, ChainHead | None] | None:
     """The search the full path runs (:func:`services.search_resources`), for the
     parameters :func:`ordinary_call` lets through; raises FhirError where it would."""
     search.check_params(args, services.SEARCH_PARAMS[RESOURCE_TYPE])
@@ -158,16 +165,17 @@ def _search(caller, args: MultiDict) -> services.Result | None:
     codes = search.tokens(args.getlist("code"), LOINC)
     if len(codes) > 1:
         return None  # one statement per shape: several codes take the full path
-    page = health.plain_observation_page(
+    found = health.plain_observation_page(
         caller.citizen.id,
         code=codes[0] if codes else None,
         newest_first=search.newest_first(args),
         offset=offset,
         count=count,
     )
-    if page is None:
+    if found is None:
         return None  # the citizen hides a data type: the full path filters it out
-    return services.searchset_result(caller, RESOURCE_TYPE, args, page)
+    page, head = found
+    return services.searchset_result(caller, RESOURCE_TYPE, args, page), head
 
 
 def _headers(environ: dict, extra: dict, length: int) -> list[tuple[str, str]]:

@@ -53,7 +53,12 @@ def _models():
 
 
 def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # Every datetime the models return is UTC already (ens_core.db.UTCDateTime): format it
+    # naive and add the Z, without a conversion and a search-and-replace (a search page
+    # formats twenty of them).
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def meta(record, source_uri: str | None) -> dict:

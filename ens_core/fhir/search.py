@@ -131,10 +131,12 @@ def searchset(
     offset: int,
     count: int,
 ) -> dict:
+    # The query without paging, encoded once: the links differ by their offset only.
+    kept = [(k, v) for k in args for v in args.getlist(k) if k not in ("_offset", "_count")]
+    prefix = f"{base_url}/{resource_type}?" + (f"{urlencode(kept)}&" if kept else "")
+
     def link(relation, new_offset):
-        params = [(k, v) for k in args for v in args.getlist(k) if k not in ("_offset", "_count")]
-        params += [("_count", count), ("_offset", new_offset)]
-        return {"relation": relation, "url": f"{base_url}/{resource_type}?{urlencode(params)}"}
+        return {"relation": relation, "url": f"{prefix}_count={count}&_offset={new_offset}"}
 
     links = [link("self", offset), link("first", 0)]
     if offset > 0:

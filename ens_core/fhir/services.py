@@ -20,12 +20,13 @@ from functools import partial
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from ens_core.boundary import record_even_if_refused
+from ens_core.boundary import begin_writing, record_even_if_refused
 from ens_core.db import db
 from ens_core.fhir import edge, mapping, search
 from ens_core.fhir.access import AccessContext, base_url
 from ens_core.fhir.errors import FhirError
 from ens_core.fhir.sources import source_key, source_uris
+from ens_core.health import access_log
 from ens_core.health import services as health
 from ens_core.health.access_log import record_access
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, LOINC
@@ -84,15 +85,26 @@ def _log_values(caller: AccessContext, interaction: str, resource_type: str) -> 
     }
 
 
-def log_success(caller: AccessContext, interaction: str, resource_type: str, result: Result):
-    """The access-log entry of an answered call (in the caller's transaction)."""
-    record_access(
+def success_entry(
+    caller: AccessContext, interaction: str, resource_type: str, result: Result, head=None
+) -> access_log.PendingEntry:
+    """The access-log entry of an answered call, not written yet; ``head``: the citizen's
+    chain head, when the call read it (``access_log.head_columns``)."""
+    return access_log.new_entry(
         caller.citizen,
         resource_ids=result.ids,
         status_code=result.status,
         outcome="success",
+        head=head,
         **_log_values(caller, interaction, resource_type),
     )
+
+
+def log_success(caller: AccessContext, interaction: str, resource_type: str, result: Result):
+    """Write the access-log entry of an answered call (in the caller's transaction)."""
+    entry = success_entry(caller, interaction, resource_type, result)
+    begin_writing()
+    access_log.append_entry(entry)
 
 
 def to_fhir(caller: AccessContext, record, sources: dict | None = None) -> dict:

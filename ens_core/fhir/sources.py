@@ -23,6 +23,8 @@ def source_uris(records, caller=None) -> dict[tuple[int | None, int | None], str
         if own in keys:
             uris[own] = mapping.source_uri(caller.service.slug, caller.client.client_id)
             keys.discard(own)
+            if not keys:
+                return uris
     services = SERVICES.get().by_ids({service_id for service_id, _ in keys if service_id})
     clients = AUTHORIZATION.get().client_ids({client for _, client in keys if client})
     for service_id, client_pk in keys:

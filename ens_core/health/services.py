@@ -15,6 +15,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 
 from ens_core import signals
 from ens_core.db import db, utcnow
+from ens_core.health import access_log
 from ens_core.health.datatypes import BY_CODE, HIDEABLE_TYPES, MEASURES
 from ens_core.health.delegation import hidden_from_guardian
 from ens_core.health.models import (
@@ -267,12 +268,15 @@ ObservationRow.__doc__ = """A Measurement's columns that its FHIR resource shows
 one prepared statement (the attributes of a ``Measurement`` of the same names)."""
 
 _SELECT_ROWS = select(*(_M.c[name] for name in _ROW_COLUMNS))
-# Read with the rows, in the same statement: whether the citizen hides any data type.
+# Read with the rows, in the same statement: whether the citizen hides any data type, and
+# the head of the citizen's access-log chain (the call's entry is linked to it before the
+# write lock is taken: access_log.new_entry).
 _HIDES = (
     select(HiddenDataType.id).where(HiddenDataType.citizen_id == bindparam("citizen")).exists()
 )
+_ALONGSIDE = (_HIDES, *access_log.head_columns(bindparam("citizen")))
 _OWNED_ROW = Prepared(
-    select(*_SELECT_ROWS.selected_columns, _HIDES).where(
+    select(*_SELECT_ROWS.selected_columns, *_ALONGSIDE).where(
         _M.c.public_id == bindparam("public_id"), _M.c.citizen_id == bindparam("citizen")
     )
 )
@@ -299,33 +303,40 @@ _ROW_PAGES = {
     for newest in (True, False)
 }
 _ROW_COUNTS = {
-    with_code: Prepared(_rows_query(select(func.count(), _HIDES).select_from(_M), with_code))
+    with_code: Prepared(
+        _rows_query(select(func.count(), *_ALONGSIDE).select_from(_M), with_code)
+    )
     for with_code in (True, False)
 }
 
 
-def plain_observation_row(citizen_id: int, public_id: str) -> ObservationRow | None:
+def plain_observation_row(
+    citizen_id: int, public_id: str
+) -> tuple[ObservationRow, access_log.ChainHead | None] | None:
     """:func:`get_owned` for a Measurement, as a row (never another citizen's), for a
-    citizen who hides no data type from services. None when there is no such row, or when
-    the citizen hides a data type (the ORM path and :class:`Visibility` then decide)."""
+    citizen who hides no data type from services, with the citizen's chain head. None
+    when there is no such row, or when the citizen hides a data type (the ORM path and
+    :class:`Visibility` then decide)."""
     row = _OWNED_ROW.first({"public_id": public_id, "citizen": citizen_id})
-    if row is None or row[-1]:
+    if row is None or row[-3]:
         return None
-    return ObservationRow(*row[:-1])
+    return ObservationRow(*row[:-3]), access_log.chain_head(*row[-2:])
 
 
 def plain_observation_page(
     citizen_id: int, *, code: str | None, newest_first: bool, offset: int, count: int
-) -> Page | None:
+) -> tuple[Page, access_log.ChainHead | None] | None:
     """:func:`search_measurements` for one code or none and no date, as rows, for a
-    citizen who hides no data type from services; None when the citizen hides one."""
+    citizen who hides no data type from services, with the citizen's chain head; None
+    when the citizen hides one."""
     params = {"citizen": citizen_id, "code": code, "limit": count, "offset": offset}
     with_code = code is not None
-    total, hides = _ROW_COUNTS[with_code].first(params)
+    total, hides, *head = _ROW_COUNTS[with_code].first(params)
     if hides:
         return None
     rows = _ROW_PAGES[with_code, newest_first].all(params) if count else []
-    return Page([ObservationRow(*row) for row in rows], total, offset, count)
+    page = Page([ObservationRow(*row) for row in rows], total, offset, count)
+    return page, access_log.chain_head(*head)
 
 
 # --- writes ------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from sqlalchemy import delete, select, update
 
 from ens_core.accounts.models import Role
@@ -112,4 +115,64 @@ def test_a_first_entry_racing_another_continues_the_chain_it_started(app_ctx, mo
     monkeypatch.setattr(access_log, "_LOCK_HEAD", SawNoHeadYet())
     second = record_access(citizen, interaction="read", resource_type="Observation")
     assert (second.seq, second.prev_hash) == (2, first.hash)
+    assert verify_chain(citizen.id).ok
+
+
+def test_an_auditor_recomputes_each_hash_with_the_standard_json_module(app_ctx):
+    """The canonical form is plain JSON (sorted keys, no spaces, UTF-8): a verifier written
+    with Python's json module — not our code — finds the same hashes, whatever the text."""
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    awkward = 'Tab\t, quote " \\ newline\n, \x01\x1f\x7f, é ß 😀 \u2028 </script>'
+    entry = record_access(
+        citizen,
+        interaction="read",
+        resource_type="Observation",
+        resource_ids=["a", awkward],
+        service=service,
+        detail=awkward,
+        ip="2001:db8::1",
+    )
+    stored = db.session.get(AccessLogEntry, entry.id)
+    payload = {name: getattr(stored, name) for name in access_log._CANONICAL_FIELDS}
+    payload["at"] = stored.at.isoformat(timespec="microseconds")
+    payload["resource_ids"] = stored.resource_ids
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256((stored.prev_hash + text).encode()).hexdigest() == stored.hash
+    assert access_log.canonical(stored) == text
+    assert verify_chain(citizen.id).ok
+
+
+def test_an_entry_linked_to_a_head_that_moved_since_is_linked_again(app_ctx):
+    """The FHIR API links its entry to the head read with the data, before the write lock;
+    if another call appended meanwhile, the entry goes after that one: no fork, no gap."""
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    first = _log(citizen, service, 1)[0]
+    read_head = access_log.ChainHead(first.seq, first.hash)
+    late = access_log.new_entry(
+        citizen, interaction="search", resource_type="Observation", head=read_head
+    )
+    assert late.values["seq"] == 2  # linked, optimistically, to the head it read
+    meanwhile = _log(citizen, service, 1)[0]
+    written = access_log.append_entry(late)
+    assert (meanwhile.seq, written.seq) == (2, 3)
+    assert written.prev_hash == meanwhile.hash
+    assert verify_chain(citizen.id).ok
+
+
+def test_an_entry_linked_to_the_current_head_is_written_as_linked(app_ctx):
+    citizen, service = make_user(Role.CITIZEN), make_service()
+    first = _log(citizen, service, 1)[0]
+    entry = access_log.new_entry(
+        citizen,
+        interaction="read",
+        resource_type="Observation",
+        head=access_log.ChainHead(first.seq, first.hash),
+    )
+    linked = dict(entry.values)
+    written = access_log.append_entry(entry)
+    assert (written.seq, written.prev_hash, written.hash) == (
+        2,
+        first.hash,
+        linked["hash"],
+    )
     assert verify_chain(citizen.id).ok
