@@ -2,8 +2,8 @@
 
 SQLAlchemy's ``Connection.execute`` costs some 200 Python calls a statement (cache key,
 execution context, result metadata) before the driver's few microseconds. Each FHIR call
-runs a handful of tiny statements (the citizen's access-log chain: lock the head, append,
-move the head; the data types the citizen hid): :class:`Prepared` compiles such a Core
+runs a handful of tiny statements (the citizen's access-log chain: move the head, append
+the entry; the data types the citizen hid): :class:`Prepared` compiles such a Core
 statement once per database dialect and runs it on the DB-API cursor of the session's own
 connection, in the request's transaction, with the column types' bind and result
 processors applied (the dialect's own, as SQLAlchemy would: a datetime stored as text on

@@ -2,10 +2,11 @@
 
 Each entry stores ``hash = sha256(prev_hash + canonical JSON of the entry)``. Editing,
 deleting or reordering any entry breaks the chain at that point; :func:`verify_chain`
-reports the first broken entry. Appending locks the citizen's chain head (``SELECT …
-FOR UPDATE`` on PostgreSQL) so that concurrent requests cannot fork the chain — one head
-per citizen: citizens never wait on each other — and the entry is written in the caller's
-transaction: no data is served without its entry.
+reports the first broken entry. Appending moves the citizen's chain head only from the
+head the entry was linked to (a conditional update), or locks it first (``SELECT … FOR
+UPDATE`` on PostgreSQL), so that concurrent requests cannot fork the chain — one head per
+citizen: citizens never wait on each other — and the entry is written in the caller's unit
+of work: no data is served without its entry.
 """
 
 from __future__ import annotations
