@@ -23,9 +23,10 @@ prepared statements, ends its transactions itself. :func:`savepoint` works in bo
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -38,13 +39,25 @@ from ens_core.db import LOCK_TIMEOUT, DatabaseBusy, become_writer, begin_immedia
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    names: tuple[str, ...]
-    positional: bool
+    arguments: Callable[[dict], tuple | dict]  # the driver's parameters, from named values
     processors: dict
     # (index, processor) of each result column that converts, under _RESULTS: as
     # SQLAlchemy, found from the first result's description (PostgreSQL needs its type
     # codes; a statement's result types do not change).
     results: dict
+
+
+def _arguments(names: tuple[str, ...], positional: bool) -> Callable[[dict], tuple | dict]:
+    """The driver's parameters from named values: the values themselves (a named
+    paramstyle), or a tuple in the statement's order (SQLite's ``?``), taken in C."""
+    if not positional:
+        return lambda values: values
+    if len(names) == 1:
+        (name,) = names
+        return lambda values: (values[name],)
+    if not names:
+        return lambda _values: ()
+    return operator.itemgetter(*names)
 
 
 def _converted(row, results) -> tuple:
@@ -230,7 +243,7 @@ def dialect_name() -> str:
 def savepoint() -> Iterator[None]:
     """A savepoint around the block: rolled back to if the block raises (the exception
     goes on), released otherwise; the session's ``begin_nested()`` outside
-    :func:`direct_connection`."""
+    :func:`unit_of_work`."""
     target = _DIRECT.get()
     if target is None:
         with db.session.begin_nested():
@@ -293,7 +306,7 @@ class Prepared:
             if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         names = tuple(compiled.positiontup or ()) if compiled.positional else ()
-        return _Compiled(str(compiled), names, compiled.positional, processors, {})
+        return _Compiled(str(compiled), _arguments(names, compiled.positional), processors, {})
 
     def execute(self, params: dict):
         """Run with ``params`` in the session's transaction; the DB-API cursor."""
@@ -311,7 +324,7 @@ class Prepared:
         for name, processor in compiled.processors.items():
             if name in values:
                 values[name] = processor(values[name])
-        args = tuple(values[name] for name in compiled.names) if compiled.positional else values
+        args = compiled.arguments(values)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(compiled.sql, args)
