@@ -20,7 +20,7 @@ from functools import partial
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from ens_core.boundary import begin_writing, record_even_if_refused
+from ens_core.boundary import record_even_if_refused
 from ens_core.db import db
 from ens_core.fhir import edge, mapping, search
 from ens_core.fhir.access import AccessContext, base_url
@@ -102,9 +102,7 @@ def success_entry(
 
 def log_success(caller: AccessContext, interaction: str, resource_type: str, result: Result):
     """Write the access-log entry of an answered call (in the caller's transaction)."""
-    entry = success_entry(caller, interaction, resource_type, result)
-    begin_writing()
-    access_log.append_entry(entry)
+    access_log.write_entry(success_entry(caller, interaction, resource_type, result))
 
 
 def to_fhir(caller: AccessContext, record, sources: dict | None = None) -> dict:

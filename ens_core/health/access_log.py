@@ -285,7 +285,12 @@ def record_access(citizen, **fields) -> LoggedEntry:
     The actor is a service (``service``/``client``), or a person acting for the citizen
     (``actor``: a guardian), or both (a guardian consented for the minor: the service acts,
     and ``actor`` records on whose consent)."""
-    entry = new_entry(citizen, **fields)
+    return write_entry(new_entry(citizen, **fields))
+
+
+def write_entry(entry: PendingEntry) -> LoggedEntry:
+    """Write ``entry`` in the request's or command's unit of work (:func:`append_entry`),
+    saying first that it writes."""
     begin_writing()  # the values are read: a SQLite reader may end its snapshot now
     return append_entry(entry)
 
