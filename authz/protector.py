@@ -39,7 +39,7 @@ from authz.tokens import fhir_base_url, issuer, pairwise_id
 from ens_core.accounts.models import User
 from ens_core.accounts.services import get_user
 from ens_core.db import db, utcnow
-from ens_core.fhir.access import AccessContext, AccessDenied, RefusedCaller
+from ens_core.fhir.access import AccessContext, AccessDenied, Along, RefusedCaller
 from ens_core.prepared import Prepared
 from ens_core.scopes import parse_scopes
 from ens_core.service_directory import SERVICES
@@ -250,28 +250,37 @@ _CARD_AT = len(_STATE_COLUMNS)
 
 
 @functools.cache
-def _express_state(cards: Select) -> Prepared:
+def _express_state(cards: Select, along: Along | None = None) -> tuple[Prepared, int]:
     """The same live state as _LIVE_STATE, as plain columns in one prepared statement, with
     the grant's service card (the service directory's ``cards``: authz does not read the
-    catalogue's tables, it joins the SELECT the catalogue gives). An inner join, which
-    SQLite flattens (an outer one it would materialise, every service): a token whose
-    service is gone finds no row, and the full path refuses it."""
+    catalogue's tables, it joins the SELECT the catalogue gives), and what the caller reads
+    ``along`` with it for the grant's citizen (an inner join: no such row, no row at all).
+    Inner joins, which SQLite flattens (an outer one it would materialise, every service):
+    a token whose service is gone finds no row, and the full path refuses it. Returns the
+    statement and where the caller's columns begin."""
     card = cards.subquery("service_card")
-    return Prepared(
-        select(*_STATE_COLUMNS, *card.c)
-        .select_from(
-            _T.join(_G, _G.c.id == _T.c.grant_id)
-            .join(_C, _C.c.id == _T.c.client_id)
-            .join(_U, _U.c.id == _G.c.citizen_id)
-            .join(card, card.c[0] == _G.c.service_id)
-        )
-        .where(_T.c.jti == bindparam("jti"))
+    joined = (
+        _T.join(_G, _G.c.id == _T.c.grant_id)
+        .join(_C, _C.c.id == _T.c.client_id)
+        .join(_U, _U.c.id == _G.c.citizen_id)
+        .join(card, card.c[0] == _G.c.service_id)
     )
+    columns = [*_STATE_COLUMNS, *card.c]
+    along_at = len(columns)
+    if along is not None:
+        target, onclause, extra = along(_G.c.citizen_id)
+        joined = joined.join(target, onclause)
+        columns += extra
+    statement = select(*columns).select_from(joined).where(_T.c.jti == bindparam("jti"))
+    return Prepared(statement), along_at
 
 
-def _express_live_state(jti: str) -> LiveState | None:
+def _express_live_state(
+    jti: str, along: Along | None, params: dict
+) -> tuple[LiveState, tuple] | None:
     directory = SERVICES.get()
-    row = _express_state(directory.cards()).first({"jti": jti})
+    statement, along_at = _express_state(directory.cards(), along)
+    row = statement.first({**params, "jti": jti})
     if row is None:
         return None
     grant = SimpleNamespace(
@@ -288,12 +297,15 @@ def _express_live_state(jti: str) -> LiveState | None:
     )
     citizen = SimpleNamespace(id=grant.citizen_id, is_active=row[14], is_synthetic=row[15])
     token = SimpleNamespace(revoked_at=row[0], scope=row[1])
-    service = directory.card_from_row(row[_CARD_AT:])
-    return LiveState(token, grant, client, citizen, service)
+    service = directory.card_from_row(row[_CARD_AT:along_at])
+    return LiveState(token, grant, client, citizen, service), row[along_at:]
 
 
-def express_context(bearer: str) -> AccessContext | None:
-    """The context of an ordinary call, or None: the full path then serves it (and answers
+def express_context(
+    bearer: str, along: Along | None = None, params: dict | None = None
+) -> tuple[AccessContext, tuple] | None:
+    """The context of an ordinary call, with the columns read ``along`` (``params``: their
+    bind parameters; ``()`` without), or None: the full path then serves it (and answers
     whatever refusal applies). Ordinary: a valid token, not expired, a citizen acting
     for themself, a production client (a sandbox client's calls feed its conformance
     run), and every live check of :func:`_check_live_state` passed — on a row read in one
@@ -305,8 +317,11 @@ def express_context(bearer: str) -> AccessContext | None:
         claims = _VALIDATOR.authenticate_token(bearer)
     except InvalidTokenError:
         return None
-    live = _express_live_state(str(claims["jti"]))
-    if live is None or live.grant.consented_by_id != live.grant.citizen_id:
+    found = _express_live_state(str(claims["jti"]), along, params or {})
+    if found is None:
+        return None
+    live, alongside = found
+    if live.grant.consented_by_id != live.grant.citizen_id:
         return None
     if live.client.kind is not ClientKind.PRODUCTION:
         return None
@@ -314,14 +329,16 @@ def express_context(bearer: str) -> AccessContext | None:
         patient = _check_live_state(claims, live)
     except InvalidTokenError:
         return None
-    return _context(live, patient, None)
+    return _context(live, patient, None), alongside
 
 
 class FhirAuthorization:
     """authz's answer to what the FHIR API needs (``ens_core.fhir.access.Authorization``)."""
 
-    def express(self, bearer: str) -> AccessContext | None:
-        return express_context(bearer)
+    def express(
+        self, bearer: str, along: Along | None = None, params: dict | None = None
+    ) -> tuple[AccessContext, tuple] | None:
+        return express_context(bearer, along, params)
 
     def authenticate(self) -> AccessContext:
         try:

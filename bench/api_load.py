@@ -13,8 +13,9 @@ migrates it, makes citizens, a referenced service with a confidential production
 consents and Observations through the app's own services (bench/load_fixture.py), and
 mints the credentials each run needs right before it: access tokens, single-use refresh
 tokens (each sent once: a reuse would be answered as an attack), authorization codes with
-their PKCE verifiers (valid 60 s: runs longer than ``--code-window`` are cut into windows
-with fresh codes).
+their PKCE verifiers (valid 60 s: runs longer than ``--code-window``, 15 s, are cut into
+windows with fresh codes; a code is sent at most the minting time plus the window after it
+was minted, and the log says when that could exceed its life).
 
 Every round runs each scenario at each concurrency; the table gives medians over rounds,
 failures summed over rounds, and the ratio to the bare hello measured in the same round
@@ -46,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from authz.grants import CODE_LIFETIME  # noqa: E402
 from bench import load_fixture  # noqa: E402
 from bench.load_procs import (  # noqa: E402
     CpuMeter,
@@ -296,8 +298,12 @@ class Bench:
         they run out, the run is redone with twice as many)."""
         for _ in range(6):
             count = self.once_count(scenario.key, seconds) if scenario.mode == "once" else 0
+            minting = time.monotonic()
             request_file = self.requests.write(scenario.key, count)
+            minting = time.monotonic() - minting
             result, cpu, loadavg = self.wrk(scenario, connections, seconds, request_file)
+            if scenario.key == "code":
+                self._check_code_age(minting, count, result["requests"], seconds)
             if not result["exhausted"]:
                 if scenario.mode == "once":
                     rate = result["requests"] / (result["duration_us"] / 1e6)
@@ -306,6 +312,19 @@ class Bench:
             log(f"    {scenario.key}: {count} credentials were not enough; minting more")
             self.rate_guess[scenario.key] *= 2
         raise RuntimeError(f"{scenario.key}: could not mint enough credentials")
+
+    def _check_code_age(self, minting: float, count: int, sent: int, seconds: int) -> None:
+        """Codes are sent newest first: the oldest of the ``sent`` ones was minted about
+        ``minting × sent / count`` seconds before the run began (minting at an even pace).
+        Warn when it could have outlived its 60 s before wrk sent it: its refusal would
+        then be the benchmark's doing, not the server's."""
+        oldest = minting * min(1.0, sent / max(count, 1)) + seconds
+        if oldest > CODE_LIFETIME - 5:
+            log(
+                f"    code: minting {count:,} codes took {minting:.0f} s; the oldest of the "
+                f"{sent:,} sent may have been {oldest:.0f} s old (they live {CODE_LIFETIME} s): "
+                "lower --code-window"
+            )
 
     def run(self, scenario: Scenario, connections: int, round_no: int) -> Run:
         best = None
@@ -582,8 +601,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--code-window",
         type=int,
-        default=30,
-        help="longest wrk run on one batch of authorization codes (valid 60 s)",
+        default=15,
+        help="longest wrk run on one batch of authorization codes (valid 60 s; the "
+        "minting time counts too)",
     )
 
 

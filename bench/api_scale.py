@@ -2,21 +2,27 @@
 
     .venv/bin/python bench/api_scale.py                       # 1k → 1M grants, 5M Observations, 30 s
     .venv/bin/python bench/api_scale.py --grants 20000 --observations 100000 --duration 5 \\
-        --memory-after 0                                      # a smoke run, a few minutes
+        --rounds 2 --memory-after 0                           # a smoke run, a few minutes
     .venv/bin/python bench/api_scale.py --explain             # EXPLAIN ANALYZE of the hot path too
 
-It creates a database ``ens_bench_<pid>`` on ``--database-url`` (dropped at the end unless
-``--keep``), migrates it and builds bench/api_load.py's fixture through the app's own
-services (bench/load_fixture.py: ``--citizens`` citizens, 64, with a consent and 5
-Observations each: their tokens are the ones every run uses). It bulk-loads filler rows
-with ``INSERT … SELECT generate_series`` up to ``--small-grants`` grants and
-``--small-observations`` Observations (1,000 and 5,000: the **small** scale), runs VACUUM
-ANALYZE, serves ENS under gunicorn and measures each scenario (``--scenarios``, default read,
-search and the refresh grant) with wrk at ``--concurrency`` for ``--duration`` s. Then it
-loads more filler up to ``--grants`` grants and ``--observations`` Observations (the
-**large** scale), VACUUM ANALYZE again, and measures the same scenarios for the same
-citizens and grants (access tokens minted afresh before each run, as bench/api_load.py
-does: they live 10 minutes; refresh tokens are single-use).
+It creates a database ``ens_bench_<pid>`` on ``--database-url`` (both databases are
+dropped at the end unless ``--keep``), migrates it and builds bench/api_load.py's fixture
+through the app's own services (bench/load_fixture.py: ``--citizens`` citizens, 64, with a
+consent and 5 Observations each: their tokens are the ones every run uses). It bulk-loads
+filler rows with ``INSERT … SELECT generate_series`` up to ``--small-grants`` grants and
+``--small-observations`` Observations (1,000 and 5,000: the **small** scale) and runs
+VACUUM ANALYZE. It then copies that database (``CREATE DATABASE … TEMPLATE``: the same
+fixture, ids and keys) to ``ens_bench_<pid>_large`` and loads more filler there up to
+``--grants`` grants and ``--observations`` Observations (the **large** scale), VACUUM
+ANALYZE again.
+
+Both databases are served at once, each by its own gunicorn, and each scenario
+(``--scenarios``, default read, search and the refresh grant) runs ``--rounds`` times on
+each, small and large in turn (small first in odd rounds, large first in even ones), with
+wrk at ``--concurrency`` for ``--duration`` s. On a shared machine the p95 follows the
+other sessions' load more than the tables' size; runs taken one after the other, in both
+orders, see the same load. Access tokens are minted afresh before each run, as
+bench/api_load.py does (they live 10 minutes; refresh tokens are single-use).
 
 The filler is cloned from the rows the services wrote for the fixture's first citizen, so
 every column has the shape the app gives it; only ids, names, dates, values and secrets
@@ -28,23 +34,27 @@ purge); its Observations are clones of the fixture's, with other dates, values a
 public ids. Refresh-token hashes are SHA-256 hex, ``jti`` and PKCE challenges
 URL-safe base64, as the app makes them. Foreign-key triggers are off while loading
 (``session_replication_role = replica``); every reference written is checked afterwards.
-Not filled: the access log (it holds what the runs write) and the filler citizens' chain
-heads.
+Each filler citizen also has 5 access-log entries and its chain head (random hashes: the
+log's rows and indexes, not chains that verify).
 
-It prints one table: scenario, scale, req/s, p50/p95/p99, non-2xx, the CPU per request in
-the workers and the database, and p95(large) ÷ p95(small) (goal ≤ 1.25); then the resident
-memory of each gunicorn worker once at least ``--memory-after`` requests were served (read
-requests are added until then; goal ≤ 150 MB). Options it does not know go to
-bench/api_load.py's parser (``--nice``, ``--max-foreign``, ``--workers``, ``--threads``…).
+It prints, per scenario, the p95 of every round at each scale, the ratio of their
+medians, p95(large) ÷ p95(small) (goal ≤ 1.25), and each round's own ratio; then every run
+(req/s, p50/p95/p99, non-2xx, the CPU per request in the workers and the database), and the
+resident memory of each gunicorn worker of the large database once at least
+``--memory-after`` requests were served there (read requests are added until then; goal ≤
+150 MB). Options it does not know go to bench/api_load.py's parser (``--nice``,
+``--max-foreign``, ``--workers``, ``--threads``…).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -62,6 +72,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # options given on the command line come later and win.
 BENCH_DEFAULTS = ["--max-foreign", "0.8", "--retries", "0", "--quiet-timeout", "10"]
 GOAL_P95_RATIO = 1.25
+LOG_ENTRIES_PER_CITIZEN = 5  # filler: each citizen's Observations read once
 GOAL_RSS_MB = 150
 log = api_load.log
 
@@ -329,6 +340,39 @@ def fill_observations(filler: Filler, citizens: int, observations: int, citizen:
     )
 
 
+def fill_access_log(filler: Filler, citizens: int, per: int, citizen: int) -> None:
+    """``per`` access-log entries per filler citizen (seq 1…per, a service's reads, the
+    newest ``per`` hours after its consent) and its chain head at the last one. Their
+    hashes are random SHA-256 hex: the rows and indexes have the log's shape, the chains
+    are not meant to verify."""
+    users = filler.base("users")
+    filler.clone(
+        "health_access_log",
+        "generate_series(1, %(n)s) AS g CROSS JOIN generate_series(1, %(per)s) AS k "
+        "CROSS JOIN (SELECT * FROM health_access_log WHERE citizen_id = %(citizen)s "
+        "ORDER BY id LIMIT 1) AS t",
+        {
+            "id": None,
+            "citizen_id": f"{users} + g",
+            "seq": "k",
+            "at": f"t.at - {AGE} + k * interval '1 hour'",
+            "prev_hash": _hex_sha256("prev"),
+            "hash": _hex_sha256("entry"),
+        },
+        n=citizens,
+        per=per,
+        citizen=citizen,
+    )
+    filler.clone(
+        "health_access_log_heads",
+        _series("SELECT * FROM health_access_log_heads WHERE citizen_id = %(citizen)s"),
+        {"citizen_id": f"{users} + g", "seq": "%(per)s", "hash": _hex_sha256("head")},
+        n=citizens,
+        per=per,
+        citizen=citizen,
+    )
+
+
 def _libpq(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -338,6 +382,7 @@ def _libpq(url: str) -> str:
 def _templates(app, fixture) -> tuple[int, int]:
     """An authorization code and a refresh token of the fixture's first grant, minted by
     the app (the fixture has none of either): the rows the filler's codes and tokens are
+    cloned from; and a read, whose access-log entry and chain head the filler's are
     cloned from."""
     from sqlalchemy import func, select
 
@@ -346,6 +391,14 @@ def _templates(app, fixture) -> tuple[int, int]:
 
     load_fixture.authorization_codes(app, fixture, 1)
     load_fixture.refresh_tokens(app, fixture, 1)
+    citizen = fixture.citizen_ids[0]
+    token = load_fixture.access_tokens(app, fixture)[citizen]
+    read = app.test_client().get(  # its access-log entry and chain head: the log's templates
+        f"/fhir/Observation/{fixture.observation_ids[citizen][0]}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if read.status_code != 200:
+        raise RuntimeError(f"template read: {read.status_code} {read.text[:300]}")
     grant = fixture.grant_ids[0]
     with app.app_context():
         code = db.session.scalar(
@@ -384,6 +437,8 @@ REFERENCES = [
     ("oauth_tokens", "code_id", "oauth_codes"),
     ("oauth_tokens", "parent_id", "oauth_tokens"),
     ("health_measurements", "citizen_id", "users"),
+    ("health_access_log", "citizen_id", "users"),
+    ("health_access_log_heads", "citizen_id", "users"),
 ]
 
 
@@ -424,10 +479,14 @@ def fill(app, url: str, fixture, grants: int, observations: int) -> dict:
         fill_tokens(filler, citizens, code, token)
         if observations > have["observations"]:
             fill_observations(filler, citizens, observations - have["observations"], citizen)
+        fill_access_log(filler, citizens, LOG_ENTRIES_PER_CITIZEN, citizen)
         conn.execute("SET session_replication_role = DEFAULT")
         check_references(conn)
         inserted = time.monotonic()
         conn.execute("VACUUM (ANALYZE)")
+        # Write the load's dirty pages out now: left to the background checkpoint and the
+        # kernel, gigabytes of them were still being written during the first runs.
+        conn.execute("CHECKPOINT")
         vacuum = time.monotonic() - inserted
         size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
     load = {
@@ -440,7 +499,7 @@ def fill(app, url: str, fixture, grants: int, observations: int) -> dict:
     }
     log(
         f"  loaded {load['rows']:,} rows in {load['insert_seconds']:.0f} s, VACUUM ANALYZE "
-        f"{vacuum:.0f} s; database {load['database_mb']:,} MB"
+        f"+ CHECKPOINT {vacuum:.0f} s; database {load['database_mb']:,} MB"
     )
     return load
 
@@ -448,6 +507,31 @@ def fill(app, url: str, fixture, grants: int, observations: int) -> dict:
 # --- EXPLAIN ANALYZE of the statements one request runs --------------------------------------
 
 WRITES_AND_READS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+
+
+@contextlib.contextmanager
+def _recording_prepared(statements: list):
+    """Record the prepared statements too (ens_core.prepared: the express lane's run on
+    the DB-API connection, which SQLAlchemy's events do not see), with their arguments as
+    the driver gets them."""
+    from ens_core.prepared import Prepared
+
+    original = Prepared._run
+
+    def run(self, params):
+        cursor, compiled, dialect = original(self, params)
+        values = {
+            name: compiled.processors[name](value) if name in compiled.processors else value
+            for name, value in params.items()
+        }
+        statements.append((compiled.sql, compiled.arguments(values)))
+        return cursor, compiled, dialect
+
+    Prepared._run = run
+    try:
+        yield
+    finally:
+        Prepared._run = original
 
 
 def _request_statements(app, bench, key: str) -> list[tuple[str, object]]:
@@ -468,12 +552,13 @@ def _request_statements(app, bench, key: str) -> list[tuple[str, object]]:
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        response = app.test_client().open(
-            path,
-            method=method,
-            data=body.encode() or None,
-            headers=dict(h.split(": ", 1) for h in headers),
-        )
+        with _recording_prepared(statements):
+            response = app.test_client().open(
+                path,
+                method=method,
+                data=body.encode() or None,
+                headers=dict(h.split(": ", 1) for h in headers),
+            )
     finally:
         event.remove(engine, "before_cursor_execute", record)
     if not 200 <= response.status_code < 300:
@@ -517,14 +602,6 @@ def explain(app, bench, keys: list[str], out: Path) -> list[str]:
 # --- the runs -----------------------------------------------------------------------------------
 
 
-def measure(bench: ScaleBench, args, scale: str) -> list[dict]:
-    """Each scenario once at ``--concurrency`` (bench/api_load.py's rounds, one round)."""
-    scenarios = [api_load.BY_KEY[k] for k in args.scenarios.split(",")]
-    api_load.warm_up(bench, scenarios, args.bench.workers)
-    runs = api_load.measure_rounds(bench, 1, [args.concurrency], scenarios)
-    return [{"scale": scale, **asdict(r), "ok_per_s": r.ok_per_s, "p95_ms": r.p95_ms} for r in runs]
-
-
 def served(server: Gunicorn) -> int:
     """Requests served so far: the lines of gunicorn's access log."""
     path = server.error_log.with_name(f"{server.name}-access.log")
@@ -549,59 +626,156 @@ def memory(server: Gunicorn) -> list[float]:
     return [round(rss_mb(pid), 1) for pid in server.pids() if pid != server.process.pid]
 
 
-def run_scales(args, bench: ScaleBench, app, url: str, fixture, workdir: Path) -> dict:
-    results: dict = {"scales": {}, "runs": [], "explain": {}, "load": {}}
-    sizes = {
-        "small": (args.small_grants, args.small_observations),
-        "large": (args.grants, args.observations),
-    }
-    for scale in args.scales:
-        results["load"][scale] = fill(app, url, fixture, *sizes[scale])
-        results["scales"][scale] = counts(url)
-        log(f"{scale} scale: {results['scales'][scale]}")
-        results["runs"] += measure(bench, args, scale)
-        if args.explain:
-            keys = args.scenarios.split(",")
-            lines = explain(app, bench, keys, workdir / f"explain-{scale}.txt")
+def clone_database(args, database: api_load.DatabaseProcesses, app, url: str):
+    """A copy of the small database (``CREATE DATABASE … TEMPLATE``): the same fixture, the
+    same ids, secrets and keys; the filler then brings it to the large scale. Returns its
+    URL, its server processes and how to drop it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from ens_core import prepared
+    from ens_core.db import db
+
+    with app.app_context():
+        db.engine.dispose()
+    prepared._drop_thread_connection()  # the copy needs its source unused
+    name = f"{database.database}_large"
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database.database,),
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database.database}"')
+
+    def drop():
+        with psycopg.connect(database.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    large = make_url(url).set(database=name).render_as_string(hide_password=False)
+    return large, api_load.DatabaseProcesses(database.admin_url, name), drop
+
+
+def alternate(args, benches: dict[str, ScaleBench]) -> list[dict]:
+    """Each scenario ``--rounds`` times on each database, small and large in turn (ABBA:
+    small first in odd rounds, large first in even ones), so that what the shared machine
+    does meanwhile falls on both scales alike."""
+    scenarios = [api_load.BY_KEY[k] for k in args.scenarios.split(",")]
+    for bench in benches.values():
+        api_load.warm_up(bench, scenarios, args.bench.workers)
+    runs = []
+    for scenario in scenarios:
+        for round_no in range(1, args.rounds + 1):
+            order = ("small", "large") if round_no % 2 else ("large", "small")
+            for scale in order:
+                run = benches[scale].run(scenario, args.concurrency, round_no)
+                runs.append(
+                    {"scale": scale, **asdict(run), "ok_per_s": run.ok_per_s, "p95_ms": run.p95_ms}
+                )
+                log(
+                    f"  {scenario.key:<8} round {round_no} {scale:<5} {run.ok_per_s:6.0f} ok/s  "
+                    f"p50 {run.p50_ms:6.1f}  p95 {run.p95_ms:6.1f}  p99 {run.p99_ms:6.1f} ms  "
+                    f"non-2xx {run.non2xx} (5xx {run.s5xx})  foreign {run.foreign_cores:.2f}"
+                    + (f"  e.g. {run.sample[:120]!r}" if run.sample else "")
+                )
+                time.sleep(2)  # the workers finish what wrk left in their backlog
+    return runs
+
+
+def run_scales(args, benches: dict[str, ScaleBench], apps: dict, workdir: Path) -> dict:
+    results: dict = {"runs": alternate(args, benches), "explain": {}}
+    if args.explain:
+        keys = args.scenarios.split(",")
+        for scale, bench in benches.items():
+            lines = explain(apps[scale], bench, keys, workdir / f"explain-{scale}.txt")
             results["explain"][scale] = lines
             log(f"  plans: {workdir / f'explain-{scale}.txt'}")
+    large = benches["large"]
     results["served"] = serve_until(
-        bench, bench.servers["ens"], args.memory_after, args.concurrency
+        large, large.servers["ens"], args.memory_after, args.concurrency
     )
-    results["worker_rss_mb"] = memory(bench.servers["ens"])
+    results["worker_rss_mb"] = memory(large.servers["ens"])
     return results
 
 
 # --- the table ----------------------------------------------------------------------------------
 
 
-def _ratio(run: dict, small: dict) -> str:
-    base = small.get(run["scenario"])
-    if run["scale"] == "small" or not base:
-        return "—"
-    ratio = run["p95_ms"] / base
-    return f"**{ratio:.2f}** {'✓' if ratio <= GOAL_P95_RATIO else '✗'}"
+def _by_scale(runs: list[dict], key: str, scale: str) -> list[dict]:
+    return sorted((r for r in runs if r["scenario"] == key and r["scale"] == scale), key=_round)
 
 
-def scale_table(results: dict) -> str:
-    runs = results["runs"]
-    small = {r["scenario"]: r["p95_ms"] for r in runs if r["scale"] == "small"}
+def _round(run: dict) -> int:
+    return run["round"]
+
+
+def p95_ratios(runs: list[dict]) -> dict[str, dict]:
+    """Per scenario: the median p95 of each scale, their ratio (the verdict), and the ratio
+    of each round's pair (large ÷ small, measured one after the other)."""
+    out = {}
+    for key in dict.fromkeys(r["scenario"] for r in runs):
+        small, large = _by_scale(runs, key, "small"), _by_scale(runs, key, "large")
+        if not small or not large:
+            continue
+        p95_small = statistics.median(r["p95_ms"] for r in small)
+        p95_large = statistics.median(r["p95_ms"] for r in large)
+        out[key] = {
+            "p95_small_ms": p95_small,
+            "p95_large_ms": p95_large,
+            "ratio": p95_large / p95_small,
+            "paired": [b["p95_ms"] / a["p95_ms"] for a, b in zip(small, large, strict=False)],
+        }
+    return out
+
+
+def _p95s(runs: list[dict]) -> str:
+    return " · ".join(f"{r['p95_ms']:.1f}" for r in runs)
+
+
+def summary_table(results: dict) -> str:
+    runs, ratios = results["runs"], results["ratios"]
     rows = [
-        "| scenario | scale | grants | Observations | req/s ok | p50 ms | p95 ms | p99 ms "
-        "| non-2xx of requests | CPU ms/req app · db | foreign cores | p95 ÷ small (≤ 1.25) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+        "| scenario | p95 ms small, by round | p95 ms large, by round | median small → large "
+        "| each round, large ÷ small | p95 ratio (≤ 1.25) | req/s ok small · large | non-2xx |",
+        "|---|---|---|---:|---|---:|---:|---:|",
     ]
-    for run in sorted(runs, key=lambda r: list(api_load.BY_KEY).index(r["scenario"])):
+    for key, ratio in ratios.items():
+        small, large = _by_scale(runs, key, "small"), _by_scale(runs, key, "large")
+        failed = sum(r["non2xx"] + r["socket_errors"] + r["timeouts"] for r in small + large)
+        requests = sum(r["requests"] for r in small + large)
+        verdict = "✓" if ratio["ratio"] <= GOAL_P95_RATIO else "✗"
+        rows.append(
+            f"| {api_load.BY_KEY[key].label} "
+            f"| {_p95s(small)} | {_p95s(large)} "
+            f"| {ratio['p95_small_ms']:.1f} → {ratio['p95_large_ms']:.1f} "
+            f"| {' · '.join(f'{p:.2f}' for p in ratio['paired'])} "
+            f"| **{ratio['ratio']:.2f}** {verdict} "
+            f"| {statistics.median(r['ok_per_s'] for r in small):,.0f} · "
+            f"{statistics.median(r['ok_per_s'] for r in large):,.0f} "
+            f"| {failed:,} of {requests:,} |"
+        )
+    return "\n".join(rows)
+
+
+def runs_table(results: dict) -> str:
+    rows = [
+        "| scenario | round | scale | grants | Observations | req/s ok | p50 ms | p95 ms "
+        "| p99 ms | non-2xx of requests | CPU ms/req app · db | foreign cores |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    order = list(api_load.BY_KEY)
+    for run in sorted(results["runs"], key=lambda r: (order.index(r["scenario"]), r["round"])):
         size = results["scales"][run["scale"]]
         failed = run["non2xx"] + run["socket_errors"] + run["timeouts"]
         per = max(1, run["requests"])
         rows.append(
-            f"| {api_load.BY_KEY[run['scenario']].label} | {run['scale']} "
+            f"| {run['scenario']} | {run['round']} | {run['scale']} "
             f"| {size['grants']:,} | {size['observations']:,} | {run['ok_per_s']:,.0f} "
             f"| {run['p50_ms']:.1f} | {run['p95_ms']:.1f} | {run['p99_ms']:.1f} "
             f"| {failed:,} of {run['requests']:,} "
             f"| {1000 * run['cpu_app_s'] / per:.2f} · {1000 * run['cpu_db_s'] / per:.2f} "
-            f"| {run['foreign_cores']:.2f} | {_ratio(run, small)} |"
+            f"| {run['foreign_cores']:.2f} |"
         )
     return "\n".join(rows)
 
@@ -609,15 +783,18 @@ def scale_table(results: dict) -> str:
 def print_report(args, results: dict) -> None:
     print(
         f"\n#### PostgreSQL, gunicorn --workers {args.bench.workers}, wrk -t{args.bench.wrk_threads} "
-        f"-c{args.concurrency}, {args.duration} s per run\n"
+        f"-c{args.concurrency}, {args.duration} s per run, {args.rounds} rounds on each "
+        "database, small and large in turn\n"
     )
-    print(scale_table(results))
+    print(summary_table(results))
+    print("\nEvery run:\n")
+    print(runs_table(results))
     for scale, load in results["load"].items():
         if not load.get("rows"):
             continue
         print(
             f"\n{scale} scale, filler: {load['rows']:,} rows in {load['insert_seconds']:.0f} s, "
-            f"VACUUM ANALYZE {load['vacuum_analyze_seconds']:.0f} s; "
+            f"VACUUM ANALYZE + CHECKPOINT {load['vacuum_analyze_seconds']:.0f} s; "
             f"database {load['database_mb']:,} MB"
         )
         print(
@@ -651,7 +828,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         allow_abbrev=False,
     )
     parser.add_argument("--database-url", default=DEFAULT_URL, help="PostgreSQL server")
-    parser.add_argument("--scales", default="small,large", help="small, large or both")
     parser.add_argument(
         "--citizens", type=int, default=64, help="citizens made through the app's services"
     )
@@ -665,6 +841,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--scenarios", default="read,search,refresh")
     parser.add_argument("--duration", type=int, default=30, help="seconds per wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of each scenario on each database"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="wrk -c")
     parser.add_argument(
         "--memory-after",
@@ -676,9 +855,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the database and work dir")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args, rest = parser.parse_known_args(argv)
-    args.scales = [s for s in args.scales.split(",") if s]
-    if not args.scales or set(args.scales) - {"small", "large"}:
-        parser.error("--scales: small, large or small,large")
+    if args.rounds < 1:
+        parser.error("--rounds: at least 1")
     keys = set(args.scenarios.split(","))
     unknown = keys - set(api_load.BY_KEY) | keys & {"hello"}
     if unknown:
@@ -689,39 +867,69 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def start_app(url: str, workdir: Path):
-    """Configure this process as the servers will be, migrate, and return the app."""
+def start_app(url: str, datadir: Path):
+    """Configure this process for the database at ``url``, migrate, and return the app
+    with the environment its servers get."""
     from flask_migrate import upgrade
 
-    os.environ.update(
-        {
-            "ENS_DATABASE_URL": url,
-            "ENS_SECRET_KEY": api_load.SECRET,
-            "ENS_ISSUER": api_load.ISSUER,
-            "ENS_DATA_DIR": str(workdir / "data"),
-        }
-    )
+    env = {
+        "ENS_DATABASE_URL": url,
+        "ENS_SECRET_KEY": api_load.SECRET,
+        "ENS_ISSUER": api_load.ISSUER,
+        "ENS_DATA_DIR": str(datadir / "data"),
+    }
+    os.environ.update(env)
     from ens_core import create_app
 
     app = create_app()
     with app.app_context():
         upgrade()
-    return app
+    return app, dict(os.environ)
 
 
-def start_server(args, workdir: Path) -> Gunicorn:
+def start_server(args, env: dict, logdir: Path) -> Gunicorn:
     server = Gunicorn(
         "ens",
         "bench.ens_app:app",
         api_load.free_port(),
         workers=args.bench.workers,
         threads=args.bench.threads,
-        env=dict(os.environ),
-        logdir=workdir,
+        env=env,
+        logdir=logdir,
         access_log=True,  # its lines count the requests served
     )
     server.wait_ready("/bench/bare", timeout=300)  # a busy machine boots it slowly
     return server
+
+
+def build_databases(args, workdir: Path, url: str, database, cleanup: list) -> tuple:
+    """The small database (fixture, then filler up to the small sizes), and the large one
+    cloned from it and filled up to the large sizes. Returns each scale's app, server
+    environment and server processes, and what loading took."""
+    apps, envs, processes, load = {}, {}, {"small": database}, {}
+    (workdir / "small").mkdir()
+    apps["small"], envs["small"] = start_app(url, workdir / "small")
+    log(f"database: {url.split('@')[-1]}")
+    started = time.monotonic()
+    fixture = load_fixture.build(
+        apps["small"], citizens=args.citizens, observations=5 * args.citizens, log=log
+    )
+    log(f"  fixture ready in {time.monotonic() - started:.0f} s")
+    sizes = {
+        "small": (args.small_grants, args.small_observations),
+        "large": (args.grants, args.observations),
+    }
+    load["small"] = fill(apps["small"], url, fixture, *sizes["small"])
+    large_url, processes["large"], drop_large = clone_database(args, database, apps["small"], url)
+    cleanup.append(drop_large)
+    (workdir / "large").mkdir()
+    apps["large"], envs["large"] = start_app(large_url, workdir / "large")
+    log(f"large database: {large_url.split('@')[-1]}")
+    load["large"] = fill(apps["large"], large_url, fixture, *sizes["large"])
+    urls = {"small": url, "large": large_url}
+    scales = {scale: counts(urls[scale]) for scale in urls}
+    log(f"scales: {scales}")
+    return fixture, apps, envs, processes, {"load": load, "scales": scales}
 
 
 def main(argv=None) -> None:
@@ -731,34 +939,37 @@ def main(argv=None) -> None:
         api_load.raise_priority(args.bench.nice)
     workdir = Path(tempfile.mkdtemp(prefix="ens-api-scale-"))
     url, database, drop = api_load.prepare_database(args.bench, workdir)
-    server = None
+    cleanup, servers = [drop], []
     try:
-        app = start_app(url, workdir)
-        log(f"database: {url.split('@')[-1]}")
         started = time.monotonic()
-        fixture = load_fixture.build(
-            app, citizens=args.citizens, observations=5 * args.citizens, log=log
+        fixture, apps, envs, processes, built = build_databases(
+            args, workdir, url, database, cleanup
         )
-        log(f"  fixture ready in {time.monotonic() - started:.0f} s")
-        server = start_server(args, workdir)
-        requests = api_load.Requests(app, fixture, workdir)
-        bench = ScaleBench(args.bench, {"ens": server}, CpuMeter([server], database), requests)
-        results = run_scales(args, bench, app, url, fixture, workdir)
-        results["fixture_seconds"] = round(time.monotonic() - started)
+        benches = {}
+        for scale in ("small", "large"):
+            server = start_server(args, envs[scale], workdir / scale)
+            servers.append(server)
+            requests = api_load.Requests(apps[scale], fixture, workdir / scale)
+            meter = CpuMeter([server], processes[scale])
+            benches[scale] = ScaleBench(args.bench, {"ens": server}, meter, requests)
+        results = {**built, **run_scales(args, benches, apps, workdir)}
+        results["ratios"] = p95_ratios(results["runs"])
+        results["seconds"] = round(time.monotonic() - started)
         print_report(args, results)
         if args.json:
             args.json.write_text(json.dumps(results, indent=1, default=str))
     finally:
-        if server is not None:
+        for server in servers:
             server.stop()
-        keep_or_drop(args.keep, workdir, url, drop)
+        keep_or_drop(args.keep, workdir, url, cleanup)
 
 
-def keep_or_drop(keep: bool, workdir: Path, url: str, drop) -> None:
+def keep_or_drop(keep: bool, workdir: Path, url: str, drops: list) -> None:
     if keep:
-        log(f"kept {workdir} and the database {url.split('/')[-1]}")
+        log(f"kept {workdir} and the databases {url.split('/')[-1]} and …_large")
         return
-    drop()
+    for drop in drops:
+        drop()
     shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -38,7 +38,7 @@ PHASES = [
     ("express lane: live check (token, grant, client, citizen, service)", "express", "authz/protector"),
     ("express lane: the record or page (row, mapping)", "read_result", "ens_core/fhir/services"),
     ("express lane: the record or page (row, mapping)", "_search", "ens_core/fhir/express"),
-    ("express lane: the record or page (row, mapping)", "plain_observation_row", "ens_core/health/services"),
+    ("express lane: the record or page (row, mapping)", "owned_observation", "ens_core/health/services"),
     ("commit", "commit", "ens_core/prepared"),
     ("express lane: SQLite write lock (BEGIN IMMEDIATE)", "become_writer", "ens_core/prepared"),
     ("express lane: answer (headers, JSON)", "__call__", "ens_core/fhir/express"),

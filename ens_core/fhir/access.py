@@ -13,10 +13,12 @@ read by every FHIR service function.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from flask import current_app, g, request
+from sqlalchemy import ColumnElement, FromClause
 
 from ens_core import scopes
 from ens_core.fhir.errors import FhirError, error_response
@@ -56,6 +58,12 @@ class AccessContext:
         return health.Source(service=self.service, client=self.client)
 
 
+# What the express lane reads with the live state, in the same statement: given the column
+# that holds the token's citizen id, a table to join (inner join), the join's condition and
+# the columns to add. A module-level function: the statement is built once per function.
+Along = Callable[[ColumnElement], tuple[FromClause, ColumnElement, tuple]]
+
+
 class AccessDenied(Exception):
     """No usable bearer token: missing (``missing_token``) or invalid, revoked, expired,
     or behind a consent, client or service that may not act now. Answers 401."""
@@ -83,11 +91,16 @@ class Authorization(Protocol):
         """The live context of the current request's bearer token; raises
         :class:`AccessDenied`."""
 
-    def express(self, bearer: str) -> AccessContext | None:
+    def express(
+        self, bearer: str, along: Along | None = None, params: dict | None = None
+    ) -> tuple[AccessContext, tuple] | None:
         """The live context of an ordinary call's bearer token (``ens_core.fhir.express``:
         a valid token, every live check passed, nothing that the full path would treat
-        apart); None otherwise: the call then takes the full path, which answers any
-        refusal. Reads only: the caller rolls back what it does not keep."""
+        apart), with the values of the columns ``along`` gives, read in the same
+        statement (``params``: their bind parameters; ``()`` without ``along``); None
+        otherwise — also when ``along`` finds no row: the call then takes the full path,
+        which answers any refusal. Reads only: the caller rolls back what it does not
+        keep."""
 
     def refused_caller(self) -> RefusedCaller | None:
         """For a call that was refused: whom its token (validly signed, possibly revoked)

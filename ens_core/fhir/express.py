@@ -131,16 +131,26 @@ class ExpressLane:
 def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
     """Runs in ``unit`` (:func:`unit_of_work`): reads, then the log entry and the commit —
     or None, having written nothing."""
-    caller = AUTHORIZATION.get().express(call.bearer)
-    if caller is None or not caller.allows(RESOURCE_TYPE, call.interaction):
+    authorization = AUTHORIZATION.get()
+    if call.interaction == "read":
+        # The record is read in the live state's statement, by the token's citizen.
+        found = authorization.express(
+            call.bearer, health.owned_observation_along, {"public_id": call.resource_id}
+        )
+    else:
+        found = authorization.express(call.bearer)
+    if found is None:
+        return None  # a refusal, or no such record of the citizen's: the full path answers
+    caller, alongside = found
+    if not caller.allows(RESOURCE_TYPE, call.interaction):
         return None
     caller.ip = environ.get("REMOTE_ADDR")
     edge.check_request({"resource_id": call.resource_id}, call.args)
     if call.interaction == "read":
-        found = health.plain_observation_row(caller.citizen.id, call.resource_id)
-        if found is None:
-            return None  # a 404, or a citizen who hides a data type: the full path answers
-        row, head = found
+        owned = health.owned_observation(alongside)
+        if owned is None:
+            return None  # a citizen who hides a data type: the full path answers
+        row, head = owned
         result = services.read_result(caller, row)
     else:
         found = _search(caller, call.args)

@@ -268,18 +268,35 @@ ObservationRow.__doc__ = """A Measurement's columns that its FHIR resource shows
 one prepared statement (the attributes of a ``Measurement`` of the same names)."""
 
 _SELECT_ROWS = select(*(_M.c[name] for name in _ROW_COLUMNS))
-# Read with the rows, in the same statement: whether the citizen hides any data type, and
-# the head of the citizen's access-log chain (the call's entry is linked to it before the
-# write lock is taken: access_log.new_entry).
-_HIDES = (
-    select(HiddenDataType.id).where(HiddenDataType.citizen_id == bindparam("citizen")).exists()
-)
-_ALONGSIDE = (_HIDES, *access_log.head_columns(bindparam("citizen")))
-_OWNED_ROW = Prepared(
-    select(*_SELECT_ROWS.selected_columns, *_ALONGSIDE).where(
-        _M.c.public_id == bindparam("public_id"), _M.c.citizen_id == bindparam("citizen")
-    )
-)
+
+
+def _alongside(citizen) -> tuple:
+    """Read with the rows, in the same statement: whether the citizen hides any data type,
+    and the head of the citizen's access-log chain (the call's entry is linked to it
+    before the write lock is taken: access_log.new_entry)."""
+    hides = select(HiddenDataType.id).where(HiddenDataType.citizen_id == citizen).exists()
+    return (hides, *access_log.head_columns(citizen))
+
+
+_ALONGSIDE = _alongside(bindparam("citizen"))
+
+
+def owned_observation_along(citizen):
+    """What the express lane reads with the token's live state, in one statement
+    (``ens_core.fhir.access.Along``): the Measurement with the public id ``public_id`` of
+    the citizen in the column ``citizen`` — :func:`get_owned`, never another citizen's —
+    and :func:`_alongside`. :func:`owned_observation` reads the values."""
+    owned = (_M.c.public_id == bindparam("public_id")) & (_M.c.citizen_id == citizen)
+    return _M, owned, (*_SELECT_ROWS.selected_columns, *_alongside(citizen))
+
+
+def owned_observation(values) -> tuple[ObservationRow, access_log.ChainHead | None] | None:
+    """The row and the citizen's chain head read by :func:`owned_observation_along`; None
+    when the citizen hides a data type (the ORM path and :class:`Visibility` then
+    decide)."""
+    if values[-3]:
+        return None
+    return ObservationRow(*values[:-3]), access_log.chain_head(*values[-2:])
 
 
 def _rows_query(columns, with_code: bool):
@@ -308,19 +325,6 @@ _ROW_COUNTS = {
     )
     for with_code in (True, False)
 }
-
-
-def plain_observation_row(
-    citizen_id: int, public_id: str
-) -> tuple[ObservationRow, access_log.ChainHead | None] | None:
-    """:func:`get_owned` for a Measurement, as a row (never another citizen's), for a
-    citizen who hides no data type from services, with the citizen's chain head. None
-    when there is no such row, or when the citizen hides a data type (the ORM path and
-    :class:`Visibility` then decide)."""
-    row = _OWNED_ROW.first({"public_id": public_id, "citizen": citizen_id})
-    if row is None or row[-3]:
-        return None
-    return ObservationRow(*row[:-3]), access_log.chain_head(*row[-2:])
 
 
 def plain_observation_page(
