@@ -40,7 +40,7 @@ def request_id() -> str:
 
 def request_id_for(given: str) -> str:
     """The id of a request whose ``X-Request-ID`` header is ``given`` ("" when absent)."""
-    # 128 random bits in hex, as uuid4().hex gives, without building a UUID object.
+    # 32 random hex digits, like uuid4().hex, without building a UUID object.
     return given if _SANE_REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
