@@ -227,9 +227,10 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        record = tokens.find_by_refresh_token(refresh_token)
-        if record is None or record.revoked_at is not None:
+        found = tokens.find_refresh_token_with_consent(refresh_token)
+        if found is None or found[0].revoked_at is not None:
             return None
+        record, *consent = found
         now = utcnow()
         token_id, grant_id = record.id, record.grant_id
         # Presented once, used up, whatever becomes of this request (rotation).
@@ -240,7 +241,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         set_committed_value(record, "refresh_used_at", now)
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:
             return None
-        return RefreshCredential(record)
+        return RefreshCredential(record, consent)
 
     def authenticate_user(self, refresh_token):
         if getattr(self.request, "authz_user", None) is not None:
@@ -278,8 +279,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class RefreshCredential:
     """Authlib's TokenMixin over a :class:`Token` record presented as a refresh token."""
 
-    def __init__(self, record: Token):
+    def __init__(self, record: Token, consent: list = ()):
         self.record = record
+        # The grant and citizen read with the record: held for the request, so that the
+        # session's identity map (weak references) still has them for authenticate_user.
+        self.consent = consent
 
     def check_client(self, client) -> bool:
         return client.id == self.record.client_id

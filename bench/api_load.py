@@ -521,6 +521,7 @@ def profile(bench: Bench, scenario: Scenario, connections: int, outdir: Path, ta
             str(bench.args.profile_rate),
             "--output",
             str(raw),
+            *(["--native"] if bench.args.profile_native else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -637,6 +638,11 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="", help="scenarios to record with py-spy")
     parser.add_argument("--profile-concurrency", type=int, default=16)
     parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples/s")
+    parser.add_argument(
+        "--profile-native",
+        action="store_true",
+        help="py-spy --native: C frames too (SQLite, the interpreter, system calls)",
+    )
     parser.add_argument("--profile-dir", type=Path, default=ROOT / "bench" / "profiles")
     parser.add_argument("--json", type=Path, help="write every run's figures here")
     parser.add_argument("--report", type=Path, help="print the tables of a --json file, and stop")

@@ -60,8 +60,7 @@ def _recorder(engine) -> tuple[list[str], list[int]]:
 def _print_statements(key, method, path, response, statements, checkouts, width) -> None:
     print(f"\n## {key}: {method} {path.split('?')[0]} -> {response.status_code}")
     print(
-        f"{len(statements)} statements, {checkouts[0]} connection checkout(s) "
-        f"(+{checkouts[0]} pre-ping round trip(s))"
+        f"{len(statements)} statements, {checkouts[0]} connection checkout(s)"
     )
     first_write = next((i for i, s in enumerate(statements) if WRITE.match(s)), None)
     for i, statement in enumerate(statements):

@@ -51,7 +51,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "ENS_ENV": env,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: PostgreSQL connections are checked without a round trip
+        # (ens_core.database._check_alive); a SQLite file never drops.
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "ENS_ISSUER": issuer,
         "ENS_REDIS_URL": os.environ.get("ENS_REDIS_URL"),
         "ENS_SMTP_URL": os.environ.get("ENS_SMTP_URL"),

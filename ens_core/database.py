@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import select
+import time
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 
 # ens_core's own tables, known to the metadata (and Alembic); every other package imports
 # its models from its init_app.
@@ -28,7 +33,7 @@ def include_name(name, type_, parent_names) -> bool:
 def _sqlite_lock_timeout(app: Flask) -> None:
     """The driver's ``timeout`` is SQLite's busy timeout: how long a statement waits for a
     lock held by another connection before failing (then the answer is a 503). No
-    ``pool_pre_ping`` (kept for PostgreSQL, whose connections can drop)."""
+    ``pool_pre_ping`` (nor on PostgreSQL: :func:`_check_alive`)."""
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     connect_args.setdefault("timeout", app.config["ENS_DB_LOCK_TIMEOUT"])
@@ -36,6 +41,46 @@ def _sqlite_lock_timeout(app: Flask) -> None:
     # A file never drops the connection: no liveness round trip on every checkout.
     options["pool_pre_ping"] = False
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged (a round trip) before use.
+PING_AFTER_IDLE = 30.0  # seconds
+_CHECKED_IN = "ens_checked_in"
+
+
+def _is_psycopg(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("psycopg")
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(dbapi_connection, connection_record) -> None:
+    if dbapi_connection is not None:
+        connection_record.info[_CHECKED_IN] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _check_alive(dbapi_connection, connection_record, _proxy) -> None:
+    """Take a PostgreSQL connection from the pool only alive, without a round trip per
+    request (``pool_pre_ping`` costs one, on every checkout).
+
+    A pooled connection is idle: the server sends it nothing unless it ends it (a restart,
+    ``pg_terminate_backend``: a last message, then the end of the stream). Anything to read
+    on its socket, checked without waiting, means it is gone. A connection idle longer than
+    :data:`PING_AFTER_IDLE` is also pinged, for a network that drops it silently. Either
+    way the pool drops it and connects again (``DisconnectionError``): the request never
+    sees the dead connection."""
+    if not _is_psycopg(dbapi_connection):
+        return
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server ended this pooled connection")
+    idle = time.monotonic() - connection_record.info.get(_CHECKED_IN, time.monotonic())
+    if idle > PING_AFTER_IDLE:
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            raise DisconnectionError("the pooled connection did not answer") from error
 
 
 def init_app(app: Flask) -> None:

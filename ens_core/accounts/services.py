@@ -30,14 +30,14 @@ class LoginResult:
 
 
 @cache
-def _roles_on_use() -> tuple:
+def roles_on_use() -> tuple:
     """Roles load when something asks for them: the token endpoint and the FHIR API never
     do. (Built on first use: the option configures the mappers, which need every model.)"""
     return (lazyload(User.role_links),)
 
 
 def get_user(user_id: int) -> User | None:
-    return db.session.get(User, user_id, options=_roles_on_use())
+    return db.session.get(User, user_id, options=roles_on_use())
 
 
 def users_by_ids(user_ids) -> dict[int, User]:
