@@ -10,6 +10,7 @@ what it yielded with its audit event and the citizen's alert."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from authlib.oauth2.rfc6749 import grants
@@ -279,7 +280,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 class RefreshCredential:
     """Authlib's TokenMixin over a :class:`Token` record presented as a refresh token."""
 
-    def __init__(self, record: Token, consent: list = ()):
+    def __init__(self, record: Token, consent: Sequence = ()):
         self.record = record
         # The grant and citizen read with the record: held for the request, so that the
         # session's identity map (weak references) still has them for authenticate_user.

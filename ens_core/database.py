@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import select
 import time
 from pathlib import Path
+from select import POLLIN, poll
 
 from flask import Flask
 from sqlalchemy import event
@@ -71,8 +71,9 @@ def _check_alive(dbapi_connection, connection_record, _proxy) -> None:
     sees the dead connection."""
     if not _is_psycopg(dbapi_connection):
         return
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    if readable:
+    socket = poll()  # not select(): a descriptor may be above FD_SETSIZE
+    socket.register(dbapi_connection.fileno(), POLLIN)
+    if socket.poll(0):  # readable, hung up or in error
         raise DisconnectionError("the server ended this pooled connection")
     idle = time.monotonic() - connection_record.info.get(_CHECKED_IN, time.monotonic())
     if idle > PING_AFTER_IDLE:

@@ -19,9 +19,7 @@ def _backend_pid(app) -> int:
 
 
 @pytest.mark.own_database
-def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(
-    database_url, tmp_path
-):
+def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(database_url, tmp_path):
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL ends connections (restart, terminate); a SQLite file never does")
     app = make_test_app(database_url, tmp_path)
@@ -31,9 +29,12 @@ def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(
         with admin.connect() as connection:
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": ended})
             deadline = time.monotonic() + 5
-            while connection.scalar(
-                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": ended}
-            ) and time.monotonic() < deadline:
+            while (
+                connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": ended}
+                )
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
 
         # The next unit of work gets a new connection, not an error.
@@ -41,5 +42,22 @@ def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(
         assert app.test_client().get("/catalogue").status_code == 200
     finally:
         admin.dispose()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.mark.own_database
+def test_a_live_connection_idle_past_the_ping_delay_is_pinged_and_kept(
+    database_url, tmp_path, monkeypatch
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the liveness ping is PostgreSQL's; a SQLite file never drops")
+    monkeypatch.setattr("ens_core.database.PING_AFTER_IDLE", 0.0)
+    app = make_test_app(database_url, tmp_path)
+    try:
+        first = _backend_pid(app)
+        time.sleep(0.01)
+        assert _backend_pid(app) == first  # pinged, answered, kept: no reconnection
+    finally:
         with app.app_context():
             db.engine.dispose()
