@@ -67,8 +67,8 @@ def _check_alive(dbapi_connection, connection_record, _proxy) -> None:
     ``pg_terminate_backend``: a last message, then the end of the stream). Anything to read
     on its socket, checked without waiting, means it is gone. A connection idle longer than
     :data:`PING_AFTER_IDLE` is also pinged, for a network that drops it silently. Either
-    way the pool drops it and connects again (``DisconnectionError``): the request never
-    sees the dead connection."""
+    way the pool drops it and connects again (``DisconnectionError``): no request starts
+    on a connection the server has ended."""
     if not _is_psycopg(dbapi_connection):
         return
     socket = poll()  # not select(): a descriptor may be above FD_SETSIZE
