@@ -229,9 +229,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         found = tokens.find_refresh_token_with_consent(refresh_token)
-        if found is None or found[0].revoked_at is not None:
+        if found is None:
             return None
         record, *consent = found
+        if record.revoked_at is not None:
+            return None
         now = utcnow()
         token_id, grant_id = record.id, record.grant_id
         # Presented once, used up, whatever becomes of this request (rotation).
