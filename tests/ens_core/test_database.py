@@ -18,11 +18,24 @@ def _backend_pid(app) -> int:
         return pid
 
 
-@pytest.mark.own_database
-def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(database_url, tmp_path):
+@pytest.fixture
+def postgres_app(database_url, tmp_path):
+    """An app on its own PostgreSQL database. What is tested here is PostgreSQL's: a
+    server ends connections (restart, terminate) and a network drops them; a SQLite file
+    never does, so there is nothing to check there."""
     if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL ends connections (restart, terminate); a SQLite file never does")
+        pytest.skip("PostgreSQL's pooled connections; a SQLite file never drops one")
     app = make_test_app(database_url, tmp_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.own_database
+def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(
+    postgres_app, database_url
+):
+    app = postgres_app
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
         ended = _backend_pid(app)
@@ -42,22 +55,11 @@ def test_a_connection_the_server_ended_is_replaced_before_a_request_uses_it(data
         assert app.test_client().get("/catalogue").status_code == 200
     finally:
         admin.dispose()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.mark.own_database
-def test_a_live_connection_idle_past_the_ping_delay_is_pinged_and_kept(
-    database_url, tmp_path, monkeypatch
-):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the liveness ping is PostgreSQL's; a SQLite file never drops")
+def test_a_live_connection_idle_past_the_ping_delay_is_pinged_and_kept(postgres_app, monkeypatch):
     monkeypatch.setattr("ens_core.database.PING_AFTER_IDLE", 0.0)
-    app = make_test_app(database_url, tmp_path)
-    try:
-        first = _backend_pid(app)
-        time.sleep(0.01)
-        assert _backend_pid(app) == first  # pinged, answered, kept: no reconnection
-    finally:
-        with app.app_context():
-            db.engine.dispose()
+    first = _backend_pid(postgres_app)
+    time.sleep(0.01)
+    assert _backend_pid(postgres_app) == first  # pinged, answered, kept: no reconnection
