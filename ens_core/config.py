@@ -78,6 +78,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # SQLite: how long a writer waits for the write lock before the answer is 503
         # with Retry-After (seconds; PostgreSQL waits for its row locks as always).
         "ENS_DB_LOCK_TIMEOUT": float(os.environ.get("ENS_DB_LOCK_TIMEOUT", "5")),
+        # SQLite: past this size the write-ahead log is checkpointed and started over,
+        # looked at every so many seconds per process (ens_core.wal).
+        "ENS_SQLITE_WAL_LIMIT_MB": float(os.environ.get("ENS_SQLITE_WAL_LIMIT_MB", "16")),
+        "ENS_SQLITE_WAL_CHECK_SECONDS": float(
+            os.environ.get("ENS_SQLITE_WAL_CHECK_SECONDS", "0.1")
+        ),
         "ENS_RETRY_AFTER_SECONDS": 1,
         # How many reverse proxies stand in front and append to X-Forwarded-For (0: none;
         # then the socket's address is the client's, as throttling needs).

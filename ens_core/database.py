@@ -17,6 +17,7 @@ import ens_core.accounts.models
 import ens_core.audit.models
 import ens_core.health.models
 import ens_core.notifications.models  # noqa: F401
+from ens_core import wal
 from ens_core.db import db
 from ens_core.extensions import migrate
 
@@ -48,14 +49,21 @@ PING_AFTER_IDLE = 30.0  # seconds
 _CHECKED_IN = "ens_checked_in"
 
 
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 def _is_psycopg(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("psycopg")
 
 
 @event.listens_for(Pool, "checkin")
 def _note_checkin(dbapi_connection, connection_record) -> None:
-    if dbapi_connection is not None:
-        connection_record.info[_CHECKED_IN] = time.monotonic()
+    if dbapi_connection is None:
+        return
+    connection_record.info[_CHECKED_IN] = time.monotonic()
+    if _is_sqlite(dbapi_connection):  # its transaction has ended: the log may start over
+        wal.keep_bounded(dbapi_connection, connection_record.info)
 
 
 @event.listens_for(Pool, "checkout")
@@ -90,6 +98,10 @@ def init_app(app: Flask) -> None:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if uri.startswith("sqlite"):
         _sqlite_lock_timeout(app)
+        wal.configure(
+            int(app.config["ENS_SQLITE_WAL_LIMIT_MB"] * 2**20),
+            app.config["ENS_SQLITE_WAL_CHECK_SECONDS"],
+        )
     db.init_app(app)
     migrate.init_app(
         app,

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
+from ens_core import wal
 from ens_core.db import LOCK_TIMEOUT, DatabaseBusy, become_writer, begin_immediate, db, is_busy
 
 
@@ -123,6 +124,8 @@ class DirectUnit:
     def commit(self) -> None:
         if self.raw is not None:
             self.raw.commit()
+            if self.dialect.name == "sqlite":
+                wal.keep_bounded(self.raw, _THREAD.info)
 
     def rollback(self) -> None:
         """Roll back what is not committed (nothing when all is); a connection that
