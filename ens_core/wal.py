@@ -58,16 +58,19 @@ def keep_bounded(raw: sqlite3.Connection, info: dict) -> bool:
     Returns whether it checkpointed."""
     global _last_look
     now = time.monotonic()
-    if now - _last_look < CHECK_EVERY or raw.in_transaction:
+    if now - _last_look < CHECK_EVERY or _in_transaction(raw):
         return False
     _last_look = now
-    path = info.get(_PATH)
-    if path is None:
-        path = info[_PATH] = _log_path(raw)
     try:
+        path = info.get(_PATH)
+        if path is None:
+            path = info[_PATH] = _log_path(raw)
         if not path or os.stat(path).st_size <= LIMIT:
             return False
     except OSError:  # no log yet, or the last connection removed it
+        return False
+    except sqlite3.Error:  # a connection closed under us: its pool replaces it
+        log.warning("could not look at the write-ahead log", exc_info=True)
         return False
     return restart(raw)
 
@@ -86,6 +89,13 @@ def restart(raw: sqlite3.Connection) -> bool:
         log.warning("WAL checkpoint failed; tried again later", exc_info=True)
         return False
     return busy == 0
+
+
+def _in_transaction(raw: sqlite3.Connection) -> bool:
+    try:
+        return raw.in_transaction
+    except sqlite3.Error:  # closed: nothing to checkpoint through it
+        return True
 
 
 def _log_path(raw: sqlite3.Connection) -> str:

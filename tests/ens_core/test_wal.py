@@ -81,3 +81,13 @@ def test_a_checkpoint_never_runs_inside_a_transaction(wal_log_path):
         conn.commit()
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM rows").scalar() == 1
+
+
+@pytest.mark.own_database
+def test_a_closed_connection_is_left_alone(wal_log_path):
+    wal.configure(wal.LIMIT, 0)  # look every time (the fixture puts the settings back)
+    pooled = db.engine.raw_connection()
+    raw = pooled.dbapi_connection
+    raw.close()
+    assert wal.keep_bounded(raw, {}) is False
+    pooled.invalidate()
