@@ -18,7 +18,7 @@ import ens_core.audit.models
 import ens_core.health.models
 import ens_core.notifications.models  # noqa: F401
 from ens_core import wal
-from ens_core.db import db
+from ens_core.db import db, is_sqlite_driver
 from ens_core.extensions import migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
@@ -49,10 +49,6 @@ PING_AFTER_IDLE = 30.0  # seconds
 _CHECKED_IN = "ens_checked_in"
 
 
-def _is_sqlite(dbapi_connection) -> bool:
-    return type(dbapi_connection).__module__.startswith("sqlite3")
-
-
 def _is_psycopg(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("psycopg")
 
@@ -62,7 +58,7 @@ def _note_checkin(dbapi_connection, connection_record) -> None:
     if dbapi_connection is None:
         return
     connection_record.info[_CHECKED_IN] = time.monotonic()
-    if _is_sqlite(dbapi_connection):  # its transaction has ended: the log may start over
+    if is_sqlite_driver(dbapi_connection):  # its transaction has ended: the log may start over
         wal.keep_bounded(dbapi_connection, connection_record.info)
 
 

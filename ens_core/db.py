@@ -66,7 +66,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _is_sqlite(dbapi_connection) -> bool:
+def is_sqlite_driver(dbapi_connection) -> bool:
+    """Is this DB-API connection the sqlite3 driver's?"""
     return type(dbapi_connection).__module__.startswith("sqlite3")
 
 
@@ -82,7 +83,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     SQLAlchemy documentation recommends for pysqlite. How long a statement waits for a
     lock is the driver's ``timeout`` (``ENS_DB_LOCK_TIMEOUT``, see ``ens_core.database``).
     """
-    if not _is_sqlite(dbapi_connection):
+    if not is_sqlite_driver(dbapi_connection):
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

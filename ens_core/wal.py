@@ -55,7 +55,7 @@ def on_connect(raw: sqlite3.Connection) -> None:
 def keep_bounded(raw: sqlite3.Connection, info: dict) -> bool:
     """After a commit on ``raw`` (``info``: its pool record's): checkpoint and start the log
     over if it is past :data:`LIMIT`, looked at most every :data:`CHECK_EVERY` seconds.
-    Returns whether it checkpointed."""
+    Returns whether the log was checkpointed to its end (:func:`restart`)."""
     global _last_look
     now = time.monotonic()
     if now - _last_look < CHECK_EVERY or _in_transaction(raw):
