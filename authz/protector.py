@@ -269,7 +269,8 @@ def _express_state(cards: Select, along: Along | None = None) -> tuple[Prepared,
     along_at = len(columns)
     if along is not None:
         target, onclause, extra = along(_G.c.citizen_id)
-        joined = joined.join(target, onclause)
+        if target is not None:
+            joined = joined.join(target, onclause)
         columns += extra
     statement = select(*columns).select_from(joined).where(_T.c.jti == bindparam("jti"))
     return Prepared(statement), along_at

@@ -59,9 +59,10 @@ class AccessContext:
 
 
 # What the express lane reads with the live state, in the same statement: given the column
-# that holds the token's citizen id, a table to join (inner join), the join's condition and
-# the columns to add. A module-level function: the statement is built once per function.
-Along = Callable[[ColumnElement], tuple[FromClause, ColumnElement, tuple]]
+# that holds the token's citizen id, a table to join (inner join) and the join's condition
+# (None, None: no join, scalar subqueries only), and the columns to add. A module-level
+# function: the statement is built once per function.
+Along = Callable[[ColumnElement], tuple[FromClause | None, ColumnElement | None, tuple]]
 
 
 class AccessDenied(Exception):

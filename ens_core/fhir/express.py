@@ -138,7 +138,13 @@ def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
             call.bearer, health.owned_observation_along, {"public_id": call.resource_id}
         )
     else:
-        found = authorization.express(call.bearer)
+        codes = _codes(call.args)
+        if len(codes) > 1:
+            return None  # one statement per shape: several codes take the full path
+        code = codes[0] if codes else None
+        # The citizen's Observations (of the code) are counted in the same statement.
+        along = health.COUNTED_OBSERVATIONS[code is not None]
+        found = authorization.express(call.bearer, along, {"code": code})
     if found is None:
         return None  # a refusal, or no such record of the citizen's: the full path answers
     caller, alongside = found
@@ -153,7 +159,7 @@ def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
         row, head = owned
         result = services.read_result(caller, row)
     else:
-        found = _search(caller, call.args)
+        found = _search(caller, call.args, code, alongside)
         if found is None:
             return None
         result, head = found
@@ -166,18 +172,24 @@ def _serve(call: _Call, environ: dict, unit) -> services.Result | None:
     return result
 
 
-def _search(caller, args: MultiDict) -> tuple[services.Result, ChainHead | None] | None:
-    """The search the full path runs (:func:`services.search_resources`), for the
-    parameters :func:`ordinary_call` lets through; raises FhirError where it would."""
+def _codes(args: MultiDict) -> list[str]:
+    """The search's codes; raises FhirError where the full path would."""
     search.check_params(args, services.SEARCH_PARAMS[RESOURCE_TYPE])
+    return search.tokens(args.getlist("code"), LOINC)
+
+
+def _search(
+    caller, args: MultiDict, code: str | None, counted: tuple
+) -> tuple[services.Result, ChainHead | None] | None:
+    """The search the full path runs (:func:`services.search_resources`), for the
+    parameters :func:`ordinary_call` lets through, with what was counted along the live
+    state (:data:`health.COUNTED_OBSERVATIONS`); raises FhirError where it would."""
     services.check_patient_param(caller, args)
     count, offset = search.paging(args)
-    codes = search.tokens(args.getlist("code"), LOINC)
-    if len(codes) > 1:
-        return None  # one statement per shape: several codes take the full path
     found = health.plain_observation_page(
         caller.citizen.id,
-        code=codes[0] if codes else None,
+        counted,
+        code=code,
         newest_first=search.newest_first(args),
         offset=offset,
         count=count,
