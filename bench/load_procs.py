@@ -149,6 +149,30 @@ class DatabaseProcesses:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def unattended(self) -> bool:
+        """Whether the server runs without autovacuum (``SHOW autovacuum``): nothing then
+        analyses the benchmark's tables but the benchmark itself (:meth:`analyze`)."""
+        if not self.admin_url:
+            return False
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            (setting,) = conn.execute("SHOW autovacuum").fetchone()
+        return setting != "on"
+
+    def analyze(self) -> None:
+        """``ANALYZE`` the benchmark's database, as autovacuum does on a server in service
+        (DESIGN.md: PostgreSQL must run with it). Without it the tables keep no statistics,
+        or those of a young database, and a prepared statement keeps a plan made on them:
+        a FHIR read after a few minutes of token refreshes cost PostgreSQL twice as much
+        (bench/RESULTS-after.md, "Seventh session" and "Ninth session")."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.admin_url).set(database=self.database)
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute("ANALYZE")
+
     def match_priority(self) -> None:
         """Give the backends serving our database the benchmark's own CPU priority (see
         ``--nice``); the server's other processes are left as they are."""
