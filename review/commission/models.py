@@ -13,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ens_core.db import utcnow
 from ens_core.models_support import LabelledEnum, Record, ref, stored_enum
 
+# An agenda item's relationship names Dossier: importing its module here maps it before any
+# query configures the mappers, whichever package was imported first.
+from review.dossiers.models import Dossier  # noqa: F401
+
 
 class College(LabelledEnum):
     CO_CHAIR = "co_chair", _l("Coprésidence")
