@@ -20,13 +20,15 @@ from datetime import timedelta
 from flask import current_app
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from authz import keys
 from authz.models import Grant, Token
 from ens_core.accounts.models import User
 from ens_core.accounts.services import roles_on_use
+from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
+from ens_core.prepared import Prepared
 from ens_core.scopes import join, parse_scopes
 from ens_core.security import hash_secret, new_secret
 
@@ -68,10 +70,16 @@ def pairwise_id(citizen_id: int, service_id: int) -> str:
 class IssuedTokens:
     access_token: str
     refresh_token: str | None
-    record: Token
+    token_id: int
     scope: str
     patient: str
     expires_in: int = ACCESS_TOKEN_LIFETIME
+
+    @property
+    def record(self) -> Token:
+        """The token's row as an ORM object, loaded on first use: the token endpoint
+        answers without it (one statement fewer for it to build and flush)."""
+        return db.session.get(Token, self.token_id)
 
     def response(self) -> dict:
         """The token endpoint's JSON body (SMART: ``patient`` and the granted ``scope``)."""
@@ -91,6 +99,23 @@ def _sign_access_token(claims: dict) -> str:
     kid, private = keys.signing_key(keys.ACCESS_TOKEN_ALG)
     header = {"alg": keys.ACCESS_TOKEN_ALG, "typ": "at+jwt", "kid": kid}
     return jwt.encode(header, claims, private, algorithms=[keys.ACCESS_TOKEN_ALG])
+
+
+_TOKENS = Token.__table__
+_TOKEN_COLUMNS = (
+    "grant_id",
+    "client_id",
+    "code_id",
+    "parent_id",
+    "jti",
+    "scope",
+    "issued_at",
+    "access_expires_at",
+    "refresh_token_hash",
+    "refresh_expires_at",
+)
+# Prepared once: every refresh and code exchange inserts a token (no ORM unit of work).
+_INSERT_TOKEN = Prepared(insert(_TOKENS).returning(_TOKENS.c.id), _TOKEN_COLUMNS)
 
 
 def issue_tokens(
@@ -122,21 +147,24 @@ def issue_tokens(
         "exp": issued_at + ACCESS_TOKEN_LIFETIME,
     }
     refresh = new_secret(32) if include_refresh else None
-    record = Token(
-        grant_id=grant.id,
-        client_id=client.id,
-        code_id=code.id if code is not None else (parent.code_id if parent else None),
-        parent_id=parent.id if parent else None,
-        jti=jti,
-        scope=scope,
-        issued_at=now,
-        access_expires_at=now + timedelta(seconds=ACCESS_TOKEN_LIFETIME),
-        refresh_token_hash=hash_secret(refresh) if refresh else None,
-        refresh_expires_at=grant.expires_at if refresh else None,
+    if db.session.new:
+        db.session.flush()  # rows the token may refer to, created in this unit of work
+    begin_writing()  # on SQLite, a token endpoint's transaction becomes a writer's here
+    (token_id,) = _INSERT_TOKEN.first(
+        {
+            "grant_id": grant.id,
+            "client_id": client.id,
+            "code_id": code.id if code is not None else (parent.code_id if parent else None),
+            "parent_id": parent.id if parent else None,
+            "jti": jti,
+            "scope": scope,
+            "issued_at": now,
+            "access_expires_at": now + timedelta(seconds=ACCESS_TOKEN_LIFETIME),
+            "refresh_token_hash": hash_secret(refresh) if refresh else None,
+            "refresh_expires_at": grant.expires_at if refresh else None,
+        }
     )
-    db.session.add(record)
-    db.session.flush()
-    return IssuedTokens(_sign_access_token(claims), refresh, record, scope, patient)
+    return IssuedTokens(_sign_access_token(claims), refresh, token_id, scope, patient)
 
 
 def issue_access_token(grant, client, scopes) -> str:
