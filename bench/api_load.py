@@ -53,8 +53,10 @@ from bench.load_procs import (  # noqa: E402
     CpuMeter,
     DatabaseProcesses,
     Gunicorn,
+    bench_result,
     rss_mb,
     wait_for_quiet,
+    wrk_command,
     wrk_cpu_ticks,
 )
 from tests.ens_core.fhir.conftest import blood_pressure, observation, transaction  # noqa: E402
@@ -264,21 +266,17 @@ class Bench:
     def wrk(self, scenario: Scenario, connections: int, seconds: int, request_file: Path):
         server = self.servers[scenario.server]
         out = self.requests.workdir / "wrk.out"
-        threads = min(self.args.wrk_threads, connections)
-        command = [
+        command = wrk_command(
             self.args.wrk,
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            f"--timeout={self.args.timeout}s",
-            "-s",
-            str(LUA),
             server.url,
-            "--",
-            str(request_file),
-            scenario.mode,
-            str(threads),
-        ]
+            connections,
+            seconds,
+            threads=self.args.wrk_threads,
+            timeout=self.args.timeout,
+            script=LUA,
+            request_file=request_file,
+            mode=scenario.mode,
+        )
         loadavg = os.getloadavg()[0]
         self.meter.start()
         with out.open("w") as handle:
@@ -286,10 +284,9 @@ class Bench:
             wrk_ticks = wrk_cpu_ticks(process)
         cpu = self.meter.stop(wrk_ticks)
         text = out.read_text()
-        marker = [line for line in text.splitlines() if line.startswith("BENCH_RESULT ")]
-        if process.returncode != 0 or not marker:
+        result = bench_result(text)
+        if process.returncode != 0 or result is None:
             raise RuntimeError(f"wrk failed ({process.returncode}):\n{text}")
-        result = json.loads(marker[-1].removeprefix("BENCH_RESULT "))
         return result, cpu, loadavg
 
     def once_count(self, key: str, seconds: int) -> int:

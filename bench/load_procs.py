@@ -71,10 +71,25 @@ def load_average() -> tuple[float, float, float]:
 class Gunicorn:
     """One gunicorn serving ``app_spec`` (``module:variable``) on a loopback port."""
 
-    def __init__(self, name, app_spec, port, *, workers, threads, env, logdir, access_log):
+    def __init__(
+        self,
+        name,
+        app_spec,
+        port,
+        *,
+        workers,
+        threads,
+        env,
+        logdir,
+        access_log,
+        executable: Path | None = None,
+        cwd: Path = ROOT,
+    ):
+        """``executable``: another virtualenv's gunicorn (bench/peer_dot.py's peer), run in
+        ``cwd``; by default this interpreter's, in the project."""
         self.name, self.port = name, port
         command = [
-            str(Path(sys.executable).parent / "gunicorn"),
+            str(executable or Path(sys.executable).parent / "gunicorn"),
             "--workers",
             str(workers),
             "--bind",
@@ -93,7 +108,7 @@ class Gunicorn:
         self.stderr_log = logdir / f"{name}-stderr.log"
         with self.stderr_log.open("w") as stderr:
             self.process = subprocess.Popen(  # noqa: S603 - fixed command line
-                command, cwd=ROOT, env=env, stdout=stderr, stderr=stderr
+                command, cwd=cwd, env=env, stdout=stderr, stderr=stderr
             )
 
     @property
@@ -257,3 +272,42 @@ def wrk_cpu_ticks(process: subprocess.Popen) -> int:
     _pid, _status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(_status)
     return round((usage.ru_utime + usage.ru_stime) * CLOCK_TICKS)
+
+
+def wrk_command(
+    wrk: str,
+    url: str,
+    connections: int,
+    seconds: int,
+    *,
+    threads: int,
+    timeout: float,
+    script: Path,
+    request_file: Path,
+    mode: str,
+) -> list[str]:
+    """wrk with bench/api_load.lua (``script``): ``request_file``'s requests, in ``mode``
+    ("cycle" or "once", see the script), ``threads`` threads at most."""
+    threads = min(threads, connections)
+    return [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={timeout}s",
+        "-s",
+        str(script),
+        url,
+        "--",
+        str(request_file),
+        mode,
+        str(threads),
+    ]
+
+
+def bench_result(output: str) -> dict | None:
+    """The counts the wrk script prints last (its ``BENCH_RESULT`` line), or None."""
+    import json
+
+    marker = [line for line in output.splitlines() if line.startswith("BENCH_RESULT ")]
+    return json.loads(marker[-1].removeprefix("BENCH_RESULT ")) if marker else None

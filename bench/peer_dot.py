@@ -34,20 +34,19 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.api_load import free_port  # noqa: E402
+from bench.load_procs import Gunicorn, bench_result, wrk_command  # noqa: E402
 
 LUA = ROOT / "bench" / "api_load.lua"
 PSQL = shutil.which("psql") or "/usr/bin/psql"
@@ -100,8 +99,12 @@ else:
 """
 
 URLS = """
+from django.http import HttpResponse
 from django.urls import include, path
-urlpatterns = [path("o/", include("oauth2_provider.urls", namespace="oauth2_provider"))]
+urlpatterns = [
+    path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("ready", lambda request: HttpResponse("ok")),  # the benchmark waits for it
+]
 """
 
 WSGI = """
@@ -159,39 +162,6 @@ def write_project(workdir: Path) -> None:
     (workdir / "mint.py").write_text(MINT)
 
 
-def serve(name, command, cwd, env, logdir) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    full = [
-        command[0],
-        "--workers",
-        "2",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--access-logfile",
-        str(logdir / f"{name}-access.log"),
-        "--error-logfile",
-        str(logdir / f"{name}-error.log"),
-        *command[1:],
-    ]
-    process = subprocess.Popen(full, cwd=cwd, env=env)  # noqa: S603
-    return process, f"http://127.0.0.1:{port}"
-
-
-def wait_listening(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: gunicorn exited")
-        try:
-            requests.get(url + "/", timeout=5)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url}: not listening after {timeout} s")
-
-
 def mint(python: Path, workdir: Path, env: dict, count: int) -> list[str]:
     """``count`` fresh refresh tokens of the peer's (mint.py, in its virtualenv)."""
     return subprocess.run(  # noqa: S603
@@ -223,26 +193,23 @@ def warm_up(python: Path, workdir: Path, env: dict, peer_url: str, hello_url: st
 
 
 def wrk(url: str, connections: int, seconds: int, request_file: Path, mode: str) -> dict:
-    threads = min(2, connections)
-    command = [
+    """One wrk run, as bench/api_load.py runs it (the same script and options)."""
+    command = wrk_command(
         shutil.which("wrk") or str(ROOT / ".tools" / "bin" / "wrk"),
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--timeout=30s",
-        "-s",
-        str(LUA),
         url,
-        "--",
-        str(request_file),
-        mode,
-        str(threads),
-    ]
+        connections,
+        seconds,
+        threads=2,
+        timeout=30,
+        script=LUA,
+        request_file=request_file,
+        mode=mode,
+    )
     out = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
-    marker = [line for line in out.stdout.splitlines() if line.startswith("BENCH_RESULT ")]
-    if not marker:
+    result = bench_result(out.stdout)
+    if result is None:
         raise RuntimeError(out.stdout + out.stderr)
-    return json.loads(marker[-1].removeprefix("BENCH_RESULT "))
+    return result
 
 
 def main() -> int:
@@ -271,20 +238,23 @@ def main() -> int:
     subprocess.run(  # noqa: S603
         [str(python), "-m", "django", "migrate", "-v0"], cwd=workdir, env=env, check=True
     )
-    peer, peer_url = serve(
-        "peer", [str(python.parent / "gunicorn"), "peer.wsgi"], workdir, env, workdir
+    # The same gunicorn settings as bench/api_load.py's: 2 sync workers, access log.
+    options = {"workers": 2, "threads": 1, "logdir": workdir, "access_log": True}
+    peer = Gunicorn(
+        "peer",
+        "peer.wsgi",
+        free_port(),
+        env=env,
+        executable=python.parent / "gunicorn",
+        cwd=workdir,
+        **options,
     )
-    hello, hello_url = serve(
-        "hello",
-        [str(Path(sys.executable).parent / "gunicorn"), "bench.hello_app:app"],
-        ROOT,
-        dict(os.environ),
-        workdir,
-    )
+    hello = Gunicorn("hello", "bench.hello_app:app", free_port(), env=dict(os.environ), **options)
+    peer_url, hello_url = peer.url, hello.url
     results: dict[tuple[str, int], list[dict]] = {}
     try:
-        wait_listening(peer_url, peer)
-        wait_listening(hello_url, hello)
+        peer.wait_ready("/ready")
+        hello.wait_ready("/")
         warm_up(python, workdir, env, peer_url, hello_url)
         hello_file = workdir / "hello.txt"
         hello_file.write_text("GET\t/\t\n")
@@ -321,9 +291,9 @@ def main() -> int:
                         flush=True,
                     )
     finally:
-        for process in (peer, hello):
-            process.terminate()
-            process.wait(timeout=30)
+        peer.stop()
+        hello.stop()
+        shutil.rmtree(workdir, ignore_errors=True)  # the project, its database and logs
         if created:
             subprocess.run(  # noqa: S603
                 [PSQL, args.database_url, "-qc", f"DROP DATABASE IF EXISTS {created}"],
