@@ -10,7 +10,6 @@ what it yielded with its audit event and the citizen's alert."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from datetime import timedelta
 
 from authlib.oauth2.rfc6749 import grants
@@ -26,7 +25,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from joserfc import jwt
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from authz import keys, tokens
 from authz.models import AuthorizationCode, Grant, Token
@@ -113,13 +111,14 @@ def _cut_family_after_refresh_reuse(grant_id: int) -> None:
     alert_citizen(grant_id)
 
 
-def _consenting_citizen(oauth_request, grant_id: int):
+def _consenting_citizen(oauth_request, consent, citizen=None):
     """The citizen whose consent (still in force) a code or refresh token carries, if the
-    requesting client may still act for them; the consent is kept on the request."""
-    consent = db.session.get(Grant, grant_id)
-    if consent is None or not consent.is_active(utcnow()):
+    requesting client may still act for them (``citizen``: read with the consent, else
+    loaded); the consent is kept on the request."""
+    if consent is None or not Grant.is_active(consent, utcnow()):
         return None
-    citizen = get_user(consent.citizen_id)
+    if citizen is None:
+        citizen = get_user(consent.citizen_id)
     if citizen is None or not client_may_act_on(oauth_request.client, citizen):
         return None
     oauth_request.authz_grant = consent
@@ -204,7 +203,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Codes are kept (marked used) so that a replay can be detected."""
 
     def authenticate_user(self, authorization_code):
-        return _consenting_citizen(self.request, authorization_code.grant_id)
+        consent = db.session.get(Grant, authorization_code.grant_id)
+        return _consenting_citizen(self.request, consent)
 
     def generate_token(self, user=None, scope=None, grant_type=None, **kwargs):
         client = self.request.client
@@ -228,28 +228,25 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        found = tokens.find_refresh_token_with_consent(refresh_token)
-        if found is None:
+        found = tokens.find_refresh_state(refresh_token)
+        if found is None or found.token.revoked_at is not None:
             return None
-        record, *consent = found
-        if record.revoked_at is not None:
-            return None
+        record = found.token
         now = utcnow()
         token_id, grant_id = record.id, record.grant_id
         # Presented once, used up, whatever becomes of this request (rotation).
         if not record_even_if_refused(lambda: _claim_refresh_token(token_id, now)):
             record_even_if_refused(lambda: _cut_family_after_refresh_reuse(grant_id))
             return None
-        # The claim's UPDATE went to the database directly: the loaded record learns it.
-        set_committed_value(record, "refresh_used_at", now)
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:
             return None
-        return RefreshCredential(record, consent)
+        return RefreshCredential(found)
 
     def authenticate_user(self, refresh_token):
         if getattr(self.request, "authz_user", None) is not None:
             return self.request.authz_user
-        citizen = _consenting_citizen(self.request, refresh_token.record.grant_id)
+        state = refresh_token.state
+        citizen = _consenting_citizen(self.request, state.grant, state.citizen)
         if citizen is not None:
             self.request.authz_user = citizen
         return citizen
@@ -280,13 +277,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
 
 class RefreshCredential:
-    """Authlib's TokenMixin over a :class:`Token` record presented as a refresh token."""
+    """Authlib's TokenMixin over a presented refresh token: the token's row, with its grant
+    and citizen read in the same statement (:func:`authz.tokens.find_refresh_state`)."""
 
-    def __init__(self, record: Token, consent: Sequence = ()):
-        self.record = record
-        # The grant and citizen read with the record: held for the request, so that the
-        # session's identity map (weak references) still has them for authenticate_user.
-        self.consent = consent
+    def __init__(self, state: tokens.RefreshState):
+        self.state = state
+        self.record = state.token
 
     def check_client(self, client) -> bool:
         return client.id == self.record.client_id

@@ -32,7 +32,7 @@ from authz.grants import (
 )
 from authz.models import AuthMethod, Client, ClientAssertion, Grant, Token
 from authz.policies import client_is_live
-from authz.services import get_client
+from authz.services import client_record
 from authz.throttling import count_failure
 from ens_core.boundary import record_even_if_refused, roll_back
 from ens_core.db import db, utcnow
@@ -103,7 +103,7 @@ class OAuthClient(ClientMixin):
 def query_client(client_id) -> OAuthClient | None:
     if not client_id or not isinstance(client_id, str):
         return None
-    record = get_client(client_id)
+    record = client_record(client_id)
     if record is None:
         return None
     note_client(record)  # what a sandbox conformance run needs, without another query

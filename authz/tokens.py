@@ -16,16 +16,17 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from authz import keys
 from authz.models import Grant, Token
 from ens_core.accounts.models import User
-from ens_core.accounts.services import roles_on_use
 from ens_core.boundary import begin_writing
 from ens_core.db import db, utcnow
 from ens_core.prepared import Prepared
@@ -124,7 +125,7 @@ def issue_tokens(
     scopes,
     *,
     code=None,
-    parent: Token | None = None,
+    parent=None,
     include_refresh: bool = False,
     now=None,
 ) -> IssuedTokens:
@@ -180,19 +181,71 @@ def find_by_refresh_token(value: str) -> Token | None:
     return db.session.scalar(select(Token).where(Token.refresh_token_hash == hash_secret(value)))
 
 
-def find_refresh_token_with_consent(value: str) -> tuple[Token, Grant | None, User | None] | None:
-    """The token a refresh token names, with its grant and the grant's citizen read in the
-    same statement: the refresh grant checks both next, by ``session.get``, which finds
-    them loaded as long as the caller holds them (the identity map's references are weak);
-    two round trips less on PostgreSQL."""
-    row = db.session.execute(
-        select(Token, Grant, User)
-        .outerjoin(Grant, Grant.id == Token.grant_id)
-        .outerjoin(User, User.id == Grant.citizen_id)
-        .where(Token.refresh_token_hash == hash_secret(value))
-        .options(*roles_on_use())
-    ).first()
-    return tuple(row) if row is not None else None
+class RefreshState(NamedTuple):
+    """What a refresh grant reads behind a refresh token, as plain records."""
+
+    token: SimpleNamespace
+    grant: SimpleNamespace
+    citizen: SimpleNamespace
+
+
+_GRANTS, _USERS = Grant.__table__, User.__table__
+# One round trip, prepared once (every refresh runs it): the token a refresh token names,
+# its grant and the grant's citizen. Inner joins: a token has a grant, a grant a citizen.
+_REFRESH_STATE = Prepared(
+    select(
+        _TOKENS.c.id,
+        _TOKENS.c.grant_id,
+        _TOKENS.c.client_id,
+        _TOKENS.c.code_id,
+        _TOKENS.c.scope,
+        _TOKENS.c.revoked_at,
+        _TOKENS.c.refresh_expires_at,
+        _GRANTS.c.citizen_id,
+        _GRANTS.c.service_id,
+        _GRANTS.c.scopes,
+        _GRANTS.c.revoked_at,
+        _GRANTS.c.expires_at,
+        _USERS.c.is_synthetic,
+        _USERS.c.is_active_account,
+    )
+    .select_from(
+        _TOKENS.join(_GRANTS, _GRANTS.c.id == _TOKENS.c.grant_id).join(
+            _USERS, _USERS.c.id == _GRANTS.c.citizen_id
+        )
+    )
+    .where(_TOKENS.c.refresh_token_hash == bindparam("hash"))
+)
+
+
+def find_refresh_state(value: str) -> RefreshState | None:
+    """The token a refresh token names, with its grant and the grant's citizen, in one
+    prepared statement; None for an unknown value."""
+    row = _REFRESH_STATE.first({"hash": hash_secret(value)})
+    if row is None:
+        return None
+    token_id, grant_id, client_id, code_id, scope, revoked_at, refresh_expires_at = row[:7]
+    citizen_id, service_id, scopes, grant_revoked_at, expires_at = row[7:12]
+    return RefreshState(
+        SimpleNamespace(
+            id=token_id,
+            grant_id=grant_id,
+            client_id=client_id,
+            code_id=code_id,
+            scope=scope,
+            revoked_at=revoked_at,
+            refresh_expires_at=refresh_expires_at,
+        ),
+        SimpleNamespace(
+            id=grant_id,
+            citizen_id=citizen_id,
+            service_id=service_id,
+            scopes=scopes,
+            revoked_at=grant_revoked_at,
+            expires_at=expires_at,
+        ),
+        SimpleNamespace(id=citizen_id, is_synthetic=row[12], is_active=row[13]),
+    )
 
 
 def revoke_token(token: Token, *, reason: str, now=None) -> None:

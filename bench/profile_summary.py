@@ -136,7 +136,7 @@ KEY_FUNCTIONS = [
     ("Flask-Login user loading", "_load_user", "flask_login"),
     ("HTML error page render (500s of the token endpoint)", "render_template", "flask/templating"),
     ("Authlib client authentication", "authenticate_client", "authlib/"),
-    ("refresh token lookup by hash", "find_by_refresh_token", "authz/tokens"),
+    ("refresh token lookup by hash (with its grant and citizen)", "find_refresh_state", "authz/tokens"),
     ("access token signing (ES256)", "_sign_access_token", "authz/tokens"),
     ("ORM flush (autoflush and explicit flush: INSERT/UPDATE)", "flush", "sqlalchemy/orm/session"),
     ("connection checkout + pre-ping", "_checkout", "sqlalchemy/pool"),
