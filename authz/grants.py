@@ -85,7 +85,13 @@ def _claim(used_at) -> Prepared:
     )
 
 
-_CLAIM_CODE = _claim(AuthorizationCode.__table__.c.used_at)
+_CODES = AuthorizationCode.__table__
+_CODE_KEYS = tuple(_CODES.c.keys())
+# Prepared once: every code exchange reads its code, with the grant and citizen behind it.
+_CODE_STATE = tokens.read_with_consent(
+    _CODES, tuple(_CODES.c), _CODES.c.code_hash == bindparam("hash")
+)
+_CLAIM_CODE = _claim(_CODES.c.used_at)
 _CLAIM_REFRESH_TOKEN = _claim(Token.__table__.c.refresh_used_at)
 
 
@@ -111,14 +117,12 @@ def _cut_family_after_refresh_reuse(grant_id: int) -> None:
     alert_citizen(grant_id)
 
 
-def _consenting_citizen(oauth_request, consent, citizen=None):
+def _consenting_citizen(oauth_request, consent, citizen):
     """The citizen whose consent (still in force) a code or refresh token carries, if the
-    requesting client may still act for them (``citizen``: read with the consent, else
-    loaded); the consent is kept on the request."""
-    if consent is None or not Grant.is_active(consent, utcnow()):
+    requesting client may still act for them (both read with the code or token:
+    :func:`authz.tokens.read_with_consent`); the consent is kept on the request."""
+    if not Grant.is_active(consent, utcnow()):
         return None
-    if citizen is None:
-        citizen = get_user(consent.citizen_id)
     if citizen is None or not client_may_act_on(oauth_request.client, citizen):
         return None
     oauth_request.authz_grant = consent
@@ -183,10 +187,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         return record
 
     def query_authorization_code(self, code, client):
-        record = db.session.scalar(
-            select(AuthorizationCode).where(AuthorizationCode.code_hash == hash_secret(code))
-        )
-        if record is None or record.client_id != client.id:
+        row = _CODE_STATE.first({"hash": hash_secret(code)})
+        if row is None:
+            return None
+        own, consent = tokens.split_consent(row)
+        # A transient object (never added to the session): Authlib's accessors, no ORM load.
+        record = AuthorizationCode(**dict(zip(_CODE_KEYS, own, strict=True)))
+        if record.client_id != client.id:
             return None
         now = utcnow()
         code_id, grant_id = record.id, record.grant_id
@@ -194,17 +201,16 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         if not record_even_if_refused(lambda: _claim_code(code_id, now)):
             record_even_if_refused(lambda: _cut_access_after_code_reuse(code_id, grant_id))
             return None
-        db.session.refresh(record)
         if record.expires_at <= now:
             return None
+        self.request.ens_consent = consent
         return record
 
     def delete_authorization_code(self, authorization_code):
         """Codes are kept (marked used) so that a replay can be detected."""
 
     def authenticate_user(self, authorization_code):
-        consent = db.session.get(Grant, authorization_code.grant_id)
-        return _consenting_citizen(self.request, consent)
+        return _consenting_citizen(self.request, *self.request.ens_consent)
 
     def generate_token(self, user=None, scope=None, grant_type=None, **kwargs):
         client = self.request.client
@@ -229,9 +235,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_refresh_token(self, refresh_token):
         found = tokens.find_refresh_state(refresh_token)
-        if found is None or found.token.revoked_at is not None:
+        if found is None or found[0].revoked_at is not None:
             return None
-        record = found.token
+        record, consent = found
         now = utcnow()
         token_id, grant_id = record.id, record.grant_id
         # Presented once, used up, whatever becomes of this request (rotation).
@@ -240,13 +246,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         if record.refresh_expires_at is not None and record.refresh_expires_at <= now:
             return None
-        return RefreshCredential(found)
+        return RefreshCredential(record, consent)
 
     def authenticate_user(self, refresh_token):
         if getattr(self.request, "authz_user", None) is not None:
             return self.request.authz_user
-        state = refresh_token.state
-        citizen = _consenting_citizen(self.request, state.grant, state.citizen)
+        citizen = _consenting_citizen(self.request, *refresh_token.consent)
         if citizen is not None:
             self.request.authz_user = citizen
         return citizen
@@ -280,9 +285,9 @@ class RefreshCredential:
     """Authlib's TokenMixin over a presented refresh token: the token's row, with its grant
     and citizen read in the same statement (:func:`authz.tokens.find_refresh_state`)."""
 
-    def __init__(self, state: tokens.RefreshState):
-        self.state = state
-        self.record = state.token
+    def __init__(self, record, consent: tokens.Consent):
+        self.record = record
+        self.consent = consent
 
     def check_client(self, client) -> bool:
         return client.id == self.record.client_id

@@ -181,71 +181,79 @@ def find_by_refresh_token(value: str) -> Token | None:
     return db.session.scalar(select(Token).where(Token.refresh_token_hash == hash_secret(value)))
 
 
-class RefreshState(NamedTuple):
-    """What a refresh grant reads behind a refresh token, as plain records."""
+class Consent(NamedTuple):
+    """The grant a code or refresh token was issued under, and the grant's citizen, as
+    plain records read with the credential (:func:`read_with_consent`)."""
 
-    token: SimpleNamespace
     grant: SimpleNamespace
     citizen: SimpleNamespace
 
 
 _GRANTS, _USERS = Grant.__table__, User.__table__
-# One round trip, prepared once (every refresh runs it): the token a refresh token names,
-# its grant and the grant's citizen. Inner joins: a token has a grant, a grant a citizen.
-_REFRESH_STATE = Prepared(
-    select(
-        _TOKENS.c.id,
-        _TOKENS.c.grant_id,
-        _TOKENS.c.client_id,
-        _TOKENS.c.code_id,
-        _TOKENS.c.scope,
-        _TOKENS.c.revoked_at,
-        _TOKENS.c.refresh_expires_at,
-        _GRANTS.c.citizen_id,
-        _GRANTS.c.service_id,
-        _GRANTS.c.scopes,
-        _GRANTS.c.revoked_at,
-        _GRANTS.c.expires_at,
-        _USERS.c.is_synthetic,
-        _USERS.c.is_active_account,
-    )
-    .select_from(
-        _TOKENS.join(_GRANTS, _GRANTS.c.id == _TOKENS.c.grant_id).join(
-            _USERS, _USERS.c.id == _GRANTS.c.citizen_id
-        )
-    )
-    .where(_TOKENS.c.refresh_token_hash == bindparam("hash"))
+_CONSENT_COLUMNS = (
+    _GRANTS.c.id,
+    _GRANTS.c.citizen_id,
+    _GRANTS.c.service_id,
+    _GRANTS.c.scopes,
+    _GRANTS.c.revoked_at,
+    _GRANTS.c.expires_at,
+    _USERS.c.is_synthetic,
+    _USERS.c.is_active_account,
 )
 
 
-def find_refresh_state(value: str) -> RefreshState | None:
-    """The token a refresh token names, with its grant and the grant's citizen, in one
-    prepared statement; None for an unknown value."""
+def read_with_consent(table, columns, where) -> Prepared:
+    """A prepared SELECT of a credential's ``columns`` (a code's, a token's) with its grant
+    and the grant's citizen: one round trip where the ORM would make three. Inner joins:
+    every credential has a grant, every grant a citizen."""
+    joined = table.join(_GRANTS, _GRANTS.c.id == table.c.grant_id).join(
+        _USERS, _USERS.c.id == _GRANTS.c.citizen_id
+    )
+    return Prepared(select(*columns, *_CONSENT_COLUMNS).select_from(joined).where(where))
+
+
+def split_consent(row) -> tuple[tuple, Consent]:
+    """A row of :func:`read_with_consent`: the credential's own columns, and its consent."""
+    own, consent = row[: -len(_CONSENT_COLUMNS)], row[-len(_CONSENT_COLUMNS) :]
+    grant_id, citizen_id, service_id, scopes, revoked_at, expires_at = consent[:6]
+    grant = SimpleNamespace(
+        id=grant_id,
+        citizen_id=citizen_id,
+        service_id=service_id,
+        scopes=scopes,
+        revoked_at=revoked_at,
+        expires_at=expires_at,
+    )
+    citizen = SimpleNamespace(id=citizen_id, is_synthetic=consent[6], is_active=consent[7])
+    return own, Consent(grant, citizen)
+
+
+_REFRESH_KEYS = (
+    "id",
+    "grant_id",
+    "client_id",
+    "code_id",
+    "scope",
+    "revoked_at",
+    "refresh_expires_at",
+)
+# Prepared once: every refresh runs it.
+_REFRESH_STATE = read_with_consent(
+    _TOKENS,
+    tuple(_TOKENS.c[key] for key in _REFRESH_KEYS),
+    _TOKENS.c.refresh_token_hash == bindparam("hash"),
+)
+
+
+def find_refresh_state(value: str) -> tuple[SimpleNamespace, Consent] | None:
+    """The token a refresh token names (its row's columns a refresh reads), with its grant
+    and the grant's citizen, in one prepared statement; None for an unknown value."""
     row = _REFRESH_STATE.first({"hash": hash_secret(value)})
     if row is None:
         return None
-    token_id, grant_id, client_id, code_id, scope, revoked_at, refresh_expires_at = row[:7]
-    citizen_id, service_id, scopes, grant_revoked_at, expires_at = row[7:12]
-    return RefreshState(
-        SimpleNamespace(
-            id=token_id,
-            grant_id=grant_id,
-            client_id=client_id,
-            code_id=code_id,
-            scope=scope,
-            revoked_at=revoked_at,
-            refresh_expires_at=refresh_expires_at,
-        ),
-        SimpleNamespace(
-            id=grant_id,
-            citizen_id=citizen_id,
-            service_id=service_id,
-            scopes=scopes,
-            revoked_at=grant_revoked_at,
-            expires_at=expires_at,
-        ),
-        SimpleNamespace(id=citizen_id, is_synthetic=row[12], is_active=row[13]),
-    )
+    own, consent = split_consent(row)
+    token = SimpleNamespace(**dict(zip(_REFRESH_KEYS, own, strict=True)))
+    return token, consent
 
 
 def revoke_token(token: Token, *, reason: str, now=None) -> None:
