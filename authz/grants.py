@@ -118,12 +118,13 @@ def _cut_family_after_refresh_reuse(grant_id: int) -> None:
 
 
 def _consenting_citizen(oauth_request, consent, citizen):
-    """The citizen whose consent (still in force) a code or refresh token carries, if the
-    requesting client may still act for them (both read with the code or token:
-    :func:`authz.tokens.read_with_consent`); the consent is kept on the request."""
+    """The citizen whose consent (still in force) a code or refresh token carries, if their
+    account is open and the requesting client may still act for them (both read with the
+    code or token: :func:`authz.tokens.read_with_consent`); the consent is kept on the
+    request. The resource server refuses a closed account's tokens too (authz.protector)."""
     if not Grant.is_active(consent, utcnow()):
         return None
-    if citizen is None or not client_may_act_on(oauth_request.client, citizen):
+    if not citizen.is_active or not client_may_act_on(oauth_request.client, citizen):
         return None
     oauth_request.authz_grant = consent
     return citizen

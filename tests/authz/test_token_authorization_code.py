@@ -189,6 +189,13 @@ def test_revoked_grant_between_code_and_token_means_no_token(client, public, cit
     _assert_oauth_error(exchange(client, public, code, verifier), "invalid_grant")
 
 
+def test_account_closed_between_code_and_token_means_no_token(client, public, citizen):
+    code, verifier, _ = get_code(client, public, SCOPE, citizen=citizen)
+    citizen.is_active_account = False
+    db.session.flush()
+    _assert_oauth_error(exchange(client, public, code, verifier), "invalid_grant")
+
+
 def test_offline_access_yields_a_refresh_token_only_for_long_consent(client, public, citizen):
     code, verifier, _ = get_code(client, public, SCOPE + " offline_access", citizen=citizen)
     body = exchange(client, public, code, verifier).get_json()

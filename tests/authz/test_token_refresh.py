@@ -82,6 +82,14 @@ def test_refresh_after_expired_grant_is_invalid_grant(client, public, citizen, s
     assert refresh(client, public, first["refresh_token"]).get_json()["error"] == "invalid_grant"
 
 
+def test_refresh_for_a_closed_account_is_invalid_grant(app, client, public, citizen):
+    first = _tokens(client, public, citizen)
+    citizen.is_active_account = False
+    db.session.flush()
+    assert refresh(client, public, first["refresh_token"]).get_json()["error"] == "invalid_grant"
+    assert protected_status(app, first["access_token"]) == 401
+
+
 def test_refresh_for_a_suspended_service_is_refused(client, public, citizen, service):
     first = _tokens(client, public, citizen)
     service.status = ServiceStatus.SUSPENDED
