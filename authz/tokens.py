@@ -190,16 +190,16 @@ class Consent(NamedTuple):
 
 
 _GRANTS, _USERS = Grant.__table__, User.__table__
-_CONSENT_COLUMNS = (
+_GRANT_COLUMNS = (
     _GRANTS.c.id,
     _GRANTS.c.citizen_id,
     _GRANTS.c.service_id,
     _GRANTS.c.scopes,
     _GRANTS.c.revoked_at,
     _GRANTS.c.expires_at,
-    _USERS.c.is_synthetic,
-    _USERS.c.is_active_account,
 )
+_GRANT_KEYS = tuple(column.key for column in _GRANT_COLUMNS)
+_CONSENT_COLUMNS = (*_GRANT_COLUMNS, _USERS.c.is_synthetic, _USERS.c.is_active_account)
 
 
 def read_with_consent(table, columns, where) -> Prepared:
@@ -215,16 +215,9 @@ def read_with_consent(table, columns, where) -> Prepared:
 def split_consent(row) -> tuple[tuple, Consent]:
     """A row of :func:`read_with_consent`: the credential's own columns, and its consent."""
     own, consent = row[: -len(_CONSENT_COLUMNS)], row[-len(_CONSENT_COLUMNS) :]
-    grant_id, citizen_id, service_id, scopes, revoked_at, expires_at = consent[:6]
-    grant = SimpleNamespace(
-        id=grant_id,
-        citizen_id=citizen_id,
-        service_id=service_id,
-        scopes=scopes,
-        revoked_at=revoked_at,
-        expires_at=expires_at,
-    )
-    citizen = SimpleNamespace(id=citizen_id, is_synthetic=consent[6], is_active=consent[7])
+    grant = SimpleNamespace(**dict(zip(_GRANT_KEYS, consent[:-2], strict=True)))
+    is_synthetic, is_active = consent[-2:]
+    citizen = SimpleNamespace(id=grant.citizen_id, is_synthetic=is_synthetic, is_active=is_active)
     return own, Consent(grant, citizen)
 
 
